@@ -1,0 +1,82 @@
+package dev.reuseport.autoconfigure;
+
+import dev.reuseport.server.ReuseportNettyReactiveWebServerFactory;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.diagnostics.FailureAnalyzedException;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.reactor.netty.NettyRouteProvider;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.reactor.netty.autoconfigure.NettyReactiveWebServerAutoConfiguration;
+import org.springframework.boot.reactor.netty.autoconfigure.ReactorNettyConfigurations.ReactorResourceFactoryConfiguration;
+import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.http.ReactiveHttpInputMessage;
+import org.springframework.http.client.ReactorResourceFactory;
+
+/**
+ * {@link EnableAutoConfiguration Auto-configuration} for a Reactor Netty web server that
+ * binds one SO_REUSEPORT epoll listener per event loop. It runs before Spring Boot's
+ * {@link NettyReactiveWebServerAutoConfiguration}, whose factory then backs off; Spring
+ * Boot's {@code server.*} and {@code server.netty.*} customizers still apply to the
+ * factory defined here.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration(before = NettyReactiveWebServerAutoConfiguration.class)
+@ConditionalOnClass({ ReactiveHttpInputMessage.class, HttpServer.class })
+@ConditionalOnWebApplication(type = Type.REACTIVE)
+@ConditionalOnBooleanProperty(name = "reuseport.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(ReuseportProperties.class)
+@Import(ReactorResourceFactoryConfiguration.class)
+public final class ReuseportAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(ReuseportAutoConfiguration.class);
+
+	@Bean
+	@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
+	NettyReactiveWebServerFactory reuseportNettyReactiveWebServerFactory(ReuseportProperties properties,
+			ResourceLoader resourceLoader, ReactorResourceFactory resourceFactory,
+			ObjectProvider<NettyRouteProvider> routes, ObjectProvider<NettyServerCustomizer> serverCustomizers) {
+		NettyReactiveWebServerFactory serverFactory = createServerFactory(properties,
+				EpollAvailability.unavailabilityCause(resourceLoader.getClassLoader()), resourceFactory);
+		routes.orderedStream().forEach(serverFactory::addRouteProviders);
+		serverFactory.getServerCustomizers().addAll(serverCustomizers.orderedStream().toList());
+		return serverFactory;
+	}
+
+	private NettyReactiveWebServerFactory createServerFactory(ReuseportProperties properties,
+			@Nullable Throwable epollUnavailable, ReactorResourceFactory resourceFactory) {
+		if (epollUnavailable == null) {
+			return new ReuseportNettyReactiveWebServerFactory(properties.determineListenerCount());
+		}
+		if (properties.isRequired()) {
+			throw new FailureAnalyzedException(
+					"SO_REUSEPORT listeners need Netty's native epoll transport, which is unavailable: "
+							+ epollUnavailable,
+					"Run on Linux with io.netty:netty-transport-native-epoll for this platform on the classpath, "
+							+ "or set reuseport.required=false to fall back to a single listening socket.",
+					epollUnavailable);
+		}
+		logger.warn("Native epoll is unavailable, so the server binds a single listening socket instead of "
+				+ "SO_REUSEPORT listeners (set reuseport.required=true to fail instead): " + epollUnavailable);
+		NettyReactiveWebServerFactory serverFactory = new NettyReactiveWebServerFactory();
+		serverFactory.setResourceFactory(resourceFactory);
+		return serverFactory;
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * Exceptions and failure analysis for SO_REUSEPORT listeners.
+ */
+@NullMarked
+package dev.reuseport.diagnostics;
+
+import org.jspecify.annotations.NullMarked;

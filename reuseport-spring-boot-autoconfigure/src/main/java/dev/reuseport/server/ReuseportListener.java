@@ -1,0 +1,185 @@
+package dev.reuseport.server;
+
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.netty.channel.Channel;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.UnixChannelOption;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.jspecify.annotations.Nullable;
+import reactor.netty.ConnectionObserver;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * One SO_REUSEPORT listening socket and the event loop that owns it. The listener
+ * accepts on its loop and every connection it accepts is served on the same loop, so a
+ * connection never moves between threads. The listener also counts the TCP connections
+ * it has accepted and those still open.
+ *
+ * @since 0.1.0
+ */
+public final class ReuseportListener {
+
+	/**
+	 * Channel attribute that links each accepted connection to its listener.
+	 */
+	static final AttributeKey<ReuseportListener> LISTENER = AttributeKey.valueOf(ReuseportListener.class,
+			"listener");
+
+	/**
+	 * Prefix of the event loop thread names; the listener index follows it.
+	 */
+	public static final String THREAD_NAME_PREFIX = "reuseport-listener-";
+
+	private final int index;
+
+	private final LongAdder accepted = new LongAdder();
+
+	private final LongAdder active = new LongAdder();
+
+	private volatile @Nullable IoEventLoopGroup loop;
+
+	private volatile @Nullable DisposableServer server;
+
+	ReuseportListener(int index) {
+		this.index = index;
+	}
+
+	/**
+	 * Return the index of this listener, from 0 to the listener count minus one.
+	 * @return the listener index
+	 */
+	public int index() {
+		return this.index;
+	}
+
+	/**
+	 * Return the name of the thread that runs this listener's event loop.
+	 * @return the thread name
+	 */
+	public String threadName() {
+		return THREAD_NAME_PREFIX + this.index;
+	}
+
+	/**
+	 * Return the number of TCP connections accepted by this listener that are still
+	 * open.
+	 * @return the open connection count
+	 */
+	public long activeConnections() {
+		return this.active.sum();
+	}
+
+	/**
+	 * Return the total number of TCP connections this listener has accepted.
+	 * @return the accepted connection count
+	 */
+	public long acceptedConnections() {
+		return this.accepted.sum();
+	}
+
+	/**
+	 * Return the listening channel, or {@code null} when the listener is not bound.
+	 * @return the listening channel
+	 */
+	public @Nullable Channel channel() {
+		DisposableServer server = this.server;
+		return (server != null) ? server.channel() : null;
+	}
+
+	/**
+	 * Return whether the listening socket is bound and open.
+	 * @return whether the listener accepts connections
+	 */
+	public boolean isOpen() {
+		Channel channel = channel();
+		return channel != null && channel.isActive();
+	}
+
+	/**
+	 * Create the event loop and bind the listening socket on it.
+	 * @param httpServer the fully configured server, handler included
+	 * @param port the port to bind, or {@code null} to keep the server's bind address
+	 * @param timeout the bind timeout, or {@code null} for Reactor Netty's default
+	 * @return the bound server
+	 */
+	DisposableServer bind(HttpServer httpServer, @Nullable Integer port, @Nullable Duration timeout) {
+		IoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, this::newLoopThread, EpollIoHandler.newFactory());
+		this.loop = loop;
+		// A single-loop group puts the listener and all of its children on the same
+		// loop: Reactor Netty registers both on the group passed to runOn.
+		HttpServer listenerServer = httpServer.runOn(loop)
+			.option(UnixChannelOption.SO_REUSEPORT, true)
+			.childAttr(LISTENER, this)
+			.doOnChannelInit(this::connectionAccepted)
+			.channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
+		if (port != null) {
+			listenerServer = listenerServer.port(port);
+		}
+		DisposableServer server = (timeout != null) ? listenerServer.bindNow(timeout) : listenerServer.bindNow();
+		this.server = server;
+		return server;
+	}
+
+	private Thread newLoopThread(Runnable task) {
+		Thread thread = new FastThreadLocalThread(task, threadName());
+		thread.setDaemon(true);
+		return thread;
+	}
+
+	/**
+	 * Called once per accepted TCP connection, on this listener's loop. HTTP/2 streams
+	 * are child channels of the connection and are not seen here.
+	 */
+	private void connectionAccepted(ConnectionObserver observer, Channel channel,
+			@Nullable SocketAddress remoteAddress) {
+		this.accepted.increment();
+		this.active.increment();
+		channel.closeFuture().addListener((future) -> this.active.decrement());
+	}
+
+	/**
+	 * Close the listening socket at once, then wait up to {@code timeout} for the
+	 * requests in flight on its connections to complete.
+	 * @param timeout how long to wait for active requests
+	 */
+	void dispose(Duration timeout) {
+		DisposableServer server = this.server;
+		if (server != null) {
+			try {
+				server.disposeNow(timeout);
+			}
+			finally {
+				this.server = null;
+			}
+		}
+	}
+
+	/**
+	 * Shut the event loop down, closing any connections left on it.
+	 * @param timeout how long to wait for the loop to terminate
+	 */
+	void shutdownLoop(Duration timeout) {
+		IoEventLoopGroup loop = this.loop;
+		if (loop != null) {
+			loop.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS)
+				.awaitUninterruptibly(timeout.toMillis());
+			this.loop = null;
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "ReuseportListener[" + this.index + "]";
+	}
+
+}

@@ -1,0 +1,131 @@
+package dev.reuseport.server;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+
+import org.jspecify.annotations.Nullable;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerRoutes;
+
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.reactor.netty.NettyRouteProvider;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.web.server.WebServer;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
+import org.springframework.util.Assert;
+
+/**
+ * {@link NettyReactiveWebServerFactory} that creates a {@link ReuseportWebServer}: one
+ * SO_REUSEPORT epoll listener per event loop on the configured address and port.
+ * <p>
+ * Every setting of the parent factory holds on every listener (address, port, SSL,
+ * HTTP/2, compression, forwarded headers, {@link NettyServerCustomizer customizers} and
+ * {@link NettyRouteProvider route providers}) because each listener's server is derived
+ * from the {@link HttpServer} that the parent factory builds.
+ * <p>
+ * A factory created with the no-argument constructor has no listener count and creates
+ * Spring Boot's plain single-socket {@code NettyWebServer}. Spring Boot does this when it
+ * copies the application's factory into a management child context on a separate
+ * {@code management.server.port}, which should remain an ordinary per-process server.
+ *
+ * @since 0.1.0
+ */
+public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServerFactory {
+
+	private static final Predicate<HttpServerRequest> ALWAYS = (request) -> true;
+
+	private final @Nullable Integer listenerCount;
+
+	private final List<NettyRouteProvider> routeProviders = new ArrayList<>();
+
+	private @Nullable Duration lifecycleTimeout;
+
+	/**
+	 * Create a factory for Spring Boot's plain single-socket server.
+	 */
+	public ReuseportNettyReactiveWebServerFactory() {
+		this.listenerCount = null;
+	}
+
+	/**
+	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT listeners.
+	 * @param listenerCount the number of listeners, each with its own event loop
+	 */
+	public ReuseportNettyReactiveWebServerFactory(int listenerCount) {
+		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
+		this.listenerCount = listenerCount;
+	}
+
+	/**
+	 * Return the number of listeners each server binds, or {@code null} when this
+	 * factory creates plain single-socket servers.
+	 * @return the listener count
+	 */
+	public @Nullable Integer getListenerCount() {
+		return this.listenerCount;
+	}
+
+	@Override
+	public WebServer getWebServer(HttpHandler httpHandler) {
+		if (this.listenerCount == null) {
+			return super.getWebServer(httpHandler);
+		}
+		HttpServer httpServer = withHandler(buildHttpServer(httpHandler), new ReactorHttpHandlerAdapter(httpHandler));
+		return new ReuseportWebServer(httpServer, this.listenerCount, this.lifecycleTimeout, getShutdown());
+	}
+
+	/**
+	 * Build the {@link HttpServer} exactly as the parent factory does, by capturing it
+	 * after the last customizer. The parent's own server, never started, is discarded.
+	 */
+	private HttpServer buildHttpServer(HttpHandler httpHandler) {
+		AtomicReference<HttpServer> captured = new AtomicReference<>();
+		NettyServerCustomizer capture = (server) -> {
+			captured.set(server);
+			return server;
+		};
+		getServerCustomizers().add(capture);
+		try {
+			super.getWebServer(httpHandler);
+		}
+		finally {
+			getServerCustomizers().remove(capture);
+		}
+		HttpServer httpServer = captured.get();
+		Assert.state(httpServer != null, "The parent factory did not apply its customizers");
+		return httpServer;
+	}
+
+	private HttpServer withHandler(HttpServer httpServer, ReactorHttpHandlerAdapter handler) {
+		if (this.routeProviders.isEmpty()) {
+			return httpServer.handle(handler);
+		}
+		return httpServer.route((routes) -> applyRouteProviders(routes, handler));
+	}
+
+	private void applyRouteProviders(HttpServerRoutes routes, ReactorHttpHandlerAdapter handler) {
+		for (NettyRouteProvider provider : this.routeProviders) {
+			routes = provider.apply(routes);
+		}
+		routes.route(ALWAYS, handler);
+	}
+
+	@Override
+	public void addRouteProviders(NettyRouteProvider... routeProviders) {
+		super.addRouteProviders(routeProviders);
+		this.routeProviders.addAll(Arrays.asList(routeProviders));
+	}
+
+	@Override
+	public void setLifecycleTimeout(@Nullable Duration lifecycleTimeout) {
+		super.setLifecycleTimeout(lifecycleTimeout);
+		this.lifecycleTimeout = lifecycleTimeout;
+	}
+
+}

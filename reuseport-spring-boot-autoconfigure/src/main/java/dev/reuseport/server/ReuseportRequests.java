@@ -1,0 +1,43 @@
+package dev.reuseport.server;
+
+import java.util.OptionalInt;
+
+import io.netty.channel.Channel;
+import reactor.netty.Connection;
+
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+
+/**
+ * Finds the SO_REUSEPORT listener that accepted the connection carrying a request.
+ *
+ * @since 0.1.0
+ */
+public final class ReuseportRequests {
+
+	private ReuseportRequests() {
+	}
+
+	/**
+	 * Return the index of the listener that accepted the connection carrying
+	 * {@code request}, or an empty result when the request did not arrive through a
+	 * {@link ReuseportWebServer}.
+	 * @param request the request, possibly decorated
+	 * @return the listener index
+	 */
+	public static OptionalInt listenerIndex(ServerHttpRequest request) {
+		Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+		if (nativeRequest instanceof Connection connection) {
+			// An HTTP/2 stream is a child channel of the TCP connection the listener
+			// accepted, so walk up to the channel that carries the attribute.
+			for (Channel channel = connection.channel(); channel != null; channel = channel.parent()) {
+				ReuseportListener listener = channel.attr(ReuseportListener.LISTENER).get();
+				if (listener != null) {
+					return OptionalInt.of(listener.index());
+				}
+			}
+		}
+		return OptionalInt.empty();
+	}
+
+}

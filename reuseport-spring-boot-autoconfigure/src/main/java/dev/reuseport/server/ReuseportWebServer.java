@@ -1,0 +1,255 @@
+package dev.reuseport.server;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.IntStream;
+
+import dev.reuseport.diagnostics.ReuseportBindException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.boot.web.server.GracefulShutdownCallback;
+import org.springframework.boot.web.server.GracefulShutdownResult;
+import org.springframework.boot.web.server.Shutdown;
+import org.springframework.boot.web.server.WebServer;
+import org.springframework.boot.web.server.WebServerException;
+import org.springframework.util.Assert;
+
+/**
+ * {@link WebServer} that binds one SO_REUSEPORT epoll listener per event loop, all on
+ * the same address and port. The kernel spreads new connections across the listeners;
+ * each connection is accepted and served on the loop that owns its listener.
+ * <p>
+ * The server owns its event loops: they are created by {@link #start()} and shut down by
+ * {@link #stop()}.
+ *
+ * @since 0.1.0
+ */
+public class ReuseportWebServer implements WebServer {
+
+	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
+
+	/**
+	 * How long {@link #stop()} waits for connections and loops when no lifecycle
+	 * timeout is set.
+	 */
+	private static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
+
+	/**
+	 * How long a graceful shutdown waits for active requests before {@link #stop()}
+	 * aborts it; in practice the application context bounds it with
+	 * {@code spring.lifecycle.timeout-per-shutdown-phase}.
+	 */
+	private static final Duration UNBOUNDED = Duration.ofNanos(Long.MAX_VALUE);
+
+	private final HttpServer httpServer;
+
+	private final List<ReuseportListener> listeners;
+
+	private final @Nullable Duration lifecycleTimeout;
+
+	private final boolean graceful;
+
+	private final Object monitor = new Object();
+
+	private volatile boolean started;
+
+	private volatile int port = -1;
+
+	private volatile @Nullable CountDownLatch stopped;
+
+	private volatile boolean gracefulShutdownAborted;
+
+	/**
+	 * Create a new server.
+	 * @param httpServer the fully configured server, request handling included; each
+	 * listener derives its own server from it
+	 * @param listenerCount the number of listeners to bind
+	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
+	 * @param shutdown the shutdown mode
+	 */
+	public ReuseportWebServer(HttpServer httpServer, int listenerCount, @Nullable Duration lifecycleTimeout,
+			Shutdown shutdown) {
+		Assert.notNull(httpServer, "'httpServer' must not be null");
+		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
+		this.httpServer = httpServer;
+		this.listeners = IntStream.range(0, listenerCount).mapToObj(ReuseportListener::new).toList();
+		this.lifecycleTimeout = lifecycleTimeout;
+		this.graceful = shutdown == Shutdown.GRACEFUL;
+	}
+
+	/**
+	 * Return the listeners, in index order. The list is fixed for the life of the
+	 * server; each listener is bound only while the server runs.
+	 * @return the listeners
+	 */
+	public List<ReuseportListener> getListeners() {
+		return this.listeners;
+	}
+
+	@Override
+	public void start() throws WebServerException {
+		synchronized (this.monitor) {
+			if (this.started) {
+				return;
+			}
+			try {
+				bindListeners();
+			}
+			catch (RuntimeException ex) {
+				releaseListeners(Duration.ZERO);
+				throw ex;
+			}
+			this.started = true;
+			logger.info(startedMessage());
+			startAwaitThread();
+		}
+	}
+
+	private void bindListeners() {
+		// Listener 0 binds the configured port, which may be 0; the others join the
+		// port it actually got.
+		Integer joinPort = null;
+		for (ReuseportListener listener : this.listeners) {
+			DisposableServer server = bind(listener, joinPort);
+			if (joinPort == null) {
+				joinPort = server.port();
+				this.port = joinPort;
+			}
+		}
+	}
+
+	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port) {
+		try {
+			return listener.bind(this.httpServer, port, this.lifecycleTimeout);
+		}
+		catch (Exception ex) {
+			ReuseportBindException.throwIfAddressInUse(ex, listener.index(), port);
+			throw new WebServerException("Unable to start Netty listener " + listener.index(), ex);
+		}
+	}
+
+	private String startedMessage() {
+		String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
+		return "Netty started on port %d (%s) with %d SO_REUSEPORT epoll listeners, one per event loop"
+			.formatted(this.port, scheme, this.listeners.size());
+	}
+
+	/**
+	 * Keep the JVM alive while the server runs, as Spring Boot's own servers do: the
+	 * event loop threads are daemons.
+	 */
+	private void startAwaitThread() {
+		CountDownLatch stopped = new CountDownLatch(1);
+		this.stopped = stopped;
+		Thread awaitThread = new Thread(() -> {
+			try {
+				stopped.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "reuseport-server");
+		awaitThread.setContextClassLoader(getClass().getClassLoader());
+		awaitThread.setDaemon(false);
+		awaitThread.start();
+	}
+
+	/**
+	 * Close every listener at once, so that new connections are refused on all of them,
+	 * then let in-flight requests on every listener complete. Idle connections are
+	 * closed. The callback receives {@link GracefulShutdownResult#IDLE} when all requests
+	 * completed, or {@link GracefulShutdownResult#REQUESTS_ACTIVE} when {@link #stop()}
+	 * cut the wait short.
+	 */
+	@Override
+	public void shutDownGracefully(GracefulShutdownCallback callback) {
+		if (!this.graceful || !this.started) {
+			callback.shutdownComplete(GracefulShutdownResult.IMMEDIATE);
+			return;
+		}
+		logger.info("Commencing graceful shutdown of %d listeners. Waiting for active requests to complete"
+			.formatted(this.listeners.size()));
+		this.gracefulShutdownAborted = false;
+		Thread thread = new Thread(() -> {
+			boolean drained = disposeListeners(UNBOUNDED) && !this.gracefulShutdownAborted;
+			logger.info(drained ? "Graceful shutdown complete"
+					: "Graceful shutdown aborted with one or more requests still active");
+			callback.shutdownComplete(drained ? GracefulShutdownResult.IDLE : GracefulShutdownResult.REQUESTS_ACTIVE);
+		}, "reuseport-shutdown");
+		thread.start();
+	}
+
+	/**
+	 * Dispose all listeners in parallel, so that every listening socket closes at the
+	 * same moment and no listener keeps accepting while another drains.
+	 * @param timeout how long each listener waits for its active requests
+	 * @return whether every listener drained within the timeout
+	 */
+	private boolean disposeListeners(Duration timeout) {
+		List<CompletableFuture<Boolean>> disposals = new ArrayList<>();
+		for (ReuseportListener listener : this.listeners) {
+			disposals.add(CompletableFuture.supplyAsync(() -> dispose(listener, timeout), this::startDisposeThread));
+		}
+		return disposals.stream().map(CompletableFuture::join).reduce(true, Boolean::logicalAnd);
+	}
+
+	private void startDisposeThread(Runnable task) {
+		Thread thread = new Thread(task, "reuseport-dispose");
+		thread.setDaemon(true);
+		thread.start();
+	}
+
+	private boolean dispose(ReuseportListener listener, Duration timeout) {
+		try {
+			listener.dispose(timeout);
+			return true;
+		}
+		catch (RuntimeException ex) {
+			// Reactor Netty reports a drain timeout or an interrupt as an exception
+			logger.debug("Listener " + listener.index() + " did not drain", ex);
+			return false;
+		}
+	}
+
+	@Override
+	public void stop() throws WebServerException {
+		synchronized (this.monitor) {
+			if (!this.started) {
+				return;
+			}
+			// A graceful shutdown still waiting is cut short: its connections close
+			// with the loops below.
+			this.gracefulShutdownAborted = true;
+			releaseListeners((this.lifecycleTimeout != null) ? this.lifecycleTimeout : DEFAULT_STOP_TIMEOUT);
+			this.started = false;
+			this.port = -1;
+			CountDownLatch stopped = this.stopped;
+			if (stopped != null) {
+				stopped.countDown();
+			}
+		}
+	}
+
+	private void releaseListeners(Duration timeout) {
+		disposeListeners(timeout);
+		this.listeners.forEach((listener) -> listener.shutdownLoop(timeout));
+	}
+
+	/**
+	 * Return the port all listeners are bound to, or {@code -1} when the server is not
+	 * running.
+	 * @return the port
+	 */
+	@Override
+	public int getPort() {
+		return this.port;
+	}
+
+}
