@@ -1,0 +1,83 @@
+package dev.reuseport.test;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+import dev.reuseport.server.ReuseportRequests;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/**
+ * A WebFlux application with every auto-configuration on the test classpath, the
+ * starter's included. Its routes report which listener and thread served each request.
+ */
+@SpringBootConfiguration(proxyBeanMethods = false)
+@EnableAutoConfiguration
+public class TestApplication {
+
+	/**
+	 * The {@link ServedBy} of each {@code /slow} request, published as soon as it
+	 * arrives and before it answers.
+	 */
+	public static final BlockingQueue<ServedBy> SLOW_REQUESTS = new LinkedBlockingQueue<>();
+
+	private static final Map<String, Object> DEFAULTS = Map.of("server.port", "0", "server.address", "127.0.0.1",
+			"spring.main.banner-mode", "off");
+
+	/**
+	 * Start the application on an ephemeral port of 127.0.0.1.
+	 * @param properties extra properties, as {@code name=value}
+	 * @return the running application
+	 */
+	public static ConfigurableApplicationContext run(String... properties) {
+		return run(new Class<?>[0], properties);
+	}
+
+	/**
+	 * Start the application with extra configuration classes.
+	 * @param configurations extra configuration classes
+	 * @param properties extra properties, as {@code name=value}
+	 * @return the running application
+	 */
+	public static ConfigurableApplicationContext run(Class<?>[] configurations, String... properties) {
+		return new SpringApplicationBuilder(TestApplication.class).sources(configurations)
+			.web(WebApplicationType.REACTIVE)
+			.properties(DEFAULTS)
+			.properties(properties)
+			.run();
+	}
+
+	@Bean
+	RouterFunction<ServerResponse> testRoutes() {
+		return RouterFunctions.route()
+			.GET("/whoami", (request) -> ServerResponse.ok().bodyValue(servedBy(request).toString()))
+			.GET("/large", (request) -> ServerResponse.ok().bodyValue(servedBy(request) + " " + "x".repeat(4096)))
+			.GET("/slow", this::slow)
+			.build();
+	}
+
+	private Mono<ServerResponse> slow(ServerRequest request) {
+		ServedBy servedBy = servedBy(request);
+		SLOW_REQUESTS.add(servedBy);
+		long millis = Long.parseLong(request.queryParam("millis").orElse("2000"));
+		return Mono.delay(Duration.ofMillis(millis)).then(ServerResponse.ok().bodyValue(servedBy.toString()));
+	}
+
+	private static ServedBy servedBy(ServerRequest request) {
+		int listener = ReuseportRequests.listenerIndex(request.exchange().getRequest()).orElse(-1);
+		return new ServedBy(listener, Thread.currentThread().getName());
+	}
+
+}

@@ -1,0 +1,63 @@
+package dev.reuseport.sample;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import dev.reuseport.sample.SampleAppSupport.SampleProcess;
+import dev.reuseport.sample.SampleAppSupport.WhoAmI;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Integration tests for the sample application when Netty's native epoll transport is
+ * unavailable, which {@code -Dio.netty.transport.noNative=true} simulates.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class NativeFallbackIntegrationTests {
+
+	private static final List<String> NO_NATIVE = List.of("-Dio.netty.transport.noNative=true");
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+	@Test
+	void fallsBackToOneListeningSocketWithAWarning() {
+		int port = SampleAppSupport.freePort();
+		try (SampleProcess process = SampleProcess.start("native-fallback", NO_NATIVE, arguments(port))) {
+			process.awaitStarted(TIMEOUT);
+			assertThat(process.outputLines()).filteredOn((line) -> line.contains("Native epoll is unavailable"))
+				.singleElement()
+				.asString()
+				.contains(" WARN ");
+			assertThat(SampleAppSupport.listeningSockets(port)).isOne();
+			WhoAmI whoAmI = SampleAppSupport.whoAmI(port);
+			assertThat(whoAmI.pid()).isEqualTo(process.pid());
+			assertThat(whoAmI.listener()).isEqualTo(-1);
+		}
+	}
+
+	@Test
+	void failsToStartWhenReuseportIsRequired() {
+		int port = SampleAppSupport.freePort();
+		try (SampleProcess process = SampleProcess.start("native-required", NO_NATIVE,
+				arguments(port, "--reuseport.required=true"))) {
+			assertThat(process.awaitExit(TIMEOUT)).as("exit value").isNotZero();
+			assertThat(process.output()).contains("APPLICATION FAILED TO START")
+				.contains("reuseport.required=false")
+				.doesNotContain(SampleAppSupport.STARTED);
+			assertThat(SampleAppSupport.listeningSockets(port)).isZero();
+		}
+	}
+
+	private static String[] arguments(int port, String... more) {
+		List<String> arguments = new ArrayList<>(List.of("--server.port=" + port,
+				"--server.address=" + SampleAppSupport.HOST, "--management.server.port=0",
+				"--management.server.address=" + SampleAppSupport.HOST, "--reuseport.listeners=2"));
+		arguments.addAll(List.of(more));
+		return arguments.toArray(String[]::new);
+	}
+
+}
