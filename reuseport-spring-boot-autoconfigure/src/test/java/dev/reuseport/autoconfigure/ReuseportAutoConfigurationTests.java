@@ -1,0 +1,198 @@
+package dev.reuseport.autoconfigure;
+
+import dev.reuseport.server.ReuseportNettyReactiveWebServerFactory;
+import io.netty.channel.epoll.Epoll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.LoopResources;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzedException;
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.reactor.netty.autoconfigure.NettyReactiveWebServerAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
+import org.springframework.boot.web.server.reactive.context.AnnotationConfigReactiveWebServerApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.server.reactive.HttpHandler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link ReuseportAutoConfiguration}.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ReuseportAutoConfigurationTests {
+
+	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner(
+			AnnotationConfigReactiveWebServerApplicationContext::new)
+		.withConfiguration(
+				AutoConfigurations.of(ReuseportAutoConfiguration.class, NettyReactiveWebServerAutoConfiguration.class))
+		.withUserConfiguration(HttpHandlerConfiguration.class)
+		.withPropertyValues("server.port=0", "server.address=127.0.0.1");
+
+	@Test
+	void reuseportFactoryIsAutoConfiguredWithOneListenerPerEventLoopByDefault() {
+		this.contextRunner.run((context) -> {
+			assertThat(context).hasSingleBean(ReactiveWebServerFactory.class);
+			assertThat(context.getBean(ReactiveWebServerFactory.class))
+				.isInstanceOfSatisfying(ReuseportNettyReactiveWebServerFactory.class, (factory) -> assertThat(
+						factory.getListenerCount())
+					.isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT));
+		});
+	}
+
+	@Test
+	void listenerCountComesFromReuseportListeners() {
+		this.contextRunner.withPropertyValues("reuseport.listeners=3")
+			.run((context) -> assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getListenerCount())
+				.isEqualTo(3));
+	}
+
+	@Test
+	void serverCustomizerBeansAreAppliedToTheReuseportFactory() {
+		this.contextRunner.withUserConfiguration(CustomizationsConfiguration.class).run((context) -> {
+			ReuseportNettyReactiveWebServerFactory factory = context
+				.getBean(ReuseportNettyReactiveWebServerFactory.class);
+			assertThat(factory.getServerCustomizers()).contains(context.getBean("customNettyServerCustomizer",
+					NettyServerCustomizer.class));
+		});
+	}
+
+	@Test
+	void autoConfigurationBacksOffWhenDisabled() {
+		this.contextRunner.withPropertyValues("reuseport.enabled=false").run((context) -> {
+			assertThat(context).doesNotHaveBean(ReuseportProperties.class);
+			assertThat(context.getBean(ReactiveWebServerFactory.class)).isExactlyInstanceOf(
+					NettyReactiveWebServerFactory.class);
+		});
+	}
+
+	@Test
+	void autoConfigurationBacksOffWhenTheUserDefinesAnotherServerFactory() {
+		this.contextRunner.withUserConfiguration(CustomServerFactoryConfiguration.class).run((context) -> {
+			assertThat(context).hasSingleBean(ReactiveWebServerFactory.class);
+			assertThat(context).hasBean("customReactiveWebServerFactory");
+			assertThat(context).doesNotHaveBean(ReuseportNettyReactiveWebServerFactory.class);
+		});
+	}
+
+	@Test
+	void autoConfigurationDoesNotApplyWithoutReactorNetty() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(HttpServer.class))
+			.withUserConfiguration(CustomServerFactoryConfiguration.class)
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(ReuseportProperties.class);
+				assertThat(context).doesNotHaveBean(ReuseportNettyReactiveWebServerFactory.class);
+			});
+	}
+
+	@Test
+	void autoConfigurationDoesNotApplyToNonReactiveApplication() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(ReuseportAutoConfiguration.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(ReuseportProperties.class));
+	}
+
+	@Test
+	void fallsBackToASingleSocketServerWithOneWarningWhenEpollIsUnavailable(CapturedOutput output) {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(Epoll.class)).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(ReactiveWebServerFactory.class))
+				.isExactlyInstanceOf(NettyReactiveWebServerFactory.class);
+			assertThat(output.getOut().lines().filter((line) -> line.contains("WARN")))
+				.singleElement()
+				.asString()
+				.contains("Native epoll is unavailable")
+				.contains("io.netty.channel.epoll.Epoll");
+		});
+	}
+
+	@Test
+	void failsWithAnAnalyzedCauseWhenEpollIsUnavailableAndRequired() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(Epoll.class))
+			.withPropertyValues("reuseport.required=true")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = causeOfType(context.getStartupFailure(), FailureAnalyzedException.class)
+					.analysis();
+				assertThat(analysis.getDescription()).contains("native epoll transport, which is unavailable")
+					.contains("io.netty.channel.epoll.Epoll is not on the classpath");
+				assertThat(analysis.getAction()).contains("netty-transport-native-epoll")
+					.contains("reuseport.required=false");
+			});
+	}
+
+	@Test
+	void listenersOutOfRangeFailWithAMessageThatNamesTheProperty() {
+		for (String value : new String[] { "0", "-1", "1025" }) {
+			this.contextRunner.withPropertyValues("reuseport.listeners=" + value).run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context).getFailure()
+					.rootCause()
+					.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+					.hasMessageContaining("reuseport.listeners")
+					.hasMessageContaining("between 1 and 1024");
+			});
+		}
+	}
+
+	@Test
+	void nonNumericListenersFailWithAMessageThatNamesTheProperty() {
+		this.contextRunner.withPropertyValues("reuseport.listeners=many").run((context) -> {
+			assertThat(context).hasFailed();
+			BindException failure = causeOfType(context.getStartupFailure(), BindException.class);
+			assertThat(failure.getProperty().getName()).hasToString("reuseport.listeners");
+			assertThat(failure.getProperty().getValue()).isEqualTo("many");
+		});
+	}
+
+	private static <T extends Throwable> T causeOfType(Throwable failure, Class<T> type) {
+		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
+			if (type.isInstance(candidate)) {
+				return type.cast(candidate);
+			}
+		}
+		throw new AssertionError("No " + type.getName() + " in the causes of " + failure, failure);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class HttpHandlerConfiguration {
+
+		@Bean
+		HttpHandler httpHandler() {
+			return (request, response) -> response.setComplete();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class CustomizationsConfiguration {
+
+		@Bean
+		NettyServerCustomizer customNettyServerCustomizer() {
+			return (server) -> server;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class CustomServerFactoryConfiguration {
+
+		@Bean
+		ReactiveWebServerFactory customReactiveWebServerFactory() {
+			return new NettyReactiveWebServerFactory();
+		}
+
+	}
+
+}

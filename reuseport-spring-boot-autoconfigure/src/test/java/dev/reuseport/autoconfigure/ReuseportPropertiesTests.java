@@ -1,0 +1,64 @@
+package dev.reuseport.autoconfigure;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import reactor.netty.resources.LoopResources;
+
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Tests for {@link ReuseportProperties}.
+ */
+class ReuseportPropertiesTests {
+
+	@Test
+	void defaultsEnableOneListenerPerReactorNettyWorkerWithMetricsAndFallback() {
+		ReuseportProperties properties = bind(Map.of());
+		assertThat(properties.isEnabled()).isTrue();
+		assertThat(properties.getListeners()).isNull();
+		assertThat(properties.determineListenerCount()).isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT);
+		assertThat(properties.isRequired()).isFalse();
+		assertThat(properties.getMetrics().isEnabled()).isTrue();
+	}
+
+	@Test
+	void bindsEveryProperty() {
+		ReuseportProperties properties = bind(Map.of("reuseport.enabled", "false", "reuseport.listeners", "7",
+				"reuseport.required", "true", "reuseport.metrics.enabled", "false"));
+		assertThat(properties.isEnabled()).isFalse();
+		assertThat(properties.determineListenerCount()).isEqualTo(7);
+		assertThat(properties.isRequired()).isTrue();
+		assertThat(properties.getMetrics().isEnabled()).isFalse();
+	}
+
+	@Test
+	void listenerBoundsAreInclusive() {
+		assertThat(bind(Map.of("reuseport.listeners", "1")).determineListenerCount()).isEqualTo(1);
+		assertThat(bind(Map.of("reuseport.listeners", "1024")).determineListenerCount()).isEqualTo(1024);
+	}
+
+	@Test
+	void listenersOutsideTheRangeAreRejectedWithThePropertyName() {
+		for (String value : new String[] { "0", "-4", "1025", "100000" }) {
+			assertThatExceptionOfType(BindException.class).isThrownBy(() -> bind(Map.of("reuseport.listeners", value)))
+				.havingRootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.withMessageContaining("reuseport.listeners")
+				.withMessageContaining(value)
+				.withMessageContaining("between 1 and 1024");
+		}
+	}
+
+	private ReuseportProperties bind(Map<String, String> values) {
+		return new Binder(new MapConfigurationPropertySource(values))
+			.bindOrCreate("reuseport", ReuseportProperties.class);
+	}
+
+}

@@ -1,0 +1,57 @@
+package dev.reuseport.diagnostics;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+import dev.reuseport.test.TestApplication;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * Tests for {@link ReuseportBindFailureAnalyzer}, fed by real bind failures.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ReuseportBindFailureAnalyzerTests {
+
+	@Test
+	void explainsAPortHeldBySocketWithoutReuseport(CapturedOutput output) throws Exception {
+		try (ServerSocket plainSocket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+			int port = plainSocket.getLocalPort();
+			Throwable failure = catchThrowable(() -> TestApplication.run("server.port=" + port,
+					"reuseport.listeners=2"));
+			ReuseportBindException bindException = findCause(failure);
+			assertThat(bindException.getPort()).isEqualTo(port);
+			assertThat(bindException.getListener()).isZero();
+			FailureAnalysis analysis = new ReuseportBindFailureAnalyzer().analyze(failure);
+			assertThat(analysis.getDescription()).isEqualTo(("Web server failed to start. Reuseport listener 0 could "
+					+ "not bind port %d. Either another socket holds port %d without SO_REUSEPORT (a server without "
+					+ "reuseport, or any other program), or a process running as another user holds it with "
+					+ "SO_REUSEPORT.").formatted(port, port));
+			assertThat(analysis.getAction()).isEqualTo(("Identify the process listening on port %d (for example with "
+					+ "'ss -ltnp sport = :%d'). Every process that shares a port must enable SO_REUSEPORT (for this "
+					+ "starter, reuseport.enabled=true) and run as the same user. Otherwise stop that process or "
+					+ "configure this application to listen on another port with server.port.").formatted(port, port));
+			assertThat(analysis.getCause()).isSameAs(bindException);
+			// Registered in spring.factories, so Spring Boot reports it at startup
+			assertThat(output).contains("APPLICATION FAILED TO START")
+				.contains("Reuseport listener 0 could not bind port " + port);
+		}
+	}
+
+	private ReuseportBindException findCause(Throwable failure) {
+		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
+			if (candidate instanceof ReuseportBindException bindException) {
+				return bindException;
+			}
+		}
+		throw new AssertionError("No ReuseportBindException in the causes of " + failure, failure);
+	}
+
+}

@@ -1,0 +1,206 @@
+package dev.reuseport.metrics;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.TestApplication;
+import dev.reuseport.test.TestHttpClients;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Flux;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+import org.springframework.boot.web.server.Shutdown;
+import org.springframework.boot.web.server.reactive.context.ReactiveWebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link ReuseportMeterBinder}: exact per-listener counts from real
+ * connections, read back from a real registry and from a real Prometheus scrape.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class ReuseportMeterBinderTests {
+
+	private static final Pattern SAMPLE = Pattern
+		.compile("^(reuseport_listener_connections_\\w+)\\{listener=\"(\\d+)\",port=\"(\\d+)\"} (\\S+)$");
+
+	@Test
+	void countsEveryConnectionFromConcurrentClientsExactly() throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3",
+				"management.server.port=0", "management.endpoints.web.exposure.include=prometheus")) {
+			int port = port(context);
+			int clients = 8;
+			int connectionsPerClient = 40;
+			ExecutorService executor = Executors.newFixedThreadPool(clients);
+			try {
+				List<Future<?>> running = IntStream.range(0, clients)
+					.mapToObj((client) -> executor.submit(() -> openConnections(port, connectionsPerClient)))
+					.collect(Collectors.toList());
+				for (Future<?> client : running) {
+					client.get(60, TimeUnit.SECONDS);
+				}
+			}
+			finally {
+				executor.shutdownNow();
+			}
+			int connections = clients * connectionsPerClient;
+			int managementPort = context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+				Map<String, Map<Integer, Double>> scraped = scrape(managementPort, port);
+				assertThat(scraped.get("reuseport_listener_connections_accepted_total")).containsOnlyKeys(0, 1, 2)
+					.allSatisfy((listener, accepted) -> assertThat(accepted).isPositive());
+				assertThat(sum(scraped.get("reuseport_listener_connections_accepted_total"))).isEqualTo(connections);
+				assertThat(scraped.get("reuseport_listener_connections_active")).containsOnlyKeys(0, 1, 2)
+					.allSatisfy((listener, active) -> assertThat(active).isZero());
+			});
+		}
+	}
+
+	/**
+	 * Half of the connections carry two keep-alive requests, so that requests and
+	 * connections differ.
+	 */
+	private static void openConnections(int port, int count) {
+		for (int i = 0; i < count; i++) {
+			try (Socket socket = RawHttp.connect(port)) {
+				if (i % 2 == 0) {
+					RawHttp.send(socket, "/whoami", false);
+					RawHttp.read(socket);
+				}
+				RawHttp.send(socket, "/whoami", true);
+				RawHttp.read(socket);
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+	}
+
+	@Test
+	void countsHttp2ConnectionsNotStreams() {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=2",
+				"server.http2.enabled=true")) {
+			int port = port(context);
+			int connections = 6;
+			for (int i = 0; i < connections; i++) {
+				ConnectionProvider oneConnection = ConnectionProvider.builder("h2c-" + i)
+					.maxConnections(1)
+					.pendingAcquireMaxCount(-1)
+					.build();
+				HttpClient client = TestHttpClients.http2(oneConnection, false);
+				try {
+					List<String> answers = Flux.range(0, 5)
+						.concatMap((stream) -> client.get()
+							.uri("http://127.0.0.1:" + port + "/whoami")
+							.responseContent()
+							.aggregate()
+							.asString())
+						.collectList()
+						.block(Duration.ofSeconds(10));
+					assertThat(answers).hasSize(5);
+				}
+				finally {
+					oneConnection.disposeLater().block(Duration.ofSeconds(10));
+				}
+			}
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+				assertThat(registry.find(ReuseportMeters.CONNECTIONS_ACCEPTED)
+					.functionCounters()
+					.stream()
+					.mapToDouble(FunctionCounter::count)
+					.sum()).isEqualTo(connections);
+				assertThat(registry.find(ReuseportMeters.CONNECTIONS_ACTIVE).gauges()).hasSize(2)
+					.allSatisfy((gauge) -> assertThat(gauge.value()).isZero());
+			});
+		}
+	}
+
+	@Test
+	void registersTheMetersOfAServerStartedBeforeTheRegistryWasBound() {
+		ReuseportWebServer server = new ReuseportWebServer(
+				reactor.netty.http.server.HttpServer.create()
+					.host("127.0.0.1")
+					.port(0)
+					.handle((request, response) -> response.sendString(reactor.core.publisher.Mono.just("ok"))),
+				2, null, Shutdown.IMMEDIATE);
+		server.start();
+		try {
+			RawHttp.get(server.getPort(), "/");
+			ReuseportMeterBinder binder = new ReuseportMeterBinder();
+			binder.bindServer(server);
+			MeterRegistry registry = new SimpleMeterRegistry();
+			binder.bindTo(registry);
+			String port = String.valueOf(server.getPort());
+			assertThat(registry.find(ReuseportMeters.CONNECTIONS_ACTIVE).tag("port", port).gauges()).hasSize(2)
+				.extracting((gauge) -> gauge.getId().getTag("listener"))
+				.containsExactlyInAnyOrder("0", "1");
+			assertThat(registry.find(ReuseportMeters.CONNECTIONS_ACCEPTED)
+				.tag("port", port)
+				.functionCounters()
+				.stream()
+				.mapToDouble(FunctionCounter::count)
+				.sum()).isEqualTo(1);
+			Gauge listener0 = registry.get(ReuseportMeters.CONNECTIONS_ACTIVE).tag("listener", "0").gauge();
+			assertThat(listener0.getId().getDescription()).isEqualTo("Open TCP connections accepted by the listener");
+		}
+		finally {
+			server.stop();
+		}
+	}
+
+	@Test
+	void registersNothingWhenMetricsAreDisabled() {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.metrics.enabled=false")) {
+			RawHttp.get(port(context), "/whoami");
+			assertThat(context.getBeansOfType(ReuseportMeterBinder.class)).isEmpty();
+			assertThat(context.getBean(MeterRegistry.class).find(ReuseportMeters.CONNECTIONS_ACCEPTED).meters())
+				.isEmpty();
+		}
+	}
+
+	/**
+	 * Scrape Prometheus text and return, per reuseport series name, the value of each
+	 * listener on {@code port}.
+	 */
+	private static Map<String, Map<Integer, Double>> scrape(int managementPort, int port) {
+		String body = RawHttp.get(managementPort, "/actuator/prometheus").body();
+		return body.lines()
+			.map(SAMPLE::matcher)
+			.filter(Matcher::matches)
+			.filter((sample) -> sample.group(3).equals(String.valueOf(port)))
+			.collect(Collectors.groupingBy((sample) -> sample.group(1), Collectors
+				.toMap((sample) -> Integer.parseInt(sample.group(2)), (sample) -> Double.parseDouble(sample.group(4)))));
+	}
+
+	private static double sum(Map<Integer, Double> values) {
+		return values.values().stream().mapToDouble(Double::doubleValue).sum();
+	}
+
+	private static int port(ConfigurableApplicationContext context) {
+		return ((ReactiveWebServerApplicationContext) context).getWebServer().getPort();
+	}
+
+}
