@@ -137,8 +137,8 @@ public class ReuseportWebServer implements WebServer {
 
 	private String startedMessage() {
 		String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
-		return "Netty started on port %d (%s) with %d SO_REUSEPORT epoll listeners, one per event loop"
-			.formatted(this.port, scheme, this.listeners.size());
+		return "Netty started on port %d (%s) with %d SO_REUSEPORT epoll listeners, one per event loop (%s)"
+			.formatted(this.port, scheme, this.listeners.size(), KernelSettings.read().describe());
 	}
 
 	/**
