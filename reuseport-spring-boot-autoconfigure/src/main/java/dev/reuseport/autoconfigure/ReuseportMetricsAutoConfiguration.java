@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
@@ -25,12 +26,13 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnClass({ MeterRegistry.class, MetricsAutoConfiguration.class })
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnBooleanProperty(name = { "reuseport.enabled", "reuseport.metrics.enabled" }, matchIfMissing = true)
+@EnableConfigurationProperties(ReuseportProperties.class)
 public final class ReuseportMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ReuseportMeterBinder reuseportMeterBinder() {
-		return new ReuseportMeterBinder();
+	ReuseportMeterBinder reuseportMeterBinder(ReuseportProperties properties) {
+		return new ReuseportMeterBinder(properties.getMetrics().getImbalanceWindow());
 	}
 
 	@Bean

@@ -1,5 +1,7 @@
 package dev.reuseport.autoconfigure;
 
+import java.time.Duration;
+
 import org.jspecify.annotations.Nullable;
 import reactor.netty.resources.LoopResources;
 
@@ -104,15 +106,32 @@ public class ReuseportProperties {
 		private final boolean enabled;
 
 		/**
+		 * Window over which reuseport.listeners.imbalance compares the connections
+		 * accepted by each listener. It is measured between gauge reads, so it lasts
+		 * from one window to one window plus one scrape interval.
+		 */
+		private final Duration imbalanceWindow;
+
+		/**
 		 * Create a new instance.
 		 * @param enabled whether to register per-listener meters
+		 * @param imbalanceWindow the window of the imbalance gauge
 		 */
-		public Metrics(@DefaultValue("true") boolean enabled) {
+		public Metrics(@DefaultValue("true") boolean enabled, @DefaultValue("1m") Duration imbalanceWindow) {
+			if (imbalanceWindow.isNegative() || imbalanceWindow.isZero()) {
+				throw new InvalidConfigurationPropertyValueException("reuseport.metrics.imbalance-window",
+						imbalanceWindow, "It must be positive, such as 1m.");
+			}
 			this.enabled = enabled;
+			this.imbalanceWindow = imbalanceWindow;
 		}
 
 		public boolean isEnabled() {
 			return this.enabled;
+		}
+
+		public Duration getImbalanceWindow() {
+			return this.imbalanceWindow;
 		}
 
 	}

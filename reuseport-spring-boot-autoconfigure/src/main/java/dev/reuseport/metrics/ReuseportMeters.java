@@ -19,6 +19,39 @@ public final class ReuseportMeters {
 	public static final String CONNECTIONS_ACCEPTED = "reuseport.listener.connections.accepted";
 
 	/**
+	 * Counter of the HTTP requests received on a listener's connections.
+	 */
+	public static final String REQUESTS = "reuseport.listener.requests";
+
+	/**
+	 * Gauge of the connections waiting in a listener's accept queue.
+	 */
+	public static final String ACCEPT_QUEUE = "reuseport.listener.accept.queue";
+
+	/**
+	 * Gauge of a listener's accept-queue limit (its backlog).
+	 */
+	public static final String ACCEPT_QUEUE_LIMIT = "reuseport.listener.accept.queue.limit";
+
+	/**
+	 * Gauge of the spread of recently accepted connections across a server's
+	 * listeners.
+	 */
+	public static final String IMBALANCE = "reuseport.listeners.imbalance";
+
+	/**
+	 * Counter of the network namespace's accept-queue overflows (TcpExt
+	 * ListenOverflows).
+	 */
+	public static final String LISTEN_OVERFLOWS = "reuseport.listen.overflows";
+
+	/**
+	 * Counter of the network namespace's dropped connection requests (TcpExt
+	 * ListenDrops).
+	 */
+	public static final String LISTEN_DROPS = "reuseport.listen.drops";
+
+	/**
 	 * Tag key of the listener index, from 0.
 	 */
 	public static final String LISTENER_TAG = "listener";

@@ -2,6 +2,7 @@ package dev.reuseport.server;
 
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -15,9 +16,12 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.jspecify.annotations.Nullable;
+import reactor.netty.Connection;
 import reactor.netty.ConnectionObserver;
+import reactor.netty.ConnectionObserver.State;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerState;
 
 /**
  * One SO_REUSEPORT listening socket and the event loop that owns it. The listener
@@ -45,6 +49,8 @@ public final class ReuseportListener {
 	private final LongAdder accepted = new LongAdder();
 
 	private final LongAdder active = new LongAdder();
+
+	private final LongAdder requests = new LongAdder();
 
 	private volatile @Nullable IoEventLoopGroup loop;
 
@@ -88,6 +94,40 @@ public final class ReuseportListener {
 	}
 
 	/**
+	 * Return the total number of HTTP requests received on connections this listener
+	 * accepted, HTTP/2 streams included.
+	 * @return the request count
+	 */
+	public long requestsReceived() {
+		return this.requests.sum();
+	}
+
+	/**
+	 * Return the listening socket's accept queue, read from the kernel now.
+	 * @return the accept queue, or empty when the listener is not bound
+	 */
+	public Optional<AcceptQueue> acceptQueue() {
+		return ListenerSocketInfo.acceptQueue(channel());
+	}
+
+	/**
+	 * Return the file descriptor of the listening socket.
+	 * @return the file descriptor, or -1 when the listener is not bound
+	 */
+	public int fileDescriptor() {
+		return ListenerSocketInfo.fileDescriptor(channel());
+	}
+
+	/**
+	 * Return the local address of the listening socket.
+	 * @return the bound address, or {@code null} when the listener is not bound
+	 */
+	public @Nullable SocketAddress localAddress() {
+		Channel channel = channel();
+		return (channel != null) ? channel.localAddress() : null;
+	}
+
+	/**
 	 * Return the listening channel, or {@code null} when the listener is not bound.
 	 * @return the listening channel
 	 */
@@ -121,6 +161,7 @@ public final class ReuseportListener {
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
 			.doOnChannelInit(this::connectionAccepted)
+			.childObserve(this::countRequests)
 			.channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
 		if (port != null) {
 			listenerServer = listenerServer.port(port);
@@ -145,6 +186,12 @@ public final class ReuseportListener {
 		this.accepted.increment();
 		this.active.increment();
 		channel.closeFuture().addListener((future) -> this.active.decrement());
+	}
+
+	private void countRequests(Connection connection, State state) {
+		if (state == HttpServerState.REQUEST_RECEIVED) {
+			this.requests.increment();
+		}
 	}
 
 	/**

@@ -33,6 +33,11 @@ import org.springframework.util.Assert;
  */
 public class ReuseportWebServer implements WebServer {
 
+	/**
+	 * The transport of every listener.
+	 */
+	public static final String TRANSPORT = "epoll";
+
 	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
 
 	/**
@@ -137,8 +142,8 @@ public class ReuseportWebServer implements WebServer {
 
 	private String startedMessage() {
 		String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
-		return "Netty started on port %d (%s) with %d SO_REUSEPORT epoll listeners, one per event loop (%s)"
-			.formatted(this.port, scheme, this.listeners.size(), KernelSettings.read().describe());
+		return "Netty started on port %d (%s) with %d SO_REUSEPORT %s listeners, one per event loop (%s)"
+			.formatted(this.port, scheme, this.listeners.size(), TRANSPORT, KernelSettings.read().describe());
 	}
 
 	/**

@@ -2,10 +2,17 @@ package dev.reuseport.metrics;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -16,22 +23,29 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.test.LoopStall;
 import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.ServedBy;
+import dev.reuseport.test.SocketStats;
 import dev.reuseport.test.TestApplication;
 import dev.reuseport.test.TestHttpClients;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.ChannelOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Flux;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.reactive.context.ReactiveWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -179,6 +193,139 @@ class ReuseportMeterBinderTests {
 			assertThat(context.getBean(MeterRegistry.class).find(ReuseportMeters.CONNECTIONS_ACCEPTED).meters())
 				.isEmpty();
 		}
+	}
+
+	@Test
+	void acceptQueueGaugeRisesOnlyOnAStalledListenerAndAgreesWithSs() throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3")) {
+			int port = port(context);
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			ReuseportWebServer server = (ReuseportWebServer) ((ReactiveWebServerApplicationContext) context)
+				.getWebServer();
+			List<Socket> waiting = new ArrayList<>();
+			try (LoopStall stall = LoopStall.start(port, 4000)) {
+				int stalled = stall.listener();
+				// Connections complete their handshake in the kernel; those hashed to
+				// the stalled listener wait in its queue
+				for (int i = 0; i < 30 && acceptQueue(registry, stalled) < 3; i++) {
+					waiting.add(RawHttp.connect(port));
+				}
+				assertThat(acceptQueue(registry, stalled)).isGreaterThanOrEqualTo(3);
+				for (int other = 0; other < 3; other++) {
+					if (other != stalled) {
+						int idle = other;
+						await().atMost(Duration.ofSeconds(5)).until(() -> acceptQueue(registry, idle) == 0);
+					}
+				}
+				int fd = server.getListeners().get(stalled).fileDescriptor();
+				int[] ssQueue = SocketStats.listenQueues(port).get(fd);
+				assertThat(ssQueue[0]).as("ss Recv-Q").isEqualTo((int) acceptQueue(registry, stalled));
+				assertThat(ssQueue[1]).as("ss Send-Q")
+					.isEqualTo((int) registry.get(ReuseportMeters.ACCEPT_QUEUE_LIMIT)
+						.tag("listener", String.valueOf(stalled))
+						.gauge()
+						.value());
+			}
+			finally {
+				for (Socket socket : waiting) {
+					socket.close();
+				}
+			}
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(registry.find(ReuseportMeters.ACCEPT_QUEUE).gauges())
+					.hasSize(3)
+					.allSatisfy((gauge) -> assertThat(gauge.value()).isZero()));
+		}
+	}
+
+	@Test
+	void listenOverflowsIncreaseWhenAStalledListenerIsFloodedAndServiceResumes() throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run(
+				new Class<?>[] { TinyBacklogConfiguration.class }, "reuseport.listeners=1")) {
+			int port = port(context);
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			double overflowsBefore = registry.get(ReuseportMeters.LISTEN_OVERFLOWS).functionCounter().count();
+			assertThat(registry.get(ReuseportMeters.ACCEPT_QUEUE_LIMIT).gauge().value()).isEqualTo(1);
+			List<SocketChannel> flood = new ArrayList<>();
+			try (LoopStall stall = LoopStall.start(port, 3000)) {
+				for (int i = 0; i < 20; i++) {
+					SocketChannel channel = SocketChannel.open();
+					channel.configureBlocking(false);
+					channel.connect(new InetSocketAddress("127.0.0.1", port));
+					flood.add(channel);
+				}
+				await().atMost(Duration.ofSeconds(5))
+					.until(() -> registry.get(ReuseportMeters.LISTEN_OVERFLOWS).functionCounter().count(),
+							(overflows) -> overflows > overflowsBefore);
+			}
+			finally {
+				for (SocketChannel channel : flood) {
+					channel.close();
+				}
+			}
+			assertThat(RawHttp.get(port, "/whoami").status()).isEqualTo(200);
+		}
+	}
+
+	@Test
+	void imbalanceReadsNearZeroUnderUniformLoad() {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3")) {
+			int port = port(context);
+			for (int i = 0; i < 900; i++) {
+				RawHttp.get(port, "/whoami");
+			}
+			// 900 connections hashed uniformly over 3 listeners spread by about 0.1;
+			// 0.35 is more than five standard deviations away
+			assertThat(context.getBean(MeterRegistry.class).get(ReuseportMeters.IMBALANCE).gauge().value())
+				.isLessThan(0.35);
+		}
+	}
+
+	@Test
+	void imbalanceReadsHighWhenEveryConnectionComesFromOneSourcePort() throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3")) {
+			int port = port(context);
+			int sourcePort;
+			try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+				sourcePort = probe.getLocalPort();
+			}
+			Set<Integer> listeners = ConcurrentHashMap.newKeySet();
+			for (int i = 0; i < 60; i++) {
+				// Same 4-tuple each time, so the kernel's hash picks the same listener;
+				// the reset on close leaves no TIME_WAIT to block the next bind
+				try (Socket socket = new Socket()) {
+					socket.setReuseAddress(true);
+					socket.bind(new InetSocketAddress("127.0.0.1", sourcePort));
+					socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+					socket.setSoTimeout(10_000);
+					RawHttp.send(socket, "/whoami", false);
+					listeners.add(ServedBy.parse(RawHttp.read(socket).body()).listener());
+					socket.setSoLinger(true, 0);
+				}
+			}
+			assertThat(listeners).hasSize(1);
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			// All 60 on one of 3 listeners: (60 - 0) / 20
+			assertThat(registry.get(ReuseportMeters.IMBALANCE).gauge().value()).isEqualTo(3.0);
+			assertThat(registry.get(ReuseportMeters.REQUESTS)
+				.tag("listener", String.valueOf(listeners.iterator().next()))
+				.functionCounter()
+				.count()).isEqualTo(60);
+		}
+	}
+
+	private static double acceptQueue(MeterRegistry registry, int listener) {
+		return registry.get(ReuseportMeters.ACCEPT_QUEUE).tag("listener", String.valueOf(listener)).gauge().value();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class TinyBacklogConfiguration {
+
+		@Bean
+		NettyServerCustomizer tinyBacklog() {
+			return (server) -> server.option(ChannelOption.SO_BACKLOG, 1);
+		}
+
 	}
 
 	/**

@@ -33,6 +33,12 @@ public class TestApplication {
 	 */
 	public static final BlockingQueue<ServedBy> SLOW_REQUESTS = new LinkedBlockingQueue<>();
 
+	/**
+	 * The {@link ServedBy} of each {@code /block} request, published before it blocks
+	 * its event loop.
+	 */
+	public static final BlockingQueue<ServedBy> BLOCKING_REQUESTS = new LinkedBlockingQueue<>();
+
 	private static final Map<String, Object> DEFAULTS = Map.of("server.port", "0", "server.address", "127.0.0.1",
 			"spring.main.banner-mode", "off");
 
@@ -65,6 +71,7 @@ public class TestApplication {
 			.GET("/whoami", (request) -> ServerResponse.ok().bodyValue(servedBy(request).toString()))
 			.GET("/large", (request) -> ServerResponse.ok().bodyValue(servedBy(request) + " " + "x".repeat(4096)))
 			.GET("/slow", this::slow)
+			.GET("/block", this::block)
 			.build();
 	}
 
@@ -73,6 +80,23 @@ public class TestApplication {
 		SLOW_REQUESTS.add(servedBy);
 		long millis = Long.parseLong(request.queryParam("millis").orElse("2000"));
 		return Mono.delay(Duration.ofMillis(millis)).then(ServerResponse.ok().bodyValue(servedBy.toString()));
+	}
+
+	/**
+	 * Block the event loop that serves the request, on purpose and for a bounded time,
+	 * so that its listener stops accepting while the others go on.
+	 */
+	private Mono<ServerResponse> block(ServerRequest request) {
+		ServedBy servedBy = servedBy(request);
+		BLOCKING_REQUESTS.add(servedBy);
+		long millis = Math.min(Long.parseLong(request.queryParam("millis").orElse("2000")), 10_000);
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		return ServerResponse.ok().bodyValue(servedBy.toString());
 	}
 
 	private static ServedBy servedBy(ServerRequest request) {

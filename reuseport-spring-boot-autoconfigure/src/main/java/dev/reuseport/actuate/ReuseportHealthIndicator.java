@@ -1,0 +1,66 @@
+package dev.reuseport.actuate;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+import dev.reuseport.server.ReuseportListener;
+import dev.reuseport.server.ReuseportWebServer;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+/**
+ * {@link org.springframework.boot.health.contributor.HealthIndicator} for the SO_REUSEPORT
+ * listeners: UP when every configured listener is bound and open, DOWN when one has
+ * closed while the server runs, because its share of new connections is then served by
+ * the others or, for a closed group, refused. UNKNOWN when the application has no running
+ * reuseport server.
+ *
+ * @since 0.1.0
+ */
+public class ReuseportHealthIndicator extends AbstractHealthIndicator {
+
+	private static final Log logger = LogFactory.getLog(ReuseportHealthIndicator.class);
+
+	private final Supplier<@Nullable ReuseportWebServer> webServer;
+
+	/**
+	 * Create an indicator.
+	 * @param webServer supplies the running server, or {@code null} when the application
+	 * has no reuseport server
+	 */
+	public ReuseportHealthIndicator(Supplier<@Nullable ReuseportWebServer> webServer) {
+		super("Reuseport health check failed");
+		this.webServer = webServer;
+	}
+
+	@Override
+	protected void doHealthCheck(Health.Builder builder) {
+		ReuseportWebServer server = this.webServer.get();
+		if (server == null || server.getPort() < 0) {
+			builder.unknown().withDetail("reason", "No reuseport web server is running");
+			return;
+		}
+		List<Integer> closed = server.getListeners()
+			.stream()
+			.filter((listener) -> !listener.isOpen())
+			.map(ReuseportListener::index)
+			.toList();
+		int listeners = server.getListeners().size();
+		if (closed.isEmpty()) {
+			builder.up();
+		}
+		else {
+			logger.warn("%d of %d reuseport listeners on port %d are closed: %s".formatted(closed.size(), listeners,
+					server.getPort(), closed));
+			builder.down().withDetail("closedListeners", closed);
+		}
+		builder.withDetail("port", server.getPort())
+			.withDetail("listeners", listeners)
+			.withDetail("openListeners", listeners - closed.size());
+	}
+
+}

@@ -1,0 +1,21 @@
+package dev.reuseport.server;
+
+/**
+ * The accept queue of a listening socket, as the kernel reports it in {@code TCP_INFO}:
+ * the same numbers that {@code ss -ltn} shows as Recv-Q and Send-Q.
+ *
+ * @param length the connections that completed the handshake and wait to be accepted
+ * @param limit the backlog: how many may wait before the kernel drops new handshakes
+ * @since 0.1.0
+ */
+public record AcceptQueue(int length, int limit) {
+
+	/**
+	 * Return how full the queue is, from 0 to 1.
+	 * @return the length as a fraction of the limit, or 0 when the limit is 0
+	 */
+	public double fill() {
+		return (this.limit > 0) ? (double) this.length / this.limit : 0;
+	}
+
+}

@@ -1,0 +1,67 @@
+package dev.reuseport.server;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Optional;
+
+import io.netty.channel.Channel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.unix.RawUnixChannelOption;
+
+/**
+ * Reads facts about a listening socket from the socket itself, with
+ * {@code getsockopt}, rather than by parsing {@code ss} output.
+ */
+final class ListenerSocketInfo {
+
+	/**
+	 * {@code getsockopt(fd, IPPROTO_TCP, TCP_INFO)}; the first 104 bytes of
+	 * {@code struct tcp_info} hold every field read here.
+	 */
+	private static final RawUnixChannelOption TCP_INFO = new RawUnixChannelOption("TCP_INFO", 6, 11, 104);
+
+	/**
+	 * For a listening socket, {@code tcpi_unacked} is the current accept-queue length.
+	 */
+	private static final int TCPI_UNACKED_OFFSET = 24;
+
+	/**
+	 * For a listening socket, {@code tcpi_sacked} is the accept-queue limit (backlog).
+	 */
+	private static final int TCPI_SACKED_OFFSET = 28;
+
+	private ListenerSocketInfo() {
+	}
+
+	/**
+	 * Read the accept queue of an open epoll listening channel.
+	 * @param channel the listening channel, possibly {@code null} or closed
+	 * @return the accept queue, or empty when it cannot be read
+	 */
+	static Optional<AcceptQueue> acceptQueue(Channel channel) {
+		if (!(channel instanceof EpollServerSocketChannel) || !channel.isOpen()) {
+			return Optional.empty();
+		}
+		try {
+			ByteBuffer tcpInfo = channel.config().getOption(TCP_INFO).order(ByteOrder.nativeOrder());
+			return Optional.of(new AcceptQueue(tcpInfo.getInt(TCPI_UNACKED_OFFSET), tcpInfo.getInt(TCPI_SACKED_OFFSET)));
+		}
+		catch (RuntimeException ex) {
+			// The socket closed between the check and the read
+			return Optional.empty();
+		}
+	}
+
+	/**
+	 * Return the file descriptor of an epoll listening channel.
+	 * @param channel the listening channel
+	 * @return the file descriptor, or -1 when it is not an open epoll channel
+	 */
+	static int fileDescriptor(Channel channel) {
+		if (channel instanceof EpollServerSocketChannel epollChannel && channel.isOpen()) {
+			return epollChannel.fd().intValue();
+		}
+		return -1;
+	}
+
+}

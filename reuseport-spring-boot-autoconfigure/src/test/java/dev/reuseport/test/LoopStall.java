@@ -1,0 +1,72 @@
+package dev.reuseport.test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Blocks one listener's event loop for a bounded time through the test application's
+ * {@code /block} route, so that the listener stops accepting while the others go on.
+ * Closing the stall reads the blocked response, which returns once the loop is free.
+ */
+public final class LoopStall implements AutoCloseable {
+
+	private final Socket socket;
+
+	private final int listener;
+
+	private LoopStall(Socket socket, int listener) {
+		this.socket = socket;
+		this.listener = listener;
+	}
+
+	/**
+	 * Block the loop of whichever listener accepts the next connection.
+	 * @param port the server port
+	 * @param millis how long to block, at most 10 seconds
+	 * @return the stall, once the loop is blocked
+	 */
+	public static LoopStall start(int port, long millis) {
+		TestApplication.BLOCKING_REQUESTS.clear();
+		try {
+			Socket socket = RawHttp.connect(port);
+			RawHttp.send(socket, "/block?millis=" + millis, true);
+			ServedBy blocked = TestApplication.BLOCKING_REQUESTS.poll(10, TimeUnit.SECONDS);
+			if (blocked == null) {
+				socket.close();
+				throw new IllegalStateException("The /block request did not arrive");
+			}
+			return new LoopStall(socket, blocked.listener());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Return the index of the stalled listener.
+	 * @return the listener index
+	 */
+	public int listener() {
+		return this.listener;
+	}
+
+	/**
+	 * Wait for the stall to end and its response to arrive.
+	 */
+	@Override
+	public void close() {
+		try (this.socket) {
+			this.socket.getInputStream().readAllBytes();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}
