@@ -314,12 +314,21 @@ final class SampleAppSupport {
 		}
 
 		/**
-		 * Wait for the process to exit by itself.
+		 * Wait for the process to exit by itself, failing with the whole output if the
+		 * application starts instead or the time runs out.
 		 * @param timeout how long to wait
 		 * @return the exit value
 		 */
 		int awaitExit(Duration timeout) {
-			await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> !this.process.isAlive());
+			try {
+				await().atMost(timeout)
+					.pollInterval(Duration.ofMillis(100))
+					.until(() -> !this.process.isAlive() || output().contains(STARTED));
+			}
+			catch (ConditionTimeoutException ex) {
+				// Reported below, with the output
+			}
+			assertThat(this.process.isAlive()).as("%s is still running; output:%n%s", this.output, output()).isFalse();
 			return this.process.exitValue();
 		}
 

@@ -54,7 +54,8 @@ class TwoProcessesIntegrationTests {
 	private SampleProcess start(String name, int port) {
 		return SampleProcess.start(name, List.of(), "--server.port=" + port,
 				"--server.address=" + SampleAppSupport.HOST, "--management.server.port=0",
-				"--management.server.address=" + SampleAppSupport.HOST, "--reuseport.listeners=" + LISTENERS_PER_PROCESS);
+				"--management.server.address=" + SampleAppSupport.HOST,
+				"--reuseport.listeners=" + LISTENERS_PER_PROCESS);
 	}
 
 }

@@ -41,10 +41,10 @@ class WhoAmIControllerTests {
 	@BeforeAll
 	@Timeout(value = 60, unit = TimeUnit.SECONDS)
 	static void startApplication() {
-		context = new SpringApplicationBuilder(SampleApplication.class)
-			.properties("server.port=0", "server.address=" + SampleAppSupport.HOST, "reuseport.listeners=" + LISTENERS,
-					"management.server.port=0", "management.server.address=" + SampleAppSupport.HOST)
-			.run();
+		// Arguments rather than default properties, which application.yml would override
+		context = new SpringApplicationBuilder(SampleApplication.class).run("--server.port=0",
+				"--server.address=" + SampleAppSupport.HOST, "--reuseport.listeners=" + LISTENERS,
+				"--management.server.port=0", "--management.server.address=" + SampleAppSupport.HOST);
 		port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
 		managementPort = context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
 	}
