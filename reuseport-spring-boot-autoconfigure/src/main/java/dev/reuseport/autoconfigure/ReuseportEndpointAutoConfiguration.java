@@ -19,10 +19,12 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration
 @ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
-@ConditionalOnAvailableEndpoint(ReuseportEndpoint.class)
 public final class ReuseportEndpointAutoConfiguration {
 
+	// On the method, so that the condition is only read once the actuator is known to
+	// be on the classpath
 	@Bean
+	@ConditionalOnAvailableEndpoint
 	@ConditionalOnMissingBean
 	ReuseportEndpoint reuseportEndpoint(ApplicationContext context) {
 		return new ReuseportEndpoint(ReuseportWebServers.of(context));

@@ -3,6 +3,8 @@ package dev.reuseport.server;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -55,6 +57,8 @@ public final class ReuseportListener {
 	private volatile @Nullable IoEventLoopGroup loop;
 
 	private volatile @Nullable DisposableServer server;
+
+	private volatile @Nullable ConnectionDrain drain;
 
 	ReuseportListener(int index) {
 		this.index = index;
@@ -155,9 +159,11 @@ public final class ReuseportListener {
 	DisposableServer bind(HttpServer httpServer, @Nullable Integer port, @Nullable Duration timeout) {
 		IoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, this::newLoopThread, EpollIoHandler.newFactory());
 		this.loop = loop;
+		ConnectionDrain drain = new ConnectionDrain();
+		this.drain = drain;
 		// A single-loop group puts the listener and all of its children on the same
 		// loop: Reactor Netty registers both on the group passed to runOn.
-		HttpServer listenerServer = httpServer.runOn(loop)
+		HttpServer listenerServer = drain.applyTo(httpServer.runOn(loop))
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
 			.doOnChannelInit(this::connectionAccepted)
@@ -195,8 +201,39 @@ public final class ReuseportListener {
 	}
 
 	/**
-	 * Close the listening socket at once, then wait up to {@code timeout} for the
-	 * requests in flight on its connections to complete.
+	 * Close the listening socket, then drain the connections it accepted without racing
+	 * their clients (see {@link ConnectionDrain}). Closing the socket makes the kernel
+	 * move the connections still waiting in its accept queue to another listener of the
+	 * port when {@code net.ipv4.tcp_migrate_req=1}, and reset them otherwise. Both steps
+	 * run in one task on the listener's event loop, so no connection is accepted after
+	 * the drain has started.
+	 * @param idleGrace how long an idle keep-alive connection stays open for a request
+	 * that its client may be sending
+	 * @return a future that completes once every connection of the listener is closed
+	 */
+	CompletableFuture<Void> drain(Duration idleGrace) {
+		DisposableServer server = this.server;
+		ConnectionDrain drain = this.drain;
+		if (server == null || drain == null) {
+			return CompletableFuture.completedFuture(null);
+		}
+		try {
+			server.channel().eventLoop().execute(() -> {
+				server.dispose();
+				drain.start(idleGrace);
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// The loop is already shut down, and its connections with it
+			return CompletableFuture.completedFuture(null);
+		}
+		return drain.drained();
+	}
+
+	/**
+	 * Close the listening socket at once and any idle connection, then wait up to
+	 * {@code timeout} for the requests in flight on its connections to complete. Does
+	 * nothing more when the socket is already closed.
 	 * @param timeout how long to wait for active requests
 	 */
 	void dispose(Duration timeout) {
@@ -222,6 +259,7 @@ public final class ReuseportListener {
 				.awaitUninterruptibly(timeout.toMillis());
 			this.loop = null;
 		}
+		this.drain = null;
 	}
 
 	@Override

@@ -53,6 +53,14 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	private static final Duration UNBOUNDED = Duration.ofNanos(Long.MAX_VALUE);
 
+	/**
+	 * How long a graceful shutdown keeps an idle keep-alive connection open for a
+	 * request that its client may be sending at that moment; Envoy drains HTTP/1.1
+	 * connections for as long. A shorter {@code server.netty.idle-timeout} applies
+	 * instead: clients already see idle connections close after it.
+	 */
+	private static final Duration IDLE_GRACE = Duration.ofSeconds(5);
+
 	private final HttpServer httpServer;
 
 	private final List<ReuseportListener> listeners;
@@ -70,6 +78,8 @@ public class ReuseportWebServer implements WebServer {
 	private volatile @Nullable CountDownLatch stopped;
 
 	private volatile boolean gracefulShutdownAborted;
+
+	private volatile @Nullable CompletableFuture<Void> draining;
 
 	/**
 	 * Create a new server.
@@ -113,6 +123,7 @@ public class ReuseportWebServer implements WebServer {
 			}
 			this.started = true;
 			logger.info(startedMessage());
+			warnIfQueuedConnectionsWouldBeReset();
 			startAwaitThread();
 		}
 	}
@@ -167,11 +178,38 @@ public class ReuseportWebServer implements WebServer {
 	}
 
 	/**
-	 * Close every listener at once, so that new connections are refused on all of them,
-	 * then let in-flight requests on every listener complete. Idle connections are
-	 * closed. The callback receives {@link GracefulShutdownResult#IDLE} when all requests
-	 * completed, or {@link GracefulShutdownResult#REQUESTS_ACTIVE} when {@link #stop()}
-	 * cut the wait short.
+	 * A graceful shutdown loses none of the connections this server accepted, but when a
+	 * listener closes the kernel resets those still waiting in its accept queue, unless
+	 * {@code net.ipv4.tcp_migrate_req} lets it move them to another process on the port.
+	 */
+	private void warnIfQueuedConnectionsWouldBeReset() {
+		if (this.graceful && KernelSettings.read().tcpMigrateReq().orElse(-1) == 0) {
+			logger.warn(("net.ipv4.tcp_migrate_req is 0: when this server shuts down, the kernel resets the "
+					+ "connections still waiting in its listeners' accept queues instead of moving them to another "
+					+ "process on port %d, so a rolling restart fails requests. Set it with "
+					+ "'sysctl -w net.ipv4.tcp_migrate_req=1' (Linux 5.14 or later, per network namespace).")
+				.formatted(this.port));
+		}
+	}
+
+	/**
+	 * Shut down without failing a request of a well-behaved client, on every listener
+	 * at once:
+	 * <ol>
+	 * <li>Close the listening sockets. The kernel moves the connections still waiting
+	 * in their accept queues to the other listeners of the port, such as those of the
+	 * process that replaces this one, when {@code net.ipv4.tcp_migrate_req=1}; it resets
+	 * them otherwise.</li>
+	 * <li>Let the requests in flight complete. Every HTTP/1.1 response whose headers
+	 * are not written yet says {@code Connection: close}, and its connection closes once
+	 * it is written. HTTP/2 connections receive {@code GOAWAY}.</li>
+	 * <li>Close an idle keep-alive connection only once it has stayed idle for a grace
+	 * period, and answer a request that arrives meanwhile with {@code Connection:
+	 * close}, so that a request already on its way is never lost.</li>
+	 * </ol>
+	 * The callback receives {@link GracefulShutdownResult#IDLE} once every connection is
+	 * closed, or {@link GracefulShutdownResult#REQUESTS_ACTIVE} when {@link #stop()} cut
+	 * the wait short.
 	 */
 	@Override
 	public void shutDownGracefully(GracefulShutdownCallback callback) {
@@ -179,16 +217,24 @@ public class ReuseportWebServer implements WebServer {
 			callback.shutdownComplete(GracefulShutdownResult.IMMEDIATE);
 			return;
 		}
-		logger.info("Commencing graceful shutdown of %d listeners. Waiting for active requests to complete"
-			.formatted(this.listeners.size()));
+		Duration idleGrace = idleGrace();
+		logger.info(("Commencing graceful shutdown of %d listeners. Waiting for active requests to complete and "
+				+ "for idle connections to stay idle for %d ms").formatted(this.listeners.size(), idleGrace.toMillis()));
 		this.gracefulShutdownAborted = false;
-		Thread thread = new Thread(() -> {
-			boolean drained = disposeListeners(UNBOUNDED) && !this.gracefulShutdownAborted;
+		CompletableFuture<Void> draining = CompletableFuture
+			.allOf(this.listeners.stream().map((listener) -> listener.drain(idleGrace)).toArray(CompletableFuture[]::new));
+		this.draining = draining;
+		draining.whenComplete((result, ex) -> {
+			boolean drained = !this.gracefulShutdownAborted;
 			logger.info(drained ? "Graceful shutdown complete"
 					: "Graceful shutdown aborted with one or more requests still active");
 			callback.shutdownComplete(drained ? GracefulShutdownResult.IDLE : GracefulShutdownResult.REQUESTS_ACTIVE);
-		}, "reuseport-shutdown");
-		thread.start();
+		});
+	}
+
+	private Duration idleGrace() {
+		Duration idleTimeout = this.httpServer.configuration().idleTimeout();
+		return (idleTimeout != null && idleTimeout.compareTo(IDLE_GRACE) < 0) ? idleTimeout : IDLE_GRACE;
 	}
 
 	/**
@@ -233,6 +279,11 @@ public class ReuseportWebServer implements WebServer {
 			// with the loops below.
 			this.gracefulShutdownAborted = true;
 			releaseListeners((this.lifecycleTimeout != null) ? this.lifecycleTimeout : DEFAULT_STOP_TIMEOUT);
+			CompletableFuture<Void> draining = this.draining;
+			if (draining != null) {
+				draining.complete(null);
+				this.draining = null;
+			}
 			this.started = false;
 			this.port = -1;
 			CountDownLatch stopped = this.stopped;

@@ -27,13 +27,25 @@ public final class ListeningSockets {
 	 * @return one entry per listening socket
 	 */
 	public static List<String> on(int port) {
+		return listening(port).map((fields) -> fields[1]).toList();
+	}
+
+	private static Stream<String[]> listening(int port) {
 		String portSuffix = ":" + String.format(Locale.ROOT, "%04X", port);
 		return Stream.of("/proc/net/tcp", "/proc/net/tcp6")
 			.flatMap(ListeningSockets::lines)
 			.map((line) -> line.trim().split("\\s+"))
-			.filter((fields) -> fields.length > 3 && LISTEN_STATE.equals(fields[3]) && fields[1].endsWith(portSuffix))
-			.map((fields) -> fields[1])
-			.toList();
+			.filter((fields) -> fields.length > 9 && LISTEN_STATE.equals(fields[3]) && fields[1].endsWith(portSuffix));
+	}
+
+	/**
+	 * Return the inode numbers of the listening sockets on {@code port}; a process's
+	 * {@code /proc/self/fd/N} link reads {@code socket:[inode]}.
+	 * @param port the port
+	 * @return the inodes
+	 */
+	public static List<String> inodes(int port) {
+		return listening(port).map((fields) -> fields[9]).toList();
 	}
 
 	/**

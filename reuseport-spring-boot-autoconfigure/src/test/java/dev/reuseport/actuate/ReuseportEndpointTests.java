@@ -1,0 +1,117 @@
+package dev.reuseport.actuate;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.jayway.jsonpath.JsonPath;
+import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.test.ListeningSockets;
+import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.SocketStats;
+import dev.reuseport.test.TestApplication;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import org.springframework.boot.web.server.reactive.context.ReactiveWebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link ReuseportEndpoint}, read over HTTP from a running application and
+ * checked field by field against the kernel's own view.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class ReuseportEndpointTests {
+
+	@Test
+	void reportsTheKernelAndEveryListener() throws IOException {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3",
+				"management.server.port=0", "management.endpoints.web.exposure.include=reuseport")) {
+			int port = port(context);
+			int managementPort = managementPort(context);
+			int connections = 30;
+			for (int i = 0; i < connections; i++) {
+				RawHttp.get(port, "/whoami");
+			}
+			String json = await().atMost(Duration.ofSeconds(10))
+				.until(() -> RawHttp.get(managementPort, "/actuator/reuseport").body(),
+						(body) -> JsonPath.<List<Integer>>read(body, "$.listeners[*].activeConnections")
+							.stream()
+							.allMatch((active) -> active == 0));
+			assertThat(JsonPath.<String>read(json, "$.transport")).isEqualTo("epoll");
+			assertThat(JsonPath.<Integer>read(json, "$.port")).isEqualTo(port);
+			assertThat(JsonPath.<String>read(json, "$.kernel.release")).isEqualTo(procSys("kernel/osrelease"));
+			assertThat(JsonPath.<Integer>read(json, "$.kernel.somaxconn"))
+				.isEqualTo(Integer.parseInt(procSys("net/core/somaxconn")));
+			assertThat(JsonPath.<Integer>read(json, "$.kernel.tcpMigrateReq"))
+				.isEqualTo(Integer.parseInt(procSys("net/ipv4/tcp_migrate_req")));
+			List<Map<String, Object>> listeners = JsonPath.read(json, "$.listeners");
+			assertThat(listeners).hasSize(3);
+			List<String> listeningInodes = ListeningSockets.inodes(port);
+			Map<Integer, int[]> ssQueues = SocketStats.listenQueues(port);
+			long acceptedTotal = 0;
+			for (int i = 0; i < 3; i++) {
+				Map<String, Object> listener = listeners.get(i);
+				assertThat(listener).containsEntry("index", i)
+					.containsEntry("open", true)
+					.containsEntry("thread", "reuseport-listener-" + i)
+					.containsEntry("activeConnections", 0);
+				assertThat((String) listener.get("address")).isEqualTo("/127.0.0.1:" + port);
+				int fd = (Integer) listener.get("fd");
+				assertThat(socketInode(fd)).as("fd %d is a listening socket on the port", fd).isIn(listeningInodes);
+				long accepted = ((Number) listener.get("acceptedConnections")).longValue();
+				assertThat(((Number) listener.get("requests")).longValue()).isEqualTo(accepted);
+				acceptedTotal += accepted;
+				assertThat(JsonPath.<Integer>read(json, "$.listeners[" + i + "].acceptQueue.length")).isZero();
+				assertThat(JsonPath.<Integer>read(json, "$.listeners[" + i + "].acceptQueue.limit"))
+					.isEqualTo(ssQueues.get(fd)[1]);
+			}
+			assertThat(acceptedTotal).isEqualTo(connections);
+		}
+	}
+
+	@Test
+	void reportsOneListenerBySelectorAndNotFoundForAnUnknownOne() {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3",
+				"management.server.port=0", "management.endpoints.web.exposure.include=reuseport")) {
+			int managementPort = managementPort(context);
+			String listener = RawHttp.get(managementPort, "/actuator/reuseport/2").body();
+			assertThat(JsonPath.<Integer>read(listener, "$.index")).isEqualTo(2);
+			assertThat(JsonPath.<String>read(listener, "$.thread")).isEqualTo("reuseport-listener-2");
+			assertThat(RawHttp.get(managementPort, "/actuator/reuseport/3").status()).isEqualTo(404);
+		}
+	}
+
+	@Test
+	void isNotExposedOverTheWebByDefault() {
+		try (ConfigurableApplicationContext context = TestApplication.run("management.server.port=0")) {
+			assertThat(RawHttp.get(managementPort(context), "/actuator/reuseport").status()).isEqualTo(404);
+		}
+	}
+
+	private static String socketInode(int fd) throws IOException {
+		String link = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+		assertThat(link).startsWith("socket:[");
+		return link.substring("socket:[".length(), link.length() - 1);
+	}
+
+	private static String procSys(String name) throws IOException {
+		return Files.readString(Path.of("/proc/sys", name)).trim();
+	}
+
+	private static int port(ConfigurableApplicationContext context) {
+		return ((ReuseportWebServer) ((ReactiveWebServerApplicationContext) context).getWebServer()).getPort();
+	}
+
+	private static int managementPort(ConfigurableApplicationContext context) {
+		return context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
+	}
+
+}
