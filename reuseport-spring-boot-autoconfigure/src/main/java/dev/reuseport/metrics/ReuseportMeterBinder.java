@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToIntFunction;
 
 import dev.reuseport.server.AcceptQueue;
 import dev.reuseport.server.ReuseportListener;
@@ -153,17 +154,20 @@ public class ReuseportMeterBinder implements MeterBinder {
 				.description("HTTP requests received on connections the listener accepted, HTTP/2 streams included")
 				.tags(tags)
 				.register(registry);
-			Gauge
-				.builder(ReuseportMeters.ACCEPT_QUEUE, listener,
-						(l) -> l.acceptQueue().map(AcceptQueue::length).map(Integer::doubleValue).orElse(Double.NaN))
-				.description("Connections waiting in the listener's accept queue (TCP_INFO tcpi_unacked)")
-				.tags(tags)
-				.strongReference(true)
-				.register(registry);
-			Gauge
-				.builder(ReuseportMeters.ACCEPT_QUEUE_LIMIT, listener,
-						(l) -> l.acceptQueue().map(AcceptQueue::limit).map(Integer::doubleValue).orElse(Double.NaN))
-				.description("Backlog of the listener's accept queue (TCP_INFO tcpi_sacked)")
+			registerAcceptQueueGauge(registry, listener, tags, ReuseportMeters.ACCEPT_QUEUE, AcceptQueue::length,
+					"Connections waiting in the listener's accept queue (TCP_INFO tcpi_unacked)");
+			registerAcceptQueueGauge(registry, listener, tags, ReuseportMeters.ACCEPT_QUEUE_LIMIT, AcceptQueue::limit,
+					"Backlog of the listener's accept queue (TCP_INFO tcpi_sacked)");
+		}
+
+		/**
+		 * Register a gauge read from the kernel on each scrape; NaN while the listener
+		 * is closed.
+		 */
+		private void registerAcceptQueueGauge(MeterRegistry registry, ReuseportListener listener, Tags tags,
+				String name, ToIntFunction<AcceptQueue> field, String description) {
+			Gauge.builder(name, listener, (l) -> l.acceptQueue().map(field::applyAsInt).map(Integer::doubleValue).orElse(Double.NaN))
+				.description(description)
 				.tags(tags)
 				.strongReference(true)
 				.register(registry);

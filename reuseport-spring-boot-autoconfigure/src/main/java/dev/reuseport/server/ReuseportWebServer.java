@@ -47,19 +47,12 @@ public class ReuseportWebServer implements WebServer {
 	private static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
 	/**
-	 * How long a graceful shutdown waits for active requests before {@link #stop()}
-	 * aborts it; in practice the application context bounds it with
-	 * {@code spring.lifecycle.timeout-per-shutdown-phase}.
-	 */
-	private static final Duration UNBOUNDED = Duration.ofNanos(Long.MAX_VALUE);
-
-	/**
 	 * How long a graceful shutdown keeps an idle keep-alive connection open for a
 	 * request that its client may be sending at that moment; Envoy drains HTTP/1.1
-	 * connections for as long. A shorter {@code server.netty.idle-timeout} applies
-	 * instead: clients already see idle connections close after it.
+	 * connections for as long. A shorter {@code server.netty.idle-timeout} still closes
+	 * idle connections sooner, as it always does.
 	 */
-	private static final Duration IDLE_GRACE = Duration.ofSeconds(5);
+	static final Duration IDLE_GRACE = Duration.ofSeconds(5);
 
 	private final HttpServer httpServer;
 
@@ -217,12 +210,11 @@ public class ReuseportWebServer implements WebServer {
 			callback.shutdownComplete(GracefulShutdownResult.IMMEDIATE);
 			return;
 		}
-		Duration idleGrace = idleGrace();
 		logger.info(("Commencing graceful shutdown of %d listeners. Waiting for active requests to complete and "
-				+ "for idle connections to stay idle for %d ms").formatted(this.listeners.size(), idleGrace.toMillis()));
+				+ "for idle connections to stay idle for %d ms").formatted(this.listeners.size(), IDLE_GRACE.toMillis()));
 		this.gracefulShutdownAborted = false;
 		CompletableFuture<Void> draining = CompletableFuture
-			.allOf(this.listeners.stream().map((listener) -> listener.drain(idleGrace)).toArray(CompletableFuture[]::new));
+			.allOf(this.listeners.stream().map((listener) -> listener.drain(IDLE_GRACE)).toArray(CompletableFuture[]::new));
 		this.draining = draining;
 		draining.whenComplete((result, ex) -> {
 			boolean drained = !this.gracefulShutdownAborted;
@@ -232,23 +224,19 @@ public class ReuseportWebServer implements WebServer {
 		});
 	}
 
-	private Duration idleGrace() {
-		Duration idleTimeout = this.httpServer.configuration().idleTimeout();
-		return (idleTimeout != null && idleTimeout.compareTo(IDLE_GRACE) < 0) ? idleTimeout : IDLE_GRACE;
-	}
-
 	/**
-	 * Dispose all listeners in parallel, so that every listening socket closes at the
-	 * same moment and no listener keeps accepting while another drains.
+	 * Dispose all listeners in parallel, as an immediate stop does: every listening
+	 * socket and idle connection closes at the same moment, then each listener waits
+	 * for its requests in flight, as Spring Boot's own server does on stop. Listeners
+	 * that a graceful shutdown has closed are left to it.
 	 * @param timeout how long each listener waits for its active requests
-	 * @return whether every listener drained within the timeout
 	 */
-	private boolean disposeListeners(Duration timeout) {
-		List<CompletableFuture<Boolean>> disposals = new ArrayList<>();
+	private void disposeListeners(Duration timeout) {
+		List<CompletableFuture<Void>> disposals = new ArrayList<>();
 		for (ReuseportListener listener : this.listeners) {
-			disposals.add(CompletableFuture.supplyAsync(() -> dispose(listener, timeout), this::startDisposeThread));
+			disposals.add(CompletableFuture.runAsync(() -> dispose(listener, timeout), this::startDisposeThread));
 		}
-		return disposals.stream().map(CompletableFuture::join).reduce(true, Boolean::logicalAnd);
+		disposals.forEach(CompletableFuture::join);
 	}
 
 	private void startDisposeThread(Runnable task) {
@@ -257,15 +245,13 @@ public class ReuseportWebServer implements WebServer {
 		thread.start();
 	}
 
-	private boolean dispose(ReuseportListener listener, Duration timeout) {
+	private void dispose(ReuseportListener listener, Duration timeout) {
 		try {
 			listener.dispose(timeout);
-			return true;
 		}
 		catch (RuntimeException ex) {
 			// Reactor Netty reports a drain timeout or an interrupt as an exception
 			logger.debug("Listener " + listener.index() + " did not drain", ex);
-			return false;
 		}
 	}
 

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.jayway.jsonpath.JsonPath;
-import dev.reuseport.server.ReuseportWebServer;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.SocketStats;
@@ -17,9 +16,10 @@ import dev.reuseport.test.TestApplication;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import org.springframework.boot.web.server.reactive.context.ReactiveWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static dev.reuseport.test.TestApplication.managementPort;
+import static dev.reuseport.test.TestApplication.port;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -44,7 +44,11 @@ class ReuseportEndpointTests {
 				.until(() -> RawHttp.get(managementPort, "/actuator/reuseport").body(),
 						(body) -> JsonPath.<List<Integer>>read(body, "$.listeners[*].activeConnections")
 							.stream()
-							.allMatch((active) -> active == 0));
+							.allMatch((active) -> active == 0)
+								&& JsonPath.<List<Integer>>read(body, "$.listeners[*].requests")
+									.stream()
+									.mapToInt(Integer::intValue)
+									.sum() == connections);
 			assertThat(JsonPath.<String>read(json, "$.transport")).isEqualTo("epoll");
 			assertThat(JsonPath.<Integer>read(json, "$.port")).isEqualTo(port);
 			assertThat(JsonPath.<String>read(json, "$.kernel.release")).isEqualTo(procSys("kernel/osrelease"));
@@ -106,12 +110,6 @@ class ReuseportEndpointTests {
 		return Files.readString(Path.of("/proc/sys", name)).trim();
 	}
 
-	private static int port(ConfigurableApplicationContext context) {
-		return ((ReuseportWebServer) ((ReactiveWebServerApplicationContext) context).getWebServer()).getPort();
-	}
 
-	private static int managementPort(ConfigurableApplicationContext context) {
-		return context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
-	}
 
 }

@@ -14,9 +14,10 @@ import dev.reuseport.test.TestApplication;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import org.springframework.boot.web.server.reactive.context.ReactiveWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static dev.reuseport.test.TestApplication.managementPort;
+import static dev.reuseport.test.TestApplication.webServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -72,12 +73,6 @@ class ReuseportHealthIndicatorTests {
 		assertThat(indicator.health(true).getDetails()).containsEntry("reason", "No reuseport web server is running");
 	}
 
-	private static ReuseportWebServer webServer(ConfigurableApplicationContext context) {
-		return (ReuseportWebServer) ((ReactiveWebServerApplicationContext) context).getWebServer();
-	}
 
-	private static int managementPort(ConfigurableApplicationContext context) {
-		return context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
-	}
 
 }

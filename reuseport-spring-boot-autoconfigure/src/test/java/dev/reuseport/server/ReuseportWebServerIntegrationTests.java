@@ -31,11 +31,13 @@ import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.GracefulShutdownResult;
-import org.springframework.boot.web.server.reactive.context.ReactiveWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import static dev.reuseport.test.TestApplication.managementPort;
+import static dev.reuseport.test.TestApplication.port;
+import static dev.reuseport.test.TestApplication.webServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -232,7 +234,7 @@ class ReuseportWebServerIntegrationTests {
 		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3",
 				"management.server.port=0")) {
 			int port = port(context);
-			int managementPort = context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
+			int managementPort = managementPort(context);
 			assertThat(managementPort).isNotEqualTo(port);
 			assertThat(ListeningSockets.count(port)).isEqualTo(3);
 			assertThat(ListeningSockets.count(managementPort)).isEqualTo(1);
@@ -242,13 +244,7 @@ class ReuseportWebServerIntegrationTests {
 		}
 	}
 
-	static int port(ConfigurableApplicationContext context) {
-		return webServer(context).getPort();
-	}
 
-	static ReuseportWebServer webServer(ConfigurableApplicationContext context) {
-		return (ReuseportWebServer) ((ReactiveWebServerApplicationContext) context).getWebServer();
-	}
 
 	@Configuration(proxyBeanMethods = false)
 	static class CustomizationsConfiguration {

@@ -6,12 +6,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 import dev.reuseport.server.ReuseportRequests;
+import dev.reuseport.server.ReuseportWebServer;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.reactive.context.ReactiveWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.reactive.function.server.RouterFunction;
@@ -63,6 +65,33 @@ public class TestApplication {
 			.properties(DEFAULTS)
 			.properties(properties)
 			.run();
+	}
+
+	/**
+	 * Return the reuseport web server of a running application.
+	 * @param context the application
+	 * @return its web server
+	 */
+	public static ReuseportWebServer webServer(ConfigurableApplicationContext context) {
+		return (ReuseportWebServer) ((ReactiveWebServerApplicationContext) context).getWebServer();
+	}
+
+	/**
+	 * Return the port all listeners of a running application are bound to.
+	 * @param context the application
+	 * @return the port
+	 */
+	public static int port(ConfigurableApplicationContext context) {
+		return webServer(context).getPort();
+	}
+
+	/**
+	 * Return the port of the management server of a running application.
+	 * @param context the application, started with {@code management.server.port}
+	 * @return the management port
+	 */
+	public static int managementPort(ConfigurableApplicationContext context) {
+		return context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
 	}
 
 	@Bean
