@@ -1,0 +1,129 @@
+package dev.reuseport.server;
+
+import java.net.InetAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.reuseport.diagnostics.ReuseportBindException;
+import dev.reuseport.test.ListeningSockets;
+import dev.reuseport.test.RawHttp;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.reactor.netty.NettyWebServer;
+import org.springframework.boot.web.server.PortInUseException;
+import org.springframework.boot.web.server.WebServer;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.server.reactive.HttpHandler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Tests for {@link ReuseportNettyReactiveWebServerFactory}.
+ */
+class ReuseportNettyReactiveWebServerFactoryTests {
+
+	@Test
+	void createsAServerWithTheConfiguredNumberOfListeners() {
+		WebServer server = factory(3, 0).getWebServer(answering("a"));
+		try {
+			server.start();
+			assertThat(server).isInstanceOf(ReuseportWebServer.class);
+			assertThat(ListeningSockets.count(server.getPort())).isEqualTo(3);
+			assertThat(RawHttp.get(server.getPort(), "/").body()).isEqualTo("a");
+		}
+		finally {
+			server.stop();
+		}
+	}
+
+	@Test
+	void withoutAListenerCountCreatesSpringBootsSingleSocketServer() {
+		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory();
+		factory.setAddress(InetAddress.getLoopbackAddress());
+		factory.setPort(0);
+		WebServer server = factory.getWebServer(answering("plain"));
+		try {
+			server.start();
+			assertThat(server).isInstanceOf(NettyWebServer.class);
+			assertThat(ListeningSockets.count(server.getPort())).isEqualTo(1);
+			assertThat(RawHttp.get(server.getPort(), "/").body()).isEqualTo("plain");
+		}
+		finally {
+			server.stop();
+		}
+	}
+
+	@Test
+	void twoServersShareOnePortAndBothServe() {
+		WebServer first = factory(2, 0).getWebServer(answering("first"));
+		first.start();
+		try {
+			WebServer second = factory(3, first.getPort()).getWebServer(answering("second"));
+			second.start();
+			try {
+				assertThat(second.getPort()).isEqualTo(first.getPort());
+				assertThat(ListeningSockets.count(first.getPort())).isEqualTo(5);
+				Set<String> answers = ConcurrentHashMap.newKeySet();
+				for (int i = 0; i < 200 && answers.size() < 2; i++) {
+					answers.add(RawHttp.get(first.getPort(), "/").body());
+				}
+				assertThat(answers).containsExactlyInAnyOrder("first", "second");
+			}
+			finally {
+				second.stop();
+			}
+		}
+		finally {
+			first.stop();
+		}
+	}
+
+	@Test
+	void portHeldByASpringBootServerWithoutReuseportFailsWithReuseportBindException() {
+		NettyReactiveWebServerFactory plainFactory = new NettyReactiveWebServerFactory(0);
+		plainFactory.setAddress(InetAddress.getLoopbackAddress());
+		WebServer plain = plainFactory.getWebServer(answering("plain"));
+		plain.start();
+		try {
+			WebServer reuseport = factory(2, plain.getPort()).getWebServer(answering("reuseport"));
+			assertThatExceptionOfType(ReuseportBindException.class).isThrownBy(reuseport::start)
+				.satisfies((ex) -> assertThat(ex.getPort()).isEqualTo(plain.getPort()));
+			assertThat(ListeningSockets.count(plain.getPort())).isEqualTo(1);
+		}
+		finally {
+			plain.stop();
+		}
+	}
+
+	@Test
+	void portHeldByReuseportListenersRefusesASpringBootServerWithoutReuseport() {
+		WebServer reuseport = factory(2, 0).getWebServer(answering("reuseport"));
+		reuseport.start();
+		try {
+			NettyReactiveWebServerFactory plainFactory = new NettyReactiveWebServerFactory(reuseport.getPort());
+			plainFactory.setAddress(InetAddress.getLoopbackAddress());
+			WebServer plain = plainFactory.getWebServer(answering("plain"));
+			assertThatExceptionOfType(PortInUseException.class).isThrownBy(plain::start);
+			assertThat(RawHttp.get(reuseport.getPort(), "/").body()).isEqualTo("reuseport");
+		}
+		finally {
+			reuseport.stop();
+		}
+	}
+
+	private static ReuseportNettyReactiveWebServerFactory factory(int listeners, int port) {
+		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory(listeners);
+		factory.setAddress(InetAddress.getLoopbackAddress());
+		factory.setPort(port);
+		return factory;
+	}
+
+	private static HttpHandler answering(String body) {
+		return (request, response) -> response
+			.writeWith(Mono.just(DefaultDataBufferFactory.sharedInstance.wrap(body.getBytes())));
+	}
+
+}
