@@ -79,6 +79,35 @@ final class SampleAppSupport {
 	}
 
 	/**
+	 * Return {@code count} distinct ports that were free on {@link #HOST} a moment ago.
+	 * @param count the number of ports
+	 * @return the ports
+	 */
+	static int[] freePorts(int count) {
+		// Holding every socket until all are bound keeps the ports distinct
+		List<ServerSocket> sockets = new ArrayList<>();
+		try {
+			for (int i = 0; i < count; i++) {
+				sockets.add(new ServerSocket(0, 1, InetAddress.getByName(HOST)));
+			}
+			return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		finally {
+			for (ServerSocket socket : sockets) {
+				try {
+					socket.close();
+				}
+				catch (IOException ex) {
+					// Nothing more to do: the socket is released when the JVM exits
+				}
+			}
+		}
+	}
+
+	/**
 	 * Return the number of TCP sockets, IPv4 and IPv6, that listen on {@code port} in
 	 * this network namespace, whichever process owns them.
 	 * @param port the local port
