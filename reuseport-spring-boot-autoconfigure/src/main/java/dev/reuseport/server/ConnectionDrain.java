@@ -62,12 +62,16 @@ final class ConnectionDrain {
 	}
 
 	/**
-	 * Start draining every connection. Must run on the listener's event loop, once its
-	 * listening socket is closed, so that no connection arrives afterwards.
+	 * Start draining every connection, unless already started. Must run on the
+	 * listener's event loop, once its listening socket is closed, so that no connection
+	 * arrives afterwards.
 	 * @param idleGrace how long an idle connection stays open for a request that its
 	 * client may be sending
 	 */
 	void start(Duration idleGrace) {
+		if (this.idleGrace != null) {
+			return;
+		}
 		this.idleGrace = idleGrace;
 		new ArrayList<>(this.connections).forEach((channel) -> drain(channel, idleGrace));
 		completeIfDrained();

@@ -211,10 +211,13 @@ public class ReuseportWebServer implements WebServer {
 			return;
 		}
 		logger.info(("Commencing graceful shutdown of %d listeners. Waiting for active requests to complete and "
-				+ "for idle connections to stay idle for %d ms").formatted(this.listeners.size(), IDLE_GRACE.toMillis()));
+				+ "for idle connections to stay idle for %d ms")
+			.formatted(this.listeners.size(), IDLE_GRACE.toMillis()));
 		this.gracefulShutdownAborted = false;
-		CompletableFuture<Void> draining = CompletableFuture
-			.allOf(this.listeners.stream().map((listener) -> listener.drain(IDLE_GRACE)).toArray(CompletableFuture[]::new));
+		CompletableFuture<?>[] drains = this.listeners.stream()
+			.map((listener) -> listener.drain(IDLE_GRACE))
+			.toArray(CompletableFuture[]::new);
+		CompletableFuture<Void> draining = CompletableFuture.allOf(drains);
 		this.draining = draining;
 		draining.whenComplete((result, ex) -> {
 			boolean drained = !this.gracefulShutdownAborted;

@@ -101,7 +101,19 @@ public class TestApplication {
 			.GET("/large", (request) -> ServerResponse.ok().bodyValue(servedBy(request) + " " + "x".repeat(4096)))
 			.GET("/slow", this::slow)
 			.GET("/block", this::block)
+			.POST("/echo", this::echo)
 			.build();
+	}
+
+	/**
+	 * Read the whole request body and answer with its length, so that malformed bodies
+	 * reach the decoder.
+	 */
+	private Mono<ServerResponse> echo(ServerRequest request) {
+		return request.bodyToMono(byte[].class)
+			.map((body) -> body.length)
+			.defaultIfEmpty(0)
+			.flatMap((length) -> ServerResponse.ok().bodyValue(servedBy(request) + " length=" + length));
 	}
 
 	private Mono<ServerResponse> slow(ServerRequest request) {

@@ -1,0 +1,44 @@
+package dev.reuseport.autoconfigure;
+
+import dev.reuseport.test.TestApplication;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
+
+/**
+ * Tests that an invalid {@code reuseport.*} value fails the application's startup with a
+ * failure report that names the property and shows the value, as an operator sees it.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class ReuseportConfigurationFailureTests {
+
+	@ParameterizedTest(name = "{0}={1}")
+	@CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+			reuseport.listeners                | 0       | with value '0' is invalid: It must be between 1 and 1024
+			reuseport.listeners                | -4      | with value '-4' is invalid: It must be between 1 and 1024
+			reuseport.listeners                | 1025    | with value '1025' is invalid: It must be between 1 and 1024
+			reuseport.listeners                | many    | Value: "many"
+			reuseport.listeners                | 2.5     | Value: "2.5"
+			reuseport.required                 | perhaps | Value: "perhaps"
+			reuseport.metrics.enabled          | perhaps | Value: "perhaps"
+			reuseport.metrics.imbalance-window | 0s      | with value 'PT0S' is invalid: It must be positive
+			reuseport.metrics.imbalance-window | -1m     | with value 'PT-1M' is invalid: It must be positive
+			reuseport.metrics.imbalance-window | soon    | Value: "soon"
+			""")
+	void invalidValueFailsStartupWithAReportThatNamesTheProperty(String property, String value, String shown,
+			CapturedOutput output) {
+		assertThatException().isThrownBy(() -> TestApplication.run(property + "=" + value).close());
+		String report = output.getOut() + output.getErr();
+		assertThat(report).contains("APPLICATION FAILED TO START");
+		String description = report.substring(report.indexOf("Description:"), report.indexOf("Action:"));
+		assertThat(description).contains(property).contains(shown);
+		assertThat(report).doesNotContain("Netty started on port");
+	}
+
+}
