@@ -23,6 +23,7 @@ import org.springframework.boot.reactor.netty.autoconfigure.NettyReactiveWebServ
 import org.springframework.boot.reactor.netty.autoconfigure.ReactorNettyConfigurations.ReactorResourceFactoryConfiguration;
 import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.http.ReactiveHttpInputMessage;
@@ -40,43 +41,50 @@ import org.springframework.http.client.ReactorResourceFactory;
 @AutoConfiguration(before = NettyReactiveWebServerAutoConfiguration.class)
 @ConditionalOnClass({ ReactiveHttpInputMessage.class, HttpServer.class })
 @ConditionalOnWebApplication(type = Type.REACTIVE)
-@ConditionalOnBooleanProperty(name = "reuseport.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ReuseportProperties.class)
-@Import(ReactorResourceFactoryConfiguration.class)
 public final class ReuseportAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(ReuseportAutoConfiguration.class);
 
-	@Bean
-	@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
-	NettyReactiveWebServerFactory reuseportNettyReactiveWebServerFactory(ReuseportProperties properties,
-			ResourceLoader resourceLoader, ReactorResourceFactory resourceFactory,
-			ObjectProvider<NettyRouteProvider> routes, ObjectProvider<NettyServerCustomizer> serverCustomizers) {
-		NettyReactiveWebServerFactory serverFactory = createServerFactory(properties,
-				EpollAvailability.unavailabilityCause(resourceLoader.getClassLoader()), resourceFactory);
-		routes.orderedStream().forEach(serverFactory::addRouteProviders);
-		serverFactory.getServerCustomizers().addAll(serverCustomizers.orderedStream().toList());
-		return serverFactory;
-	}
+	// The properties bind even when reuseport is off, so that a value such as
+	// reuseport.enabled=perhaps fails startup instead of silently turning it off
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBooleanProperty(name = "reuseport.enabled", matchIfMissing = true)
+	@Import(ReactorResourceFactoryConfiguration.class)
+	static class ReuseportServerFactoryConfiguration {
 
-	private NettyReactiveWebServerFactory createServerFactory(ReuseportProperties properties,
-			@Nullable Throwable epollUnavailable, ReactorResourceFactory resourceFactory) {
-		if (epollUnavailable == null) {
-			return new ReuseportNettyReactiveWebServerFactory(properties.determineListenerCount());
+		@Bean
+		@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
+		NettyReactiveWebServerFactory reuseportNettyReactiveWebServerFactory(ReuseportProperties properties,
+				ResourceLoader resourceLoader, ReactorResourceFactory resourceFactory,
+				ObjectProvider<NettyRouteProvider> routes, ObjectProvider<NettyServerCustomizer> serverCustomizers) {
+			NettyReactiveWebServerFactory serverFactory = createServerFactory(properties,
+					EpollAvailability.unavailabilityCause(resourceLoader.getClassLoader()), resourceFactory);
+			routes.orderedStream().forEach(serverFactory::addRouteProviders);
+			serverFactory.getServerCustomizers().addAll(serverCustomizers.orderedStream().toList());
+			return serverFactory;
 		}
-		if (properties.isRequired()) {
-			throw new FailureAnalyzedException(
-					"SO_REUSEPORT listeners need Netty's native epoll transport, which is unavailable: "
-							+ epollUnavailable,
-					"Run on Linux with io.netty:netty-transport-native-epoll for this platform on the classpath, "
-							+ "or set reuseport.required=false to fall back to a single listening socket.",
-					epollUnavailable);
+
+		private NettyReactiveWebServerFactory createServerFactory(ReuseportProperties properties,
+				@Nullable Throwable epollUnavailable, ReactorResourceFactory resourceFactory) {
+			if (epollUnavailable == null) {
+				return new ReuseportNettyReactiveWebServerFactory(properties.determineListenerCount());
+			}
+			if (properties.isRequired()) {
+				throw new FailureAnalyzedException(
+						"SO_REUSEPORT listeners need Netty's native epoll transport, which is unavailable: "
+								+ epollUnavailable,
+						"Run on Linux with io.netty:netty-transport-native-epoll for this platform on the classpath, "
+								+ "or set reuseport.required=false to fall back to a single listening socket.",
+						epollUnavailable);
+			}
+			logger.warn("Native epoll is unavailable, so the server binds a single listening socket instead of "
+					+ "SO_REUSEPORT listeners (set reuseport.required=true to fail instead): " + epollUnavailable);
+			NettyReactiveWebServerFactory serverFactory = new NettyReactiveWebServerFactory();
+			serverFactory.setResourceFactory(resourceFactory);
+			return serverFactory;
 		}
-		logger.warn("Native epoll is unavailable, so the server binds a single listening socket instead of "
-				+ "SO_REUSEPORT listeners (set reuseport.required=true to fail instead): " + epollUnavailable);
-		NettyReactiveWebServerFactory serverFactory = new NettyReactiveWebServerFactory();
-		serverFactory.setResourceFactory(resourceFactory);
-		return serverFactory;
+
 	}
 
 }

@@ -72,7 +72,7 @@ class ReuseportAutoConfigurationTests {
 	@Test
 	void autoConfigurationBacksOffWhenDisabled() {
 		this.contextRunner.withPropertyValues("reuseport.enabled=false").run((context) -> {
-			assertThat(context).doesNotHaveBean(ReuseportProperties.class);
+			assertThat(context).doesNotHaveBean(ReuseportNettyReactiveWebServerFactory.class);
 			assertThat(context.getBean(ReactiveWebServerFactory.class)).isExactlyInstanceOf(
 					NettyReactiveWebServerFactory.class);
 		});

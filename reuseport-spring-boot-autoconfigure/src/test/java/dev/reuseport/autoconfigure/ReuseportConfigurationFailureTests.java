@@ -25,6 +25,7 @@ class ReuseportConfigurationFailureTests {
 			reuseport.listeners                | 1025    | with value '1025' is invalid: It must be between 1 and 1024
 			reuseport.listeners                | many    | Value: "many"
 			reuseport.listeners                | 2.5     | Value: "2.5"
+			reuseport.enabled                  | perhaps | Value: "perhaps"
 			reuseport.required                 | perhaps | Value: "perhaps"
 			reuseport.metrics.enabled          | perhaps | Value: "perhaps"
 			reuseport.metrics.imbalance-window | 0s      | with value 'PT0S' is invalid: It must be positive
