@@ -2,7 +2,6 @@ package dev.reuseport.sample;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -16,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -165,29 +165,7 @@ class PrometheusEndToEndIntegrationTests {
 		assertThat(MONITORING).as("monitoring assets (tests run in the sample-app directory)").isDirectory();
 		List<String> command = new ArrayList<>(List.of(promtool.toString()));
 		command.addAll(List.of(arguments));
-		Path output = this.temp.resolve("promtool-" + String.join("-", arguments).replace('.', '-') + ".log");
-		try {
-			Process process = new ProcessBuilder(command).directory(MONITORING.toFile())
-				.redirectErrorStream(true)
-				.redirectOutput(output.toFile())
-				.redirectInput(Redirect.from(new File("/dev/null")))
-				.start();
-			boolean exited = process.waitFor(PROMTOOL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-			if (!exited) {
-				process.destroyForcibly();
-			}
-			String text = Files.readString(output);
-			assertThat(exited).as("%s exited within %s; output:%n%s", command, PROMTOOL_TIMEOUT, text).isTrue();
-			assertThat(process.exitValue()).as("exit value of %s; output:%n%s", command, text).isZero();
-			return text;
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Could not run " + command, ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while running " + command, ex);
-		}
+		return Commands.run(command, MONITORING, Map.of(), PROMTOOL_TIMEOUT);
 	}
 
 	/**
