@@ -304,16 +304,7 @@ class PrometheusEndToEndIntegrationTests {
 		 */
 		@Override
 		public void close() {
-			this.process.destroy();
-			try {
-				if (!this.process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-					this.process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-				}
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				this.process.destroyForcibly();
-			}
+			SampleAppSupport.stop(this.process, STOP_TIMEOUT);
 		}
 
 	}

@@ -371,18 +371,28 @@ final class SampleAppSupport {
 		 */
 		@Override
 		public void close() {
-			this.process.destroy();
-			try {
-				if (!this.process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-					this.process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-				}
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				this.process.destroyForcibly();
-			}
+			stop(this.process, STOP_TIMEOUT);
 		}
 
+	}
+
+	/**
+	 * Stop a process that a test started: SIGTERM, so that it can shut down, then
+	 * SIGKILL if it is still running after {@code timeout}.
+	 * @param process the process
+	 * @param timeout how long to wait after each signal
+	 */
+	static void stop(Process process, Duration timeout) {
+		process.destroy();
+		try {
+			if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				process.destroyForcibly().waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			process.destroyForcibly();
+		}
 	}
 
 }
