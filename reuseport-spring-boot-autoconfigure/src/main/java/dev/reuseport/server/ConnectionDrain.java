@@ -1,6 +1,5 @@
 package dev.reuseport.server;
 
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,12 +10,8 @@ import java.util.concurrent.TimeUnit;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import org.jspecify.annotations.Nullable;
-import reactor.netty.Connection;
-import reactor.netty.ConnectionObserver;
-import reactor.netty.ConnectionObserver.State;
 import reactor.netty.NettyPipeline;
 import reactor.netty.channel.ChannelOperations;
-import reactor.netty.http.server.HttpServer;
 
 /**
  * Drains the connections of one listener during a graceful shutdown, once its listening
@@ -32,8 +27,8 @@ import reactor.netty.http.server.HttpServer;
  * after the grace period, unless it started serving a request meanwhile.</li>
  * </ul>
  * {@link #drained()} completes when the last connection has closed. Everything but that
- * future is confined to the listener's event loop, which runs the callbacks registered by
- * {@link #applyTo(HttpServer)}.
+ * future is confined to the listener's event loop, on which {@link ReuseportListener}
+ * reports each connection's opening, configuration and closing.
  */
 final class ConnectionDrain {
 
@@ -42,15 +37,6 @@ final class ConnectionDrain {
 	private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
 	private @Nullable Duration idleGrace;
-
-	/**
-	 * Track the connections that {@code server} accepts.
-	 * @param server the listener's server
-	 * @return the server, with this drain's callbacks
-	 */
-	HttpServer applyTo(HttpServer server) {
-		return server.doOnChannelInit(this::connectionAccepted).childObserve(this::connectionStateChanged);
-	}
 
 	/**
 	 * Return a future that completes once draining has started and every connection is
@@ -77,24 +63,31 @@ final class ConnectionDrain {
 		completeIfDrained();
 	}
 
-	private void connectionAccepted(ConnectionObserver observer, Channel channel,
-			@Nullable SocketAddress remoteAddress) {
+	/**
+	 * Track a connection the listener has accepted.
+	 * @param channel the connection
+	 */
+	void connectionOpened(Channel channel) {
 		this.connections.add(channel);
-		channel.closeFuture().addListener((future) -> {
-			this.connections.remove(channel);
-			completeIfDrained();
-		});
+	}
+
+	/**
+	 * Stop tracking a connection that has closed.
+	 * @param channel the connection
+	 */
+	void connectionClosed(Channel channel) {
+		this.connections.remove(channel);
+		completeIfDrained();
 	}
 
 	/**
 	 * Called for each HTTP/1.1 request once Reactor Netty has set up the pipeline for
 	 * it, which with TLS happens only after the handshake, and before the request goes
 	 * past the traffic handler.
+	 * @param channel the connection
 	 */
-	private void connectionStateChanged(Connection connection, State state) {
-		if (state == State.CONFIGURED) {
-			keepAliveHandler(connection.channel());
-		}
+	void connectionConfigured(Channel channel) {
+		keepAliveHandler(channel);
 	}
 
 	/**

@@ -19,7 +19,6 @@ import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.Connection;
-import reactor.netty.ConnectionObserver;
 import reactor.netty.ConnectionObserver.State;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -163,11 +162,11 @@ public final class ReuseportListener {
 		this.drain = drain;
 		// A single-loop group puts the listener and all of its children on the same
 		// loop: Reactor Netty registers both on the group passed to runOn.
-		HttpServer listenerServer = drain.applyTo(httpServer.runOn(loop))
+		HttpServer listenerServer = httpServer.runOn(loop)
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
-			.doOnChannelInit(this::connectionAccepted)
-			.childObserve(this::countRequests)
+			.doOnChannelInit((observer, channel, remoteAddress) -> connectionAccepted(channel, drain))
+			.childObserve((connection, state) -> connectionStateChanged(connection, state, drain))
 			.channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
 		if (port != null) {
 			listenerServer = listenerServer.port(port);
@@ -187,16 +186,27 @@ public final class ReuseportListener {
 	 * Called once per accepted TCP connection, on this listener's loop. HTTP/2 streams
 	 * are child channels of the connection and are not seen here.
 	 */
-	private void connectionAccepted(ConnectionObserver observer, Channel channel,
-			@Nullable SocketAddress remoteAddress) {
+	private void connectionAccepted(Channel channel, ConnectionDrain drain) {
 		this.accepted.increment();
 		this.active.increment();
-		channel.closeFuture().addListener((future) -> this.active.decrement());
+		drain.connectionOpened(channel);
+		channel.closeFuture().addListener((future) -> {
+			this.active.decrement();
+			drain.connectionClosed(channel);
+		});
 	}
 
-	private void countRequests(Connection connection, State state) {
+	/**
+	 * Called on this listener's loop for each state change of each connection and
+	 * HTTP/2 stream: {@code CONFIGURED} once per HTTP/1.1 request before it is handled,
+	 * {@code REQUEST_RECEIVED} once per request of any protocol.
+	 */
+	private void connectionStateChanged(Connection connection, State state, ConnectionDrain drain) {
 		if (state == HttpServerState.REQUEST_RECEIVED) {
 			this.requests.increment();
+		}
+		else if (state == State.CONFIGURED) {
+			drain.connectionConfigured(connection.channel());
 		}
 	}
 
