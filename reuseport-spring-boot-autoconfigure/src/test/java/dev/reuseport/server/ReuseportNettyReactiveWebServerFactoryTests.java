@@ -27,16 +27,7 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 
 	@Test
 	void createsAServerWithTheConfiguredNumberOfListeners() {
-		WebServer server = factory(3, 0).getWebServer(answering("a"));
-		try {
-			server.start();
-			assertThat(server).isInstanceOf(ReuseportWebServer.class);
-			assertThat(ListeningSockets.count(server.getPort())).isEqualTo(3);
-			assertThat(RawHttp.get(server.getPort(), "/").body()).isEqualTo("a");
-		}
-		finally {
-			server.stop();
-		}
+		assertStartsAndServes(factory(3, 0), ReuseportWebServer.class, 3);
 	}
 
 	@Test
@@ -44,12 +35,17 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory();
 		factory.setAddress(InetAddress.getLoopbackAddress());
 		factory.setPort(0);
-		WebServer server = factory.getWebServer(answering("plain"));
+		assertStartsAndServes(factory, NettyWebServer.class, 1);
+	}
+
+	private void assertStartsAndServes(ReuseportNettyReactiveWebServerFactory factory,
+			Class<? extends WebServer> serverType, int listeningSockets) {
+		WebServer server = factory.getWebServer(answering("served"));
 		try {
 			server.start();
-			assertThat(server).isInstanceOf(NettyWebServer.class);
-			assertThat(ListeningSockets.count(server.getPort())).isEqualTo(1);
-			assertThat(RawHttp.get(server.getPort(), "/").body()).isEqualTo("plain");
+			assertThat(server).isInstanceOf(serverType);
+			assertThat(ListeningSockets.count(server.getPort())).isEqualTo(listeningSockets);
+			assertThat(RawHttp.get(server.getPort(), "/").body()).isEqualTo("served");
 		}
 		finally {
 			server.stop();
