@@ -115,8 +115,9 @@ public class ReuseportWebServer implements WebServer {
 				throw ex;
 			}
 			this.started = true;
-			logger.info(startedMessage());
-			warnIfQueuedConnectionsWouldBeReset();
+			KernelSettings kernel = KernelSettings.read();
+			logger.info(startedMessage(kernel));
+			warnIfQueuedConnectionsWouldBeReset(kernel);
 			startAwaitThread();
 		}
 	}
@@ -144,10 +145,10 @@ public class ReuseportWebServer implements WebServer {
 		}
 	}
 
-	private String startedMessage() {
+	private String startedMessage(KernelSettings kernel) {
 		String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
 		return "Netty started on port %d (%s) with %d SO_REUSEPORT %s listeners, one per event loop (%s)"
-			.formatted(this.port, scheme, this.listeners.size(), TRANSPORT, KernelSettings.read().describe());
+			.formatted(this.port, scheme, this.listeners.size(), TRANSPORT, kernel.describe());
 	}
 
 	/**
@@ -175,8 +176,8 @@ public class ReuseportWebServer implements WebServer {
 	 * listener closes the kernel resets those still waiting in its accept queue, unless
 	 * {@code net.ipv4.tcp_migrate_req} lets it move them to another process on the port.
 	 */
-	private void warnIfQueuedConnectionsWouldBeReset() {
-		if (this.graceful && KernelSettings.read().tcpMigrateReq().orElse(-1) == 0) {
+	private void warnIfQueuedConnectionsWouldBeReset(KernelSettings kernel) {
+		if (this.graceful && kernel.tcpMigrateReq().orElse(-1) == 0) {
 			logger.warn(("net.ipv4.tcp_migrate_req is 0: when this server shuts down, the kernel resets the "
 					+ "connections still waiting in its listeners' accept queues instead of moving them to another "
 					+ "process on port %d, so a rolling restart fails requests. Set it with "
