@@ -1,6 +1,8 @@
 package dev.reuseport.server;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalInt;
@@ -23,6 +25,12 @@ import org.jspecify.annotations.Nullable;
 public record KernelSettings(@Nullable String release, OptionalInt somaxconn, OptionalInt tcpMigrateReq) {
 
 	private static final Path PROC_SYS = Path.of("/proc/sys");
+
+	/**
+	 * Large enough for any value read here: a kernel release string is at most 64 bytes
+	 * ({@code __NEW_UTS_LEN}), an integer sysctl at most 11.
+	 */
+	private static final int MAX_VALUE_LENGTH = 128;
 
 	/**
 	 * Read the settings from {@code /proc/sys}.
@@ -50,9 +58,17 @@ public record KernelSettings(@Nullable String release, OptionalInt somaxconn, Op
 		return this.tcpMigrateReq.orElse(0) == 1;
 	}
 
+	/**
+	 * Read a {@code /proc/sys} file with a single {@code read(2)}. Such a file reports a
+	 * size of 0, so {@link Files#readString} reads it one byte at a time; an integer
+	 * sysctl answers any read at a non-zero offset with end-of-file, which would cut
+	 * {@code 4096} down to {@code 4}. One read from offset 0 returns the whole value.
+	 */
 	private static @Nullable String readString(Path file) {
-		try {
-			return Files.readString(file).trim();
+		try (InputStream in = Files.newInputStream(file)) {
+			byte[] buffer = new byte[MAX_VALUE_LENGTH];
+			int length = in.read(buffer);
+			return (length > 0) ? new String(buffer, 0, length, StandardCharsets.US_ASCII).trim() : null;
 		}
 		catch (IOException | RuntimeException ex) {
 			return null;

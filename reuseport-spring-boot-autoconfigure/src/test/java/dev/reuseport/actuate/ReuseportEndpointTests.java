@@ -12,6 +12,7 @@ import com.jayway.jsonpath.JsonPath;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.SocketStats;
+import dev.reuseport.test.Sysctl;
 import dev.reuseport.test.TestApplication;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -51,11 +52,11 @@ class ReuseportEndpointTests {
 									.sum() == connections);
 			assertThat(JsonPath.<String>read(json, "$.transport")).isEqualTo("epoll");
 			assertThat(JsonPath.<Integer>read(json, "$.port")).isEqualTo(port);
-			assertThat(JsonPath.<String>read(json, "$.kernel.release")).isEqualTo(procSys("kernel/osrelease"));
+			assertThat(JsonPath.<String>read(json, "$.kernel.release")).isEqualTo(Sysctl.value("kernel.osrelease"));
 			assertThat(JsonPath.<Integer>read(json, "$.kernel.somaxconn"))
-				.isEqualTo(Integer.parseInt(procSys("net/core/somaxconn")));
+				.isEqualTo(Integer.parseInt(Sysctl.value("net.core.somaxconn")));
 			assertThat(JsonPath.<Integer>read(json, "$.kernel.tcpMigrateReq"))
-				.isEqualTo(Integer.parseInt(procSys("net/ipv4/tcp_migrate_req")));
+				.isEqualTo(Integer.parseInt(Sysctl.value("net.ipv4.tcp_migrate_req")));
 			List<Map<String, Object>> listeners = JsonPath.read(json, "$.listeners");
 			assertThat(listeners).hasSize(3);
 			List<String> listeningInodes = ListeningSockets.inodes(port);
@@ -105,11 +106,5 @@ class ReuseportEndpointTests {
 		assertThat(link).startsWith("socket:[");
 		return link.substring("socket:[".length(), link.length() - 1);
 	}
-
-	private static String procSys(String name) throws IOException {
-		return Files.readString(Path.of("/proc/sys", name)).trim();
-	}
-
-
 
 }

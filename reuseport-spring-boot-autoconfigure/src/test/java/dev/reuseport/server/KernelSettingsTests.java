@@ -3,8 +3,10 @@ package dev.reuseport.server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 
+import dev.reuseport.test.Sysctl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,11 +18,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KernelSettingsTests {
 
 	@Test
-	void readsTheRunningKernelsSettings() throws IOException {
+	void readsTheRunningKernelsSettingsAsSysctlReportsThem() {
 		KernelSettings settings = KernelSettings.read();
-		assertThat(settings.release()).isEqualTo(Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim());
-		assertThat(settings.somaxconn())
-			.hasValue(Integer.parseInt(Files.readString(Path.of("/proc/sys/net/core/somaxconn")).trim()));
+		assertThat(settings.release()).isEqualTo(Sysctl.value("kernel.osrelease"));
+		assertThat(settings.somaxconn()).hasValue(Integer.parseInt(Sysctl.value("net.core.somaxconn")));
+		assertThat(settings.tcpMigrateReq()).hasValue(Integer.parseInt(Sysctl.value("net.ipv4.tcp_migrate_req")));
+	}
+
+	@Test
+	void readsValuesSetInANetworkNamespaceOfItsOwn() {
+		// Values the test chooses itself, each longer than one digit where it can be, so
+		// that a reader that gets only the first byte of a /proc/sys file fails here
+		String printed = Sysctl.runInNewNetworkNamespace(
+				List.of("net.core.somaxconn=1234", "net.ipv4.tcp_migrate_req=1"), PrintSettings.class);
+		assertThat(printed).isEqualTo("tcp_migrate_req=1, somaxconn=1234");
 	}
 
 	@Test
@@ -46,6 +57,20 @@ class KernelSettingsTests {
 	private static void write(Path file, String content) throws IOException {
 		Files.createDirectories(file.getParent());
 		Files.writeString(file, content);
+	}
+
+	/**
+	 * Prints the settings as the started line shows them, from a JVM of its own.
+	 */
+	static final class PrintSettings {
+
+		private PrintSettings() {
+		}
+
+		public static void main(String[] args) {
+			System.out.println(KernelSettings.read().describe());
+		}
+
 	}
 
 }
