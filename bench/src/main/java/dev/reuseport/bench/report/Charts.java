@@ -90,10 +90,10 @@ final class Charts {
 			String terminal = format.equals("png") ? "pngcairo size 900,540" : "svg size 900,540";
 			gp.append("reset\nset terminal ").append(terminal).append('\n');
 			gp.append("set output '").append(prefix).append("-ratios.").append(format).append("'\n");
-			gp.append("set title 'Ratio to A (median over rounds, bars: min-max); req/s higher is better, ");
+			gp.append("set title 'Ratio to A, log scale (median over rounds, bars: min-max); req/s higher is better, ");
 			gp.append("CPU/req lower is better'\n");
 			gp.append("set style data histogram\nset style histogram errorbars gap 2 lw 1\n");
-			gp.append("set style fill solid 0.6 border -1\nset grid ytics\nset yrange [0:*]\nset key top left\n");
+			gp.append("set style fill solid 0.6 border -1\nset grid ytics\nset logscale y\nset yrange [0.02:*]\nset key top left\n");
 			gp.append("set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n");
 			StringBuilder plot = new StringBuilder();
 			for (int i = 0; i < servers.size(); i++) {

@@ -36,7 +36,7 @@ final class StallSection {
 		md.append("**Listener** marks a loop that holds a listening socket (`GET /listeners`): A's one socket, ");
 		md.append("B's one per loop.\n\n");
 		row(md, "Server", "Worst loop", "Worst share delayed", "Mean share over loops", "p99.9 ms (all blocks)",
-				"Connections in blocks");
+				"Connections during blocks");
 		row(md, "---", "---", "---:", "---:", "---:", "---:");
 		for (Map.Entry<String, StallRun> entry : this.run.stalls.entrySet()) {
 			StallRun stall = entry.getValue();
@@ -47,7 +47,7 @@ final class StallSection {
 		}
 		for (Map.Entry<String, StallRun> entry : this.run.stalls.entrySet()) {
 			md.append("\n**").append(entry.getKey()).append("**, per blocked loop:\n\n");
-			row(md, "Loop", "Listener", "New connections", "Delayed > 500 ms", "p50 ms", "p99 ms", "max ms");
+			row(md, "Loop", "Listener", "New connections counted", "Delayed > 500 ms", "p50 ms", "p99 ms", "max ms");
 			row(md, "---", "---", "---:", "---:", "---:", "---:", "---:");
 			for (LoopStall loop : entry.getValue().loops()) {
 				row(md, loop.loop(), loop.listener() ? "yes" : "", count(loop.connections()),

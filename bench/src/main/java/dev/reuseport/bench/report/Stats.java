@@ -32,8 +32,16 @@ public final class Stats {
 		if (sorted.length == 0) {
 			return -1;
 		}
-		int rank = (int) Math.ceil(percent / 100 * sorted.length);
+		int rank = rank(percent, sorted.length);
 		return sorted[Math.max(rank, 1) - 1];
+	}
+
+	/**
+	 * The nearest rank, with the product rounded first so that 99.9 % of 1,000 values is
+	 * rank 999 even though {@code 99.9 / 100 * 1000} is a hair above 999 in doubles.
+	 */
+	private static int rank(double percent, int count) {
+		return (int) Math.ceil(Math.round(percent * count * 1e6) / 1e8);
 	}
 
 	/**
@@ -146,7 +154,7 @@ public final class Stats {
 		if (sorted.length == 0) {
 			return Double.NaN;
 		}
-		int rank = (int) Math.ceil(percent / 100 * sorted.length);
+		int rank = rank(percent, sorted.length);
 		return sorted[Math.max(rank, 1) - 1];
 	}
 
