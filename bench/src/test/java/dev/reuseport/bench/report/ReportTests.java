@@ -68,7 +68,7 @@ class ReportTests {
 			.containsExactly("met", "missed", "met", "met", "met", "met", "met", "missed");
 		assertThat(goals.get(0).figure()).isEqualTo("0.90× (0.90–1.20)");
 		assertThat(goals.get(1).figure()).isEqualTo("1.05× (0.95–1.10)");
-		assertThat(goals.get(4).figure()).isEqualTo("B 0.0 % (limit 75.0 %, N = 2); A 100.0 %");
+		assertThat(goals.get(4).figure()).isEqualTo("B 0.0 % (limit 55.0 %, N = 2); A 100.0 %");
 		assertThat(goals.get(5).figure()).isEqualTo("B 400 ms, A 900 ms (0.44×)");
 		assertThat(goals.get(6).figure()).isEqualTo("ListenOverflows B 40, A 700");
 	}
