@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Benchmark of the reuseport starter against default WebFlux, raw Netty and nginx.
 #
-#   bench/run.sh            full run: 3 rounds of A B B0 C D, under 10 minutes
-#   bench/run.sh --quick    smoke run: 1 round with short steps, under 2 minutes
+#   bench/run.sh            full run: steady state, 5 rounds of A B B0 C D, stalled loop and
+#                           bursts, about 25 minutes on 2 CPUs (--budget-seconds)
+#   bench/run.sh --quick    smoke run of every scenario with short steps, about 3 minutes
+#   bench/run.sh --report-only RAW [--out FILE]   report and charts from a raw directory
 #   bench/run.sh --help     all options
 #
 # Everything listens on 127.0.0.1. Every load step runs under `timeout`, the run stops
-# starting servers when its time budget is spent, and the script stops only the
-# processes that it started, by PID. See bench/README.md.
+# starting rounds when its time budget is spent, and the script stops only the processes
+# that it started, by PID. See bench/README.md.
 set -euo pipefail
 
 ARGS=("$@")
@@ -16,13 +18,23 @@ ROOT_DIR=$(dirname "$BENCH_DIR")
 NPROC=$(nproc)
 
 MODE=full
-ROUNDS=3
-WARMUP=4
-KEEPALIVE=6
-CHURN=6
+ROUNDS=5
+WINDOW=2
+WARMUP_WINDOWS=3
+WARMUP_TOLERANCE=5
+WARMUP_MAX=60
+KEEPALIVE=10
+CHURN=10
 BURST=20000
+BURST_THREADS=$((NPROC < 4 ? NPROC : 4))
 BURST_TIMEOUT=30
-BUDGET=570
+BURST_STALL_MS=1000
+BACKLOGS="4096 512"
+BACKLOG_WARMUP=5
+STALL_RATE=200
+STALL_BLOCK_MS=1000
+STALL_GAP_MS=1000
+BUDGET=1500
 LOOPS=$((NPROC > 4 ? NPROC : 4))
 WRK_CONNECTIONS=64
 WRK_THREADS=$((NPROC < 4 ? NPROC : 4))
@@ -32,49 +44,69 @@ BUILD=auto
 SERVERS="A B B0 C D"
 NETNS=auto
 OUT=
-STARTUP_TIMEOUT=60
+REPORT_ONLY=
+STARTUP_TIMEOUT=90
 
 usage() {
 	cat <<'EOF'
 Usage: bench/run.sh [options]
 
-  --quick                 1 round, 1 s warm-ups, 2 s steps, 2,000-connection burst,
-                          110 s budget; writes bench/results/quick.md
-  --rounds N              rounds of A B B0 C D (default 3)
-  --loops N               event loops / nginx workers per server
-                          (default: Reactor Netty's, max(nproc, 4))
-  --warmup-seconds N      keep-alive warm-up (default 4); the churn warm-up is half of it
-  --keepalive-seconds N   keep-alive step (default 6)
-  --churn-seconds N       Connection: close step (default 6)
-  --burst-connections N   connections in the burst (default 20000)
-  --wrk-threads N         wrk threads (default min(nproc, 4)); wrk uses 64 connections
-  --pin S:C               pin the servers to CPUs S and wrk and the burst client to CPUs C
-                          with taskset, e.g. --pin 0:1 (default: no pinning)
-  --servers "A B ..."     servers to run, in this order (default "A B B0 C D")
-  --port N                first port to try (default 18080); each server gets a fresh one
-  --budget-seconds N      stop starting servers after this (default 570, quick 110)
-  --build                 always build the starter and bench (default: only when their
-                          sources are newer than the last build by this script)
-  --no-build              never build; use the previous build
-  --netns / --no-netns    run the servers and the load in a private network namespace
-                          (unshare -n), so that ListenOverflows, ports and TIME_WAIT belong
-                          to this benchmark alone (default: when root and unshare allow it)
-  --out FILE              report file (default bench/results/latest.md)
+  --quick                   smoke run: 1 round, 1 s warm-up windows (at most 3 s), 2 s steps,
+                            2,000-connection bursts; writes bench/results/quick.md (not
+                            steady-state)
+  --rounds N                measured rounds of the servers (default 5)
+  --loops N                 event loops / nginx workers per server
+                            (default: Reactor Netty's, max(nproc, 4))
+  --warmup-window-seconds N warm-up window (default 2)
+  --warmup-windows N        consecutive windows that must agree (default 3)
+  --warmup-tolerance P      how far they may differ, in percent (default 5)
+  --warmup-max-seconds N    cap of each warm-up, keep-alive and churn (default 60)
+  --keepalive-seconds N     keep-alive step (default 10)
+  --churn-seconds N         Connection: close step (default 10)
+  --stall-rate N            new connections per second in the stalled-loop load (default 200)
+  --stall-block-ms N        how long each loop is blocked (default 1000)
+  --burst-connections N     connections in each burst (default 20000)
+  --burst-threads N         burst client threads (default min(nproc, 4))
+  --backlogs "N M"          listen backlogs of the burst; the first is also the backlog of the
+                            steady-state servers (default "4096 512")
+  --wrk-threads N           wrk threads (default min(nproc, 4)); wrk uses 64 connections
+  --pin S:C                 run the servers on CPUs S and the clients on CPUs C with taskset,
+                            in taskset -c syntax, e.g. --pin 0-3:4-15 (default: no pinning)
+  --servers "A B ..."       servers to run, in this order (default "A B B0 C D")
+  --port N                  first port to try (default 18080); each server gets a fresh one
+  --budget-seconds N        stop starting rounds when the rest would overrun this
+                            (default 1500, quick 240)
+  --build                   always build the starter and bench (default: only when their
+                            sources are newer than the last build by this script)
+  --no-build                never build; use the previous build
+  --netns / --no-netns      run the servers and the load in a private network namespace
+                            (unshare -n), so that ListenOverflows, ports and TIME_WAIT belong
+                            to this benchmark alone (default: when root and unshare allow it)
+  --out FILE                report file (default bench/results/latest.md, quick:
+                            bench/results/quick.md); charts go beside it as FILE-*.png/svg
+  --report-only RAW         only render the report and charts from a raw directory
 EOF
 }
 
 while (($# > 0)); do
 	case "$1" in
 	--quick)
-		MODE=quick ROUNDS=1 WARMUP=1 KEEPALIVE=2 CHURN=2 BURST=2000 BURST_TIMEOUT=10 BUDGET=110
-		STARTUP_TIMEOUT=30
+		MODE=quick ROUNDS=1 WINDOW=1 WARMUP_WINDOWS=2 WARMUP_MAX=3 KEEPALIVE=2 CHURN=2 BURST=2000
+		BURST_TIMEOUT=10 BUDGET=240 STARTUP_TIMEOUT=60 BACKLOG_WARMUP=1 STALL_GAP_MS=300
 		;;
 	--rounds) ROUNDS=$2 && shift ;;
 	--loops) LOOPS=$2 && shift ;;
-	--warmup-seconds) WARMUP=$2 && shift ;;
+	--warmup-window-seconds) WINDOW=$2 && shift ;;
+	--warmup-windows) WARMUP_WINDOWS=$2 && shift ;;
+	--warmup-tolerance) WARMUP_TOLERANCE=$2 && shift ;;
+	--warmup-max-seconds) WARMUP_MAX=$2 && shift ;;
 	--keepalive-seconds) KEEPALIVE=$2 && shift ;;
 	--churn-seconds) CHURN=$2 && shift ;;
+	--stall-rate) STALL_RATE=$2 && shift ;;
+	--stall-block-ms) STALL_BLOCK_MS=$2 && shift ;;
 	--burst-connections) BURST=$2 && shift ;;
+	--burst-threads) BURST_THREADS=$2 && shift ;;
+	--backlogs) BACKLOGS=$2 && shift ;;
 	--wrk-threads) WRK_THREADS=$2 && shift ;;
 	--pin) PIN=$2 && shift ;;
 	--servers) SERVERS=$2 && shift ;;
@@ -85,6 +117,7 @@ while (($# > 0)); do
 	--netns) NETNS=on ;;
 	--no-netns) NETNS=off ;;
 	--out) OUT=$2 && shift ;;
+	--report-only) REPORT_ONLY=$2 && shift ;;
 	-h | --help) usage && exit 0 ;;
 	*) echo "Unknown option: $1" >&2 && usage >&2 && exit 2 ;;
 	esac
@@ -93,12 +126,19 @@ done
 for server in $SERVERS; do
 	[[ $server =~ ^(A|B|B0|C|D)$ ]] || { echo "Unknown server '$server': use A, B, B0, C and D" >&2 && exit 2; }
 done
-for value in "$ROUNDS" "$LOOPS" "$WARMUP" "$KEEPALIVE" "$CHURN" "$BURST" "$WRK_THREADS" "$BASE_PORT" "$BUDGET"; do
+for value in "$ROUNDS" "$LOOPS" "$WINDOW" "$WARMUP_WINDOWS" "$WARMUP_TOLERANCE" "$WARMUP_MAX" "$KEEPALIVE" \
+	"$CHURN" "$BURST" "$BURST_THREADS" "$STALL_RATE" "$STALL_BLOCK_MS" "$WRK_THREADS" "$BASE_PORT" "$BUDGET" \
+	$BACKLOGS; do
 	[[ $value =~ ^[1-9][0-9]*$ ]] || { echo "Not a positive number: '$value'" >&2 && exit 2; }
 done
-CHURN_WARMUP=$(((WARMUP + 1) / 2))
+((WARMUP_WINDOWS >= 2)) || { echo "--warmup-windows must be at least 2" >&2 && exit 2; }
+if [[ -n "$PIN" && ! $PIN =~ ^[0-9,-]+:[0-9,-]+$ ]]; then
+	echo "--pin takes S:C, two CPU lists in taskset -c syntax, e.g. 0-3:4-15" >&2 && exit 2
+fi
 if [[ -z "$OUT" ]]; then
-	if [[ $MODE == quick ]]; then OUT=$BENCH_DIR/results/quick.md; else OUT=$BENCH_DIR/results/latest.md; fi
+	if [[ $MODE == quick || $REPORT_ONLY == *-quick ]]; then OUT=$BENCH_DIR/results/quick.md; else
+		OUT=$BENCH_DIR/results/latest.md
+	fi
 fi
 
 START_EPOCH=${REUSEPORT_BENCH_START:-$(date +%s)}
@@ -109,7 +149,7 @@ die() { log "ERROR: $*" && exit 1; }
 # ---------------------------------------------------------------------------------------
 # Processes: everything this script starts is recorded here and stopped by PID.
 # ---------------------------------------------------------------------------------------
-SERVER_PID=
+declare -A SERVER_PIDS=() SERVER_PORTS=()
 LOAD_PID=
 WORK_DIR=
 
@@ -128,22 +168,35 @@ stop_pid() { # PID [seconds]: TERM, then KILL after the grace period
 	wait "$pid" 2>/dev/null || true
 }
 
-stop_server() {
-	[[ -n "$SERVER_PID" ]] || return 0
-	local workers
-	# nginx's workers are children of the master we started: stop them by PID too,
-	# in case the master has to be killed
-	workers=$(pgrep -P "$SERVER_PID" 2>/dev/null || true)
-	stop_pid "$SERVER_PID" 10
-	for pid in $workers; do stop_pid "$pid" 2; done
-	SERVER_PID=
+server_processes() { # SERVER: the server's PID and, for nginx, its workers' PIDs
+	local pid=${SERVER_PIDS[$1]:-}
+	[[ -n "$pid" ]] || return 0
+	echo "$pid"
+	pgrep -P "$pid" 2>/dev/null || true
+}
+
+stop_server() { # SERVER
+	local server=$1 processes pid
+	[[ -n "${SERVER_PIDS[$server]:-}" ]] || return 0
+	# nginx's workers are children of the master we started: stop them by PID too, in
+	# case the master has to be killed
+	processes=$(server_processes "$server")
+	for pid in $processes; do
+		if [[ $pid == "${SERVER_PIDS[$server]}" ]]; then stop_pid "$pid" 10; else stop_pid "$pid" 2; fi
+	done
+	unset "SERVER_PIDS[$server]"
+}
+
+stop_all_servers() {
+	local server
+	for server in "${!SERVER_PIDS[@]}"; do stop_server "$server"; done
 }
 
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	if [[ -n "$LOAD_PID" ]]; then stop_pid "$LOAD_PID" 2; fi
-	stop_server
+	stop_all_servers
 	if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
 	exit "$rc"
 }
@@ -166,25 +219,27 @@ run_bounded() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Tools and build
+# Tools and build. Tools already on the PATH are used as they are (no apt, no network).
 # ---------------------------------------------------------------------------------------
 export PATH=$PATH:/usr/sbin:/sbin
+apt_install() { # PACKAGE...: install with apt-get when root and apt-get is there
+	[[ $(id -u) == 0 ]] && command -v apt-get >/dev/null || return 1
+	log "installing $* with apt-get"
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"; } >&2
+}
 ensure_tools() {
 	local missing=()
+	command -v java >/dev/null || die "java (17 or later) is not on the PATH"
+	[[ -n "$REPORT_ONLY" ]] && return 0
 	command -v wrk >/dev/null || missing+=(wrk)
-	command -v nginx >/dev/null || missing+=(nginx)
+	[[ " $SERVERS " != *" D "* ]] || command -v nginx >/dev/null || missing+=(nginx)
 	command -v curl >/dev/null || missing+=(curl)
 	if ((${#missing[@]} > 0)); then
-		if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-			log "installing ${missing[*]} with apt-get"
-			apt-get update -qq >&2
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
-		else
-			die "missing ${missing[*]}: install them (apt-get install ${missing[*]}) and run again"
-		fi
+		apt_install "${missing[@]}" || die "missing ${missing[*]}: install them (apt-get install ${missing[*]}) and run again"
 	fi
-	command -v java >/dev/null || die "java (17 or later) is not on the PATH"
 	command -v taskset >/dev/null || [[ -z "$PIN" ]] || die "--pin needs taskset (util-linux)"
+	# Charts are optional: without gnuplot the report says how to draw them later
+	command -v gnuplot >/dev/null || apt_install gnuplot-nox || log "no gnuplot: the report will not have charts"
 }
 ensure_tools
 
@@ -217,6 +272,17 @@ fi
 [[ -f "$BENCH_DIR/target/classpath.txt" ]] || die "bench is not built: run without --no-build"
 CP=$BENCH_DIR/target/classes:$BENCH_DIR/target/starter/*:$(cat "$BENCH_DIR/target/classpath.txt")
 
+render_report() { # RAW: the report and its charts; exits 1 when the harness broke
+	log "report: ${OUT#"$ROOT_DIR"/}"
+	echo
+	java -cp "$CP" dev.reuseport.bench.report.Report "$1" "$OUT"
+}
+if [[ -n "$REPORT_ONLY" ]]; then
+	[[ -d "$REPORT_ONLY" ]] || die "--report-only: no directory $REPORT_ONLY"
+	render_report "$REPORT_ONLY"
+	exit $?
+fi
+
 # ---------------------------------------------------------------------------------------
 # Network namespace: once built, the script runs itself again inside `unshare -n`, where
 # 127.0.0.1, the ports and the /proc/net/netstat counters are this benchmark's alone.
@@ -245,11 +311,14 @@ NOFILE=$(ulimit -n)
 MAX_OPEN=$((NOFILE - 2048 < BURST ? NOFILE - 2048 : BURST))
 ((MAX_OPEN > 0)) || die "the file descriptor limit ($NOFILE) is too low for the burst"
 SOMAXCONN=$(sysctl -n net.core.somaxconn 2>/dev/null || cat /proc/sys/net/core/somaxconn)
+CLK_TCK=$(getconf CLK_TCK)
+read -r -a BACKLOG_LIST <<<"$BACKLOGS"
+MAIN_BACKLOG=${BACKLOG_LIST[0]}
 
 SERVER_CPUS= CLIENT_CPUS= PIN_DESC="none (taskset not used)"
 if [[ -n "$PIN" ]]; then
 	SERVER_CPUS=${PIN%%:*} CLIENT_CPUS=${PIN##*:}
-	PIN_DESC="servers on CPUs $SERVER_CPUS, wrk and the burst client on CPUs $CLIENT_CPUS (taskset -c)"
+	PIN_DESC="servers on CPUs $SERVER_CPUS, wrk and the Java clients on CPUs $CLIENT_CPUS (taskset -c)"
 fi
 # Command prefixes rather than functions, so that $! is the server's own PID
 ON_SERVER_CPUS=() ON_CLIENT_CPUS=()
@@ -265,7 +334,10 @@ mkdir -p "$RAW"
 JVM_OPTS=(-Xms512m -Xmx512m "-Dreactor.netty.ioWorkerCount=$LOOPS")
 CLIENT_JVM_OPTS=(-Xms256m -Xmx256m)
 APP=dev.reuseport.bench.webflux.BenchApplication
+CLIENT=dev.reuseport.bench.client
 GIT_DESC=$(git -C "$ROOT_DIR" describe --always --dirty 2>/dev/null || echo unknown)
+STALL_SERVERS=
+for server in $SERVERS; do [[ ! $server =~ ^(A|B|B0)$ ]] || STALL_SERVERS+="$server "; done
 
 {
 	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -283,14 +355,23 @@ GIT_DESC=$(git -C "$ROOT_DIR" describe --always --dirty 2>/dev/null || echo unkn
 	echo "somaxconn=$SOMAXCONN"
 	echo "tcp_max_syn_backlog=$(sysctl -n net.ipv4.tcp_max_syn_backlog 2>/dev/null || echo '?')"
 	echo "nofile=$NOFILE"
+	echo "clk_tck=$CLK_TCK"
 	echo "wrk.threads=$WRK_THREADS"
 	echo "wrk.connections=$WRK_CONNECTIONS"
-	echo "warmup.seconds=$WARMUP"
-	echo "warmup.churn.seconds=$CHURN_WARMUP"
+	echo "warmup.window.seconds=$WINDOW"
+	echo "warmup.windows=$WARMUP_WINDOWS"
+	echo "warmup.tolerance.percent=$WARMUP_TOLERANCE"
+	echo "warmup.max.seconds=$WARMUP_MAX"
 	echo "keepalive.seconds=$KEEPALIVE"
 	echo "churn.seconds=$CHURN"
+	echo "stall.rate=$STALL_RATE"
+	echo "stall.block.ms=$STALL_BLOCK_MS"
+	echo "stall.gap.ms=$STALL_GAP_MS"
 	echo "burst.connections=$BURST"
+	echo "burst.threads=$BURST_THREADS"
 	echo "burst.maxOpen=$MAX_OPEN"
+	echo "burst.stall.ms=$BURST_STALL_MS"
+	echo "backlogs=$BACKLOGS"
 	echo "java=$(java -version 2>&1 | head -1)"
 	echo "nginx=$(nginx -v 2>&1 | sed 's/^nginx version: //')"
 	echo "wrk=$(wrk -v 2>&1 | head -1 | sed 's/ Copyright.*//')"
@@ -299,32 +380,41 @@ GIT_DESC=$(git -C "$ROOT_DIR" describe --always --dirty 2>/dev/null || echo unkn
 
 URL='http://127.0.0.1:$PORT/'
 WRK=(wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" --timeout 2s --latency)
-BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" dev.reuseport.bench.burst.BurstClient
-	--connections "$BURST" --max-open "$MAX_OPEN" --timeout-seconds "$BURST_TIMEOUT")
+CLOSE=(-H 'Connection: close')
+WARMUP_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.WarmupRunner" --window-seconds "$WINDOW"
+	--windows "$WARMUP_WINDOWS" --tolerance "$(awk -v p="$WARMUP_TOLERANCE" 'BEGIN { print p / 100 }')"
+	--max-seconds "$WARMUP_MAX")
+STALL_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.StallClient" --loops "$LOOPS" --rate "$STALL_RATE"
+	--block-ms "$STALL_BLOCK_MS" --gap-ms "$STALL_GAP_MS" --lead-ms "$STALL_GAP_MS")
+BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.BurstClient" --connections "$BURST"
+	--threads "$BURST_THREADS" --max-open "$MAX_OPEN" --timeout-seconds "$BURST_TIMEOUT" --loops "$LOOPS")
 {
 	echo "# \$CP = bench/target/classes, bench/target/starter/* and bench/target/classpath.txt;" \
-		"\$PORT is fresh for every server start"
-	echo "A:  java ${JVM_OPTS[*]} -cp \$CP $APP --server.port=\$PORT --reuseport.enabled=false"
-	echo "B:  java ${JVM_OPTS[*]} -cp \$CP $APP --server.port=\$PORT"
-	echo "B0: java ${JVM_OPTS[*]} -cp \$CP $APP --server.port=\$PORT --reuseport.metrics.enabled=false"
-	echo "C:  java ${JVM_OPTS[*]} -cp \$CP dev.reuseport.bench.netty.RawNettyServer --port \$PORT --loops $LOOPS"
+		"\$PORT is fresh for every server start, \$BACKLOG is $MAIN_BACKLOG for the rounds"
+	echo "A:  java ${JVM_OPTS[*]} -cp \$CP $APP --server.port=\$PORT --bench.backlog=\$BACKLOG --reuseport.enabled=false"
+	echo "B:  java ${JVM_OPTS[*]} -cp \$CP $APP --server.port=\$PORT --bench.backlog=\$BACKLOG"
+	echo "B0: java ${JVM_OPTS[*]} -cp \$CP $APP --server.port=\$PORT --bench.backlog=\$BACKLOG" \
+		"--reuseport.metrics.enabled=false"
+	echo "C:  java ${JVM_OPTS[*]} -cp \$CP dev.reuseport.bench.netty.RawNettyServer --port \$PORT --loops $LOOPS" \
+		"--backlog \$BACKLOG"
 	echo "D:  nginx -p \$TMP -c \$TMP/nginx.conf -e \$TMP/error.log   (worker_processes $LOOPS;" \
-		"listen 127.0.0.1:\$PORT reuseport backlog=$SOMAXCONN; return 200 \"Hello, World!\")"
+		"listen 127.0.0.1:\$PORT reuseport backlog=\$BACKLOG; return 200 \"Hello, World!\")"
 	if [[ -n "$PIN" ]]; then
-		echo "servers run under 'taskset -c $SERVER_CPUS', wrk and the burst client under 'taskset -c $CLIENT_CPUS'"
+		echo "servers run under 'taskset -c $SERVER_CPUS', wrk and the Java clients under 'taskset -c $CLIENT_CPUS'"
 	fi
-	echo "warm-up:    ${WRK[*]} -d ${WARMUP}s $URL"
-	echo "keep-alive: ${WRK[*]} -d ${KEEPALIVE}s $URL"
-	echo "warm-up:    ${WRK[*]} -d ${CHURN_WARMUP}s -H 'Connection: close' $URL"
-	echo "churn:      ${WRK[*]} -d ${CHURN}s -H 'Connection: close' $URL"
-	echo "balance:    curl -s http://127.0.0.1:\$PORT/actuator/prometheus   (B, after churn)"
-	echo "burst:      java ${CLIENT_JVM_OPTS[*]} -cp \$CP dev.reuseport.bench.burst.BurstClient --port \$PORT" \
-		"--connections $BURST --max-open $MAX_OPEN --timeout-seconds $BURST_TIMEOUT"
-	echo "report:     java -cp \$CP dev.reuseport.bench.report.Report $RAW ${OUT#"$ROOT_DIR"/}"
-} >"$RAW/commands.txt"
+	echo "warm-up:    ${WARMUP_CMD[*]} --log FILE -- ${WRK[*]} [${CLOSE[*]}] $URL   (keep-alive, then churn)"
+	echo "keepalive:  ${WRK[*]} -d ${KEEPALIVE}s $URL   (with /proc/PID/stat of the server before and after)"
+	echo "churn:      ${WRK[*]} -d ${CHURN}s ${CLOSE[*]} $URL   (with /proc/PID/stat before and after)"
+	echo "balance:    curl -s http://127.0.0.1:\$PORT/actuator/prometheus   (B, after each round's churn)"
+	echo "stall:      ${STALL_CMD[*]} --port \$PORT --samples FILE   (servers: $STALL_SERVERS)"
+	echo "burst:      ${BURST_CMD[*]} --port \$PORT [--stall-ms $BURST_STALL_MS]   (backlogs $BACKLOGS;" \
+		"after ${BACKLOG_WARMUP}s of keep-alive and churn wrk for the servers started for another backlog)"
+	echo "listen:     ss -Hltn 'sport = :\$PORT'"
+	echo "report:     bench/run.sh --report-only ${RAW#"$ROOT_DIR"/} --out ${OUT#"$ROOT_DIR"/}"
+} | while IFS= read -r line; do echo "${line//"$CP"/\$CP}"; done >"$RAW/commands.txt"
 
 # ---------------------------------------------------------------------------------------
-# Servers
+# Servers: several stay up at once, each on its own port
 # ---------------------------------------------------------------------------------------
 NEXT_PORT=$BASE_PORT
 port_in_use() { [[ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]]; }
@@ -334,8 +424,8 @@ fresh_port() {
 	NEXT_PORT=$((NEXT_PORT + 1))
 }
 
-write_nginx_conf() { # DIR PORT
-	local dir=$1 port=$2
+write_nginx_conf() { # DIR PORT BACKLOG
+	local dir=$1 port=$2 backlog=$3
 	mkdir -p "$dir"
 	cat >"$dir/nginx.conf" <<EOF
 daemon off;
@@ -356,7 +446,7 @@ http {
 	uwsgi_temp_path $dir/uwsgi;
 	scgi_temp_path $dir/scgi;
 	server {
-		listen 127.0.0.1:$port reuseport backlog=$SOMAXCONN;
+		listen 127.0.0.1:$port reuseport backlog=$backlog;
 		location / {
 			default_type text/plain;
 			return 200 "Hello, World!";
@@ -366,103 +456,184 @@ http {
 EOF
 }
 
-start_server() { # SERVER PORT LOGFILE
-	local server=$1 port=$2 logfile=$3
+start_server() { # SERVER BACKLOG LOGDIR: start on a fresh port and wait until it answers
+	local server=$1 backlog=$2 dir=$3 started pid
+	fresh_port
+	local port=$PORT logfile=$dir/server.log
+	mkdir -p "$dir"
+	started=$(date +%s%3N)
 	case "$server" in
-	A) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" --reuseport.enabled=false \
-		>"$logfile" 2>&1 & ;;
-	B) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" >"$logfile" 2>&1 & ;;
+	A) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
+		"--bench.backlog=$backlog" --reuseport.enabled=false >"$logfile" 2>&1 & ;;
+	B) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
+		"--bench.backlog=$backlog" >"$logfile" 2>&1 & ;;
 	B0) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
-		--reuseport.metrics.enabled=false >"$logfile" 2>&1 & ;;
+		"--bench.backlog=$backlog" --reuseport.metrics.enabled=false >"$logfile" 2>&1 & ;;
 	C) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" dev.reuseport.bench.netty.RawNettyServer \
-		--port "$port" --loops "$LOOPS" >"$logfile" 2>&1 & ;;
+		--port "$port" --loops "$LOOPS" --backlog "$backlog" >"$logfile" 2>&1 & ;;
 	D)
-		local dir=$WORK_DIR/nginx-$port
-		write_nginx_conf "$dir" "$port"
-		"${ON_SERVER_CPUS[@]}" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$logfile" 2>&1 &
+		local conf=$WORK_DIR/nginx-$port
+		write_nginx_conf "$conf" "$port" "$backlog"
+		cp "$conf/nginx.conf" "$dir/"
+		"${ON_SERVER_CPUS[@]}" nginx -p "$conf" -c "$conf/nginx.conf" -e "$conf/error.log" >"$logfile" 2>&1 &
 		;;
 	esac
-	SERVER_PID=$!
+	pid=$!
+	SERVER_PIDS[$server]=$pid
+	SERVER_PORTS[$server]=$port
 	local deadline=$(($(date +%s) + STARTUP_TIMEOUT))
 	while (($(date +%s) < deadline)); do
-		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+		if ! kill -0 "$pid" 2>/dev/null; then
 			log "$server exited during startup; see $logfile"
-			SERVER_PID=
+			unset "SERVER_PIDS[$server]"
 			return 1
 		fi
 		if [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null) == 200 ]]; then
+			ss -Hltn "sport = :$port" >"$dir/listen.txt" 2>/dev/null || true
+			log "$server up on port $port (pid $pid, backlog $backlog) after" \
+				"$(awk -v ms=$(($(date +%s%3N) - started)) 'BEGIN { printf "%.1f", ms / 1000 }')s"
 			return 0
 		fi
-		sleep 0.1
+		sleep 0.2
 	done
 	log "$server did not answer within ${STARTUP_TIMEOUT}s; see $logfile"
-	stop_server
+	stop_server "$server"
 	return 1
 }
 
+url() { echo "http://127.0.0.1:${SERVER_PORTS[$1]}/"; }
+up() { [[ -n "${SERVER_PIDS[$1]:-}" ]]; }
 figure() { sed -n "$1" "$2" 2>/dev/null | head -1 || true; }
 
-# ---------------------------------------------------------------------------------------
-# One server through every step
-# ---------------------------------------------------------------------------------------
-bench_server() { # ROUND SERVER
-	local round=$1 server=$2 dir url started
-	dir=$RAW/round-$round/$server
-	mkdir -p "$dir"
-	fresh_port
-	url="http://127.0.0.1:$PORT/"
-	started=$(date +%s%3N)
-	if ! start_server "$server" "$PORT" "$dir/server.log"; then
-		return 0
-	fi
-	if [[ $server == D ]]; then cp "$WORK_DIR/nginx-$PORT/nginx.conf" "$dir/"; fi
-	started=$(awk -v ms=$(($(date +%s%3N) - started)) 'BEGIN { printf "%.1f", ms / 1000 }')
-	log "round $round: $server up on port $PORT (pid $SERVER_PID) after ${started}s"
-	run_bounded $((WARMUP + 15)) "$dir/warmup-keepalive.txt" "${ON_CLIENT_CPUS[@]}" "${WRK[@]}" -d "${WARMUP}s" "$url"
-	run_bounded $((KEEPALIVE + 15)) "$dir/keepalive.txt" "${ON_CLIENT_CPUS[@]}" "${WRK[@]}" -d "${KEEPALIVE}s" "$url"
-	run_bounded $((CHURN_WARMUP + 15)) "$dir/warmup-churn.txt" "${ON_CLIENT_CPUS[@]}" "${WRK[@]}" -d "${CHURN_WARMUP}s" \
-		-H 'Connection: close' "$url"
-	run_bounded $((CHURN + 15)) "$dir/churn.txt" "${ON_CLIENT_CPUS[@]}" "${WRK[@]}" -d "${CHURN}s" \
-		-H 'Connection: close' "$url"
-	if [[ $server == B ]]; then
-		curl -s -m 5 "http://127.0.0.1:$PORT/actuator/prometheus" >"$dir/prom-after-churn.txt" || true
-	fi
-	run_bounded $((BURST_TIMEOUT + 15)) "$dir/burst.txt" "${ON_CLIENT_CPUS[@]}" "${BURST_CMD[@]}" --port "$PORT"
-	stop_server
-	log "round $round: $server done: keep-alive $(figure 's/^Requests\/sec: *//p' "$dir/keepalive.txt") req/s," \
-		"churn $(figure 's/^Requests\/sec: *//p' "$dir/churn.txt") req/s," \
-		"burst connect p99 $(figure 's/^connect.p99.ms=//p' "$dir/burst.txt") ms," \
-		"ListenOverflows $(figure 's/^listenOverflows=//p' "$dir/burst.txt")"
+cpu_stat() { # SERVER PREFIX: one '<prefix> <stat line>' per process of the server
+	local pid
+	for pid in $(server_processes "$1"); do
+		[[ -r /proc/$pid/stat ]] && echo "$2 $(cat "/proc/$pid/stat")"
+	done
 }
 
+measure() { # SERVER STEP SECONDS DIR [wrk options...]: one wrk step with CPU time around it
+	local server=$1 step=$2 seconds=$3 dir=$4
+	shift 4
+	{ echo "clk_tck=$CLK_TCK" && cpu_stat "$server" before; } >"$dir/$step.cpu"
+	run_bounded $((seconds + 15)) "$dir/$step.txt" "${ON_CLIENT_CPUS[@]}" "${WRK[@]}" -d "${seconds}s" "$@" \
+		"$(url "$server")"
+	cpu_stat "$server" after >>"$dir/$step.cpu"
+}
+
+warm_up() { # SERVER: keep-alive, then churn, each until stable or capped
+	local server=$1 dir=$RAW/warmup/$1
+	mkdir -p "$dir"
+	run_bounded $((WARMUP_MAX + 30)) "$dir/keepalive.properties" "${ON_CLIENT_CPUS[@]}" "${WARMUP_CMD[@]}" \
+		--log "$dir/keepalive.log" -- "${WRK[@]}" "$(url "$server")"
+	run_bounded $((WARMUP_MAX + 30)) "$dir/churn.properties" "${ON_CLIENT_CPUS[@]}" "${WARMUP_CMD[@]}" \
+		--log "$dir/churn.log" -- "${WRK[@]}" "${CLOSE[@]}" "$(url "$server")"
+	log "$server warm: keep-alive $(figure 's/^seconds=//p' "$dir/keepalive.properties")s" \
+		"(stable $(figure 's/^stable=//p' "$dir/keepalive.properties")), churn" \
+		"$(figure 's/^seconds=//p' "$dir/churn.properties")s (stable $(figure 's/^stable=//p' "$dir/churn.properties"))"
+}
+
+burst() { # SERVER DIR VARIANT [client options...]
+	local server=$1 dir=$2 variant=$3
+	shift 3
+	run_bounded $((BURST_TIMEOUT + 30)) "$dir/$variant.txt" "${ON_CLIENT_CPUS[@]}" "${BURST_CMD[@]}" \
+		--port "${SERVER_PORTS[$server]}" "$@"
+	log "$server burst ($variant, backlog ${dir##*burst-}): connect p99" \
+		"$(figure 's/^connect.p99.ms=//p' "$dir/$variant.txt") ms, ListenOverflows" \
+		"$(figure 's/^listenOverflows=//p' "$dir/$variant.txt")"
+}
+
+bursts() { # SERVER BACKLOG: the burst alone, then during a stalled loop (A, B, B0)
+	local server=$1 dir=$RAW/burst-$2/$1
+	mkdir -p "$dir"
+	ss -Hltn "sport = :${SERVER_PORTS[$server]}" >"$dir/listen.txt" 2>/dev/null || true
+	burst "$server" "$dir" alone
+	if [[ " $STALL_SERVERS " == *" $server "* ]]; then
+		burst "$server" "$dir" stalled --stall-ms "$BURST_STALL_MS"
+	fi
+}
+
+# ---------------------------------------------------------------------------------------
+# The run: start and warm every server once, alternate the measured rounds, then the
+# stalled loop and the bursts, then the bursts at the other backlogs on fresh servers.
+# ---------------------------------------------------------------------------------------
 log "mode $MODE: $ROUNDS round(s) of $SERVERS, $LOOPS loops, budget ${BUDGET}s, raw files in ${RAW#"$ROOT_DIR"/}"
+read -r -a SERVER_LIST <<<"$SERVERS"
+read -r -a STALL_LIST <<<"$STALL_SERVERS"
+BURST_SECONDS=$((4 + BURST / 4000))
+# Seconds that the phases after the rounds are expected to take, kept free of rounds
+TAIL=$((${#STALL_LIST[@]} * (LOOPS * (STALL_BLOCK_MS + STALL_GAP_MS) / 1000 + 8)
+	+ (${#SERVER_LIST[@]} + ${#STALL_LIST[@]}) * BURST_SECONDS
+	+ (${#BACKLOG_LIST[@]} - 1) * ${#STALL_LIST[@]} * (25 + 2 * BACKLOG_WARMUP + 2 * BURST_SECONDS)))
+ROUND_SECONDS=$((${#SERVER_LIST[@]} * (KEEPALIVE + CHURN + 2)))
+
+for server in "${SERVER_LIST[@]}"; do
+	start_server "$server" "$MAIN_BACKLOG" "$RAW/servers/$server" || true
+done
+for server in "${SERVER_LIST[@]}"; do
+	if up "$server"; then warm_up "$server"; fi
+done
+
 COMPLETED=0
 STOPPED_EARLY=
-# Seconds that one server is expected to take: a guess until it has run once, then the
-# longest it took. A server is started only when it is expected to end within the budget.
-declare -A EXPECTED=()
-STEPS=$((WARMUP + KEEPALIVE + CHURN_WARMUP + CHURN + 4 + BURST / 2000))
-for server in $SERVERS; do
-	case "$server" in
-	A | B | B0) EXPECTED[$server]=$((STEPS + 10)) ;;
-	C) EXPECTED[$server]=$((STEPS + 3)) ;;
-	*) EXPECTED[$server]=$((STEPS + 1)) ;;
-	esac
-done
 for ((round = 1; round <= ROUNDS; round++)); do
-	for server in $SERVERS; do
-		now=$(date +%s)
-		if ((now + EXPECTED[$server] > DEADLINE)); then
-			STOPPED_EARLY="the ${BUDGET}s budget left no time for round $round, server $server"
-			break 2
+	if ((round > 1 && $(date +%s) + ROUND_SECONDS + TAIL > DEADLINE)); then
+		STOPPED_EARLY="the ${BUDGET}s budget left no time for round $round (a round takes about ${ROUND_SECONDS}s;"
+		STOPPED_EARLY+=" ${TAIL}s are kept for the stalled loop and the bursts)"
+		break
+	fi
+	# Alternate the order, so that no server always follows the same one
+	order=("${SERVER_LIST[@]}")
+	if ((round % 2 == 0)); then
+		order=()
+		for ((i = ${#SERVER_LIST[@]} - 1; i >= 0; i--)); do order+=("${SERVER_LIST[i]}"); done
+	fi
+	for server in "${order[@]}"; do
+		up "$server" || continue
+		dir=$RAW/round-$round/$server
+		mkdir -p "$dir"
+		measure "$server" keepalive "$KEEPALIVE" "$dir"
+		measure "$server" churn "$CHURN" "$dir" "${CLOSE[@]}"
+		if [[ $server == B ]]; then
+			curl -s -m 5 "$(url B)actuator/prometheus" >"$dir/prom-after-churn.txt" || true
 		fi
-		bench_server "$round" "$server"
-		took=$(($(date +%s) - now))
-		if ((took > EXPECTED[$server])); then EXPECTED[$server]=$took; fi
+		log "round $round: $server keep-alive $(figure 's/^Requests\/sec: *//p' "$dir/keepalive.txt") req/s," \
+			"churn $(figure 's/^Requests\/sec: *//p' "$dir/churn.txt") req/s"
 	done
 	COMPLETED=$round
 done
 if [[ -n "$STOPPED_EARLY" ]]; then log "stopped early: $STOPPED_EARLY"; fi
+
+for server in "${STALL_LIST[@]}"; do
+	up "$server" || continue
+	dir=$RAW/stall/$server
+	mkdir -p "$dir"
+	run_bounded $((LOOPS * (STALL_BLOCK_MS + STALL_GAP_MS) / 1000 + 60)) "$dir/client.txt" "${ON_CLIENT_CPUS[@]}" \
+		"${STALL_CMD[@]}" --port "${SERVER_PORTS[$server]}" --samples "$dir/samples.txt"
+	log "$server stalled loop: $(figure 's/^loops.found=//p' "$dir/client.txt") loops blocked," \
+		"$(figure 's/^connections=//p' "$dir/client.txt") new connections"
+done
+for server in "${SERVER_LIST[@]}"; do
+	if up "$server"; then bursts "$server" "$MAIN_BACKLOG"; fi
+done
+stop_all_servers
+
+for backlog in "${BACKLOG_LIST[@]:1}"; do
+	for server in "${STALL_LIST[@]}"; do
+		if (($(date +%s) + 25 + 2 * BACKLOG_WARMUP + 2 * BURST_SECONDS > DEADLINE + 120)); then
+			log "budget spent: no burst at backlog $backlog for $server"
+			continue
+		fi
+		start_server "$server" "$backlog" "$RAW/servers/$server-$backlog" || continue
+		# A short warm-up, so that the burst does not time the interpreter
+		run_bounded $((BACKLOG_WARMUP + 15)) /dev/null "${ON_CLIENT_CPUS[@]}" "${WRK[@]}" -d "${BACKLOG_WARMUP}s" \
+			"$(url "$server")"
+		run_bounded $((BACKLOG_WARMUP + 15)) /dev/null "${ON_CLIENT_CPUS[@]}" "${WRK[@]}" -d "${BACKLOG_WARMUP}s" \
+			"${CLOSE[@]}" "$(url "$server")"
+		bursts "$server" "$backlog"
+		stop_server "$server"
+	done
+done
 
 {
 	echo "rounds.completed=$COMPLETED"
@@ -470,8 +641,6 @@ if [[ -n "$STOPPED_EARLY" ]]; then log "stopped early: $STOPPED_EARLY"; fi
 	echo "stopped.early=$STOPPED_EARLY"
 } >>"$RAW/meta.properties"
 
-log "report: ${OUT#"$ROOT_DIR"/}"
-echo
 # Exits 1 when a server did not start or an output is missing or unreadable: the harness
 # is broken. Timings never fail the run.
-java -cp "$CP" dev.reuseport.bench.report.Report "$RAW" "$OUT"
+render_report "$RAW"

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -16,6 +17,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.FastThreadLocalThread;
 
 /**
@@ -24,8 +26,9 @@ import io.netty.util.concurrent.FastThreadLocalThread;
  * and served on the loop of the listener that the kernel chose, as with the starter,
  * but with nothing between the HTTP codec and {@link HelloHandler}.
  * <p>
- * Usage: {@code RawNettyServer --port 8080 [--loops 4] [--address 127.0.0.1]}. The
- * default loop count is Reactor Netty's: the number of CPUs, at least 4. The server
+ * Usage: {@code RawNettyServer --port 8080 [--loops 4] [--backlog 4096] [--address
+ * 127.0.0.1]}. The default loop count is Reactor Netty's: the number of CPUs, at least
+ * 4; the default backlog is Netty's, the kernel's {@code somaxconn}. The server
  * runs until the process is terminated.
  */
 public final class RawNettyServer {
@@ -36,14 +39,17 @@ public final class RawNettyServer {
 
 	private final int loops;
 
+	private final int backlog;
+
 	private final List<EventLoopGroup> groups = new ArrayList<>();
 
 	private final List<Channel> listeners = new ArrayList<>();
 
-	RawNettyServer(String address, int port, int loops) {
+	RawNettyServer(String address, int port, int loops, int backlog) {
 		this.address = address;
 		this.port = port;
 		this.loops = loops;
+		this.backlog = backlog;
 	}
 
 	void start() throws InterruptedException {
@@ -58,6 +64,7 @@ public final class RawNettyServer {
 			ServerBootstrap bootstrap = new ServerBootstrap().group(group, group)
 				.channel(EpollServerSocketChannel.class)
 				.option(UnixChannelOption.SO_REUSEPORT, true)
+				.option(ChannelOption.SO_BACKLOG, this.backlog)
 				.childHandler(new ChannelInitializer<SocketChannel>() {
 
 					@Override
@@ -82,15 +89,17 @@ public final class RawNettyServer {
 		String address = "127.0.0.1";
 		int port = 8080;
 		int loops = Math.max(Runtime.getRuntime().availableProcessors(), 4);
+		int backlog = NetUtil.SOMAXCONN;
 		for (int i = 0; i < args.length; i++) {
 			switch (args[i]) {
 				case "--address" -> address = args[++i];
 				case "--port" -> port = Integer.parseInt(args[++i]);
 				case "--loops" -> loops = Integer.parseInt(args[++i]);
+				case "--backlog" -> backlog = Integer.parseInt(args[++i]);
 				default -> throw new IllegalArgumentException("Unknown argument: " + args[i]);
 			}
 		}
-		RawNettyServer server = new RawNettyServer(address, port, loops);
+		RawNettyServer server = new RawNettyServer(address, port, loops, backlog);
 		Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "raw-netty-shutdown"));
 		server.start();
 		Thread.currentThread().join();

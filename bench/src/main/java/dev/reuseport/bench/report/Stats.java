@@ -1,6 +1,7 @@
 package dev.reuseport.bench.report;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +32,16 @@ public final class Stats {
 		if (sorted.length == 0) {
 			return -1;
 		}
-		int rank = (int) Math.ceil(percent / 100 * sorted.length);
+		int rank = rank(percent, sorted.length);
 		return sorted[Math.max(rank, 1) - 1];
+	}
+
+	/**
+	 * The nearest rank, with the product rounded first so that 99.9 % of 1,000 values is
+	 * rank 999 even though {@code 99.9 / 100 * 1000} is a hair above 999 in doubles.
+	 */
+	private static int rank(double percent, int count) {
+		return (int) Math.ceil(Math.round(percent * count * 1e6) / 1e8);
 	}
 
 	/**
@@ -89,6 +98,64 @@ public final class Stats {
 		}
 		double mean = sum / counts.size();
 		return (mean == 0) ? Double.NaN : (max - min) / mean;
+	}
+
+	/**
+	 * Return after which window a series of throughput windows became stable: the first
+	 * window that ends a run of {@code count} consecutive windows whose spread,
+	 * {@code (max - min) / max}, is within {@code tolerance}.
+	 * @param windows the throughput of each window, in order
+	 * @param count how many consecutive windows must agree, at least 2
+	 * @param tolerance the largest spread, such as 0.05
+	 * @return the index of that window, or -1 when the series never became stable
+	 */
+	public static int stableAfter(List<Double> windows, int count, double tolerance) {
+		if (count < 2) {
+			throw new IllegalArgumentException("At least 2 windows must agree: " + count);
+		}
+		for (int end = count - 1; end < windows.size(); end++) {
+			double min = Double.MAX_VALUE;
+			double max = 0;
+			for (double value : windows.subList(end - count + 1, end + 1)) {
+				min = Math.min(min, value);
+				max = Math.max(max, value);
+			}
+			if (max > 0 && (max - min) / max <= tolerance) {
+				return end;
+			}
+		}
+		return -1;
+	}
+
+	/**
+	 * Return the share of values above a threshold.
+	 * @param values the values
+	 * @param threshold the threshold
+	 * @return the share, NaN when there are no values
+	 */
+	public static double shareAbove(double[] values, double threshold) {
+		if (values.length == 0) {
+			return Double.NaN;
+		}
+		return (double) Arrays.stream(values).filter((value) -> value > threshold).count() / values.length;
+	}
+
+	/**
+	 * Return the nearest-rank percentile of sorted values, as
+	 * {@link #percentile(long[], double)} does.
+	 * @param sorted the values in ascending order
+	 * @param percent the percentile, above 0 and at most 100
+	 * @return the percentile, or NaN when there are no values
+	 */
+	public static double percentile(double[] sorted, double percent) {
+		if (percent <= 0 || percent > 100) {
+			throw new IllegalArgumentException("Percentile must be in (0, 100]: " + percent);
+		}
+		if (sorted.length == 0) {
+			return Double.NaN;
+		}
+		int rank = rank(percent, sorted.length);
+		return sorted[Math.max(rank, 1) - 1];
 	}
 
 	/**

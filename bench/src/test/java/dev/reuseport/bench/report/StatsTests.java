@@ -94,4 +94,38 @@ class StatsTests {
 		assertThat(Stats.spread(List.of(0, 0))).isNaN();
 	}
 
+	@Test
+	void throughputIsStableWhenConsecutiveWindowsAgree() {
+		// JIT warm-up: rising, then flat within 5 %
+		List<Double> windows = List.of(5_000.0, 12_000.0, 30_000.0, 40_000.0, 41_000.0, 40_500.0, 41_500.0);
+		assertThat(Stats.stableAfter(windows, 2, 0.05)).isEqualTo(4);
+		assertThat(Stats.stableAfter(windows, 3, 0.05)).isEqualTo(5);
+		assertThat(Stats.stableAfter(windows, 3, 0.01)).isEqualTo(-1);
+	}
+
+	@Test
+	void throughputThatKeepsClimbingIsNeverStable() {
+		assertThat(Stats.stableAfter(List.of(1.0, 2.0, 4.0, 8.0), 2, 0.05)).isEqualTo(-1);
+		assertThat(Stats.stableAfter(List.of(100.0), 2, 0.05)).isEqualTo(-1);
+		assertThat(Stats.stableAfter(List.of(0.0, 0.0), 2, 0.05)).isEqualTo(-1);
+		assertThatIllegalArgumentException().isThrownBy(() -> Stats.stableAfter(List.of(1.0), 1, 0.05));
+	}
+
+	@Test
+	void shareAboveCountsStrictlyGreaterValues() {
+		assertThat(Stats.shareAbove(new double[] { 100, 500, 501, Double.POSITIVE_INFINITY }, 500)).isEqualTo(0.5);
+		assertThat(Stats.shareAbove(new double[0], 500)).isNaN();
+	}
+
+	@Test
+	void percentileOfDoublesIsNearestRank() {
+		double[] sorted = new double[1000];
+		for (int i = 0; i < sorted.length; i++) {
+			sorted[i] = i + 1;
+		}
+		assertThat(Stats.percentile(sorted, 99.9)).isEqualTo(999.0);
+		assertThat(Stats.percentile(sorted, 50)).isEqualTo(500.0);
+		assertThat(Stats.percentile(new double[0], 50)).isNaN();
+	}
+
 }

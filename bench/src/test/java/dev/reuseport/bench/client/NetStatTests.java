@@ -1,4 +1,4 @@
-package dev.reuseport.bench.burst;
+package dev.reuseport.bench.client;
 
 import java.util.List;
 

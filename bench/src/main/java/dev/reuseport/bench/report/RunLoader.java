@@ -1,0 +1,194 @@
+package dev.reuseport.bench.report;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Reads the raw directory of a {@code bench/run.sh} run into {@link RunData}. A missing
+ * or unreadable file leaves its figures out and is listed as a problem: the harness
+ * failed. Errors that a client saw are measurements, listed as notes.
+ * <p>
+ * Layout: {@code meta.properties}, {@code commands.txt}; {@code warmup/<server>/}
+ * {@code keepalive.properties} and {@code churn.properties}; {@code round-<n>/<server>/}
+ * {@code keepalive.txt} and {@code churn.txt} (wrk) with {@code keepalive.cpu} and
+ * {@code churn.cpu} ({@link CpuTime}), and for B {@code prom-after-churn.txt};
+ * {@code stall/<server>/samples.txt} ({@link StallRun}); {@code burst-<backlog>/<server>/}
+ * {@code alone.txt}, {@code stalled.txt} (burst client) and {@code listen.txt}
+ * ({@code ss -Hltn}).
+ */
+final class RunLoader {
+
+	private static final Pattern ROUND = Pattern.compile("round-(\\d+)");
+
+	private static final Pattern BURST = Pattern.compile("burst-(\\d+)");
+
+	private final RunData run;
+
+	private RunLoader(RunData run) {
+		this.run = run;
+	}
+
+	static RunData load(Path raw) throws IOException {
+		Path commandsFile = raw.resolve("commands.txt");
+		String commands = Files.isReadable(commandsFile) ? Files.readString(commandsFile) : "";
+		RunData run = new RunData(properties(raw.resolve("meta.properties")), commands);
+		RunLoader loader = new RunLoader(run);
+		try (Stream<Path> entries = Files.list(raw)) {
+			for (Path dir : entries.sorted().filter(Files::isDirectory).toList()) {
+				String name = dir.getFileName().toString();
+				Matcher round = ROUND.matcher(name);
+				Matcher burst = BURST.matcher(name);
+				for (String server : RunData.SERVERS) {
+					Path serverDir = dir.resolve(server);
+					if (!Files.isDirectory(serverDir)) {
+						continue;
+					}
+					if (round.matches()) {
+						loader.loadRound(Integer.parseInt(round.group(1)), server, serverDir);
+					}
+					else if (burst.matches()) {
+						loader.loadBurst(burst.group(1), server, serverDir);
+					}
+					else if (name.equals("warmup")) {
+						loader.loadWarmup(server, serverDir);
+					}
+					else if (name.equals("stall")) {
+						loader.read(serverDir.resolve("samples.txt"), "stall, " + server + ": ",
+								(text) -> run.stalls.put(server, StallRun.parse(text)));
+					}
+				}
+			}
+		}
+		return run;
+	}
+
+	private void loadWarmup(String server, Path dir) {
+		String where = "warm-up, " + server + ": ";
+		for (String step : List.of(RunData.KEEPALIVE, RunData.CHURN)) {
+			read(dir.resolve(step + ".properties"), where, (text) -> {
+				Properties warmup = parse(text);
+				if (warmup.getProperty("seconds") == null) {
+					throw new IllegalArgumentException("no seconds= (did the warm-up run?)");
+				}
+				this.run.warmups.computeIfAbsent(server, (s) -> new LinkedHashMap<>()).put(step, warmup);
+			});
+		}
+	}
+
+	private void loadRound(int round, String server, Path dir) {
+		String where = "round " + round + ", " + server + ": ";
+		for (String step : List.of(RunData.KEEPALIVE, RunData.CHURN)) {
+			read(dir.resolve(step + ".txt"), where, (text) -> {
+				WrkResult wrk = WrkResult.parse(text);
+				this.run.put(server, round, step + ".rps", wrk.requestsPerSecond());
+				this.run.put(server, round, step + ".p50.ms", wrk.latencyP50Ms());
+				this.run.put(server, round, step + ".p99.ms", wrk.latencyP99Ms());
+				this.run.put(server, round, step + ".max.ms", wrk.latencyMaxMs());
+				this.run.put(server, round, step + ".errors", (double) (wrk.socketErrors() + wrk.non2xx()));
+				read(dir.resolve(step + ".cpu"), where, (cpu) -> {
+					if (wrk.requests() <= 0) {
+						throw new IllegalArgumentException("wrk reported no requests");
+					}
+					this.run.put(server, round, step + ".cpu.us", CpuTime.seconds(cpu) * 1e6 / wrk.requests());
+				});
+			});
+		}
+		if (server.equals("B")) {
+			read(dir.resolve("prom-after-churn.txt"), where, (text) -> {
+				ListenerCounts counts = ListenerCounts.parse(text);
+				if (counts.counts().isEmpty()) {
+					throw new IllegalArgumentException("no " + ListenerCounts.METRIC + " samples");
+				}
+				this.run.balance.put(round, counts);
+			});
+		}
+	}
+
+	private void loadBurst(String backlog, String server, Path dir) {
+		String where = "burst at backlog " + backlog + ", " + server + ": ";
+		read(dir.resolve("listen.txt"), where, (text) -> this.run.backlogs
+			.computeIfAbsent(backlog, (b) -> new LinkedHashMap<>())
+			.put(server, text.lines()
+				.map((line) -> line.trim().split("\\s+"))
+				.filter((fields) -> fields.length >= 4)
+				.map((fields) -> Integer.parseInt(fields[2]))
+				.toList()));
+		for (String variant : List.of("alone", "stalled")) {
+			Path file = dir.resolve(variant + ".txt");
+			if (variant.equals("stalled") && !Files.exists(file)) {
+				continue;
+			}
+			read(file, where, (text) -> loadBurstOutput(server, "burst." + backlog + "." + variant + ".", text,
+					where + variant + ": "));
+		}
+	}
+
+	private void loadBurstOutput(String server, String prefix, String text, String where) throws IOException {
+		Properties burst = parse(text);
+		if (burst.getProperty("connect.p99.ms") == null) {
+			throw new IllegalArgumentException("no connect.p99.ms (did the burst client run?)");
+		}
+		for (String key : List.of("connect.p50.ms", "connect.p99.ms", "connect.max.ms", "connect.over900ms",
+				"response.p99.ms", "listenOverflows", "listenDrops")) {
+			this.run.putOnce(server, prefix + key, number(burst, key));
+		}
+		this.run.putOnce(server, prefix + "unfinished", number(burst, "failed") + number(burst, "timedOut"));
+		text.lines()
+			.filter((line) -> line.startsWith("error="))
+			.forEach((line) -> this.run.notes.add(where + "burst client: " + line.substring("error=".length())));
+	}
+
+	private void read(Path file, String where, TextConsumer consumer) {
+		if (!Files.exists(file)) {
+			this.run.problems.add(where + file.getFileName() + " is missing");
+			return;
+		}
+		try {
+			consumer.accept(Files.readString(file));
+		}
+		catch (IOException | RuntimeException ex) {
+			this.run.problems.add(where + file.getFileName() + ": " + ex.getMessage());
+		}
+	}
+
+	private static Properties properties(Path file) throws IOException {
+		Properties properties = new Properties();
+		if (Files.isReadable(file)) {
+			try (Reader reader = Files.newBufferedReader(file)) {
+				properties.load(reader);
+			}
+		}
+		return properties;
+	}
+
+	private static Properties parse(String text) throws IOException {
+		Properties properties = new Properties();
+		properties.load(new StringReader(text));
+		return properties;
+	}
+
+	private static double number(Properties properties, String key) {
+		String value = properties.getProperty(key);
+		return (value != null) ? Double.parseDouble(value) : Double.NaN;
+	}
+
+	/**
+	 * Reads one raw file's text.
+	 */
+	@FunctionalInterface
+	private interface TextConsumer {
+
+		void accept(String text) throws IOException;
+
+	}
+
+}

@@ -1,0 +1,112 @@
+package dev.reuseport.bench.report;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+import static dev.reuseport.bench.report.Format.cell;
+import static dev.reuseport.bench.report.Format.count;
+import static dev.reuseport.bench.report.Format.percent;
+import static dev.reuseport.bench.report.Format.ratioCell;
+import static dev.reuseport.bench.report.Format.row;
+
+/**
+ * The steady-state part of the report: the headline, the keep-alive and churn tables
+ * with CPU per request and latency, the warm-ups and B's balance.
+ */
+final class SteadyStateSection {
+
+	private final RunData run;
+
+	SteadyStateSection(RunData run) {
+		this.run = run;
+	}
+
+	void renderHeadline(StringBuilder md) {
+		md.append("\n## Headline\n\n");
+		row(md, "Server", "Keep-alive req/s", "× A", "CPU µs/req", "× A", "Churn req/s", "× A", "CPU µs/req", "× A");
+		row(md, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
+		for (String server : this.run.servers()) {
+			row(md, server, cell(this.run.summary(server, "keepalive.rps"), Format::count),
+					ratioCell(server, "keepalive.rps"), cell(this.run.summary(server, "keepalive.cpu.us"), Format::micros),
+					ratioCell(server, "keepalive.cpu.us"), cell(this.run.summary(server, "churn.rps"), Format::count),
+					ratioCell(server, "churn.rps"), cell(this.run.summary(server, "churn.cpu.us"), Format::micros),
+					ratioCell(server, "churn.cpu.us"));
+		}
+		md.append("\nA: Spring Boot WebFlux on its own Reactor Netty server (`--reuseport.enabled=false`). ");
+		md.append("B: the same app with the starter. B0: B with `--reuseport.metrics.enabled=false`. ");
+		md.append("C: raw Netty 4.2 epoll, one SO_REUSEPORT listener per loop. ");
+		md.append("D: nginx, one `reuseport` listener per worker. CPU µs/req is the server processes' user + ");
+		md.append("system time over the step (`/proc/PID/stat`) divided by the requests wrk completed: ");
+		md.append("lower is better.\n");
+	}
+
+	void renderDetails(StringBuilder md) {
+		md.append("\n## Keep-alive\n\n`wrk`, ").append(this.run.meta("wrk.connections")).append(" connections, ");
+		md.append(this.run.meta("keepalive.seconds")).append(" s per round.\n\n");
+		wrkTable(md, RunData.KEEPALIVE);
+		md.append("\n## Churn\n\n`wrk` with `Connection: close` (a new connection per request), ");
+		md.append(this.run.meta("wrk.connections")).append(" connections, ").append(this.run.meta("churn.seconds"));
+		md.append(" s per round.\n\n");
+		wrkTable(md, RunData.CHURN);
+		renderWarmups(md);
+		renderBalance(md);
+	}
+
+	private void wrkTable(StringBuilder md, String step) {
+		row(md, "Server", "req/s", "× A", "CPU µs/req", "× A", "p50 ms", "p99 ms", "max ms", "errors (all rounds)");
+		row(md, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
+		for (String server : this.run.servers()) {
+			row(md, server, cell(this.run.summary(server, step + ".rps"), Format::count),
+					ratioCell(server, step + ".rps"), cell(this.run.summary(server, step + ".cpu.us"), Format::micros),
+					ratioCell(server, step + ".cpu.us"), cell(this.run.summary(server, step + ".p50.ms"), Format::millis),
+					cell(this.run.summary(server, step + ".p99.ms"), Format::millis),
+					cell(this.run.summary(server, step + ".max.ms"), Format::millis), sum(server, step + ".errors"));
+		}
+	}
+
+	private void renderWarmups(StringBuilder md) {
+		md.append("\n## Warm-up\n\nEach server is started once and warmed with wrk in windows until ");
+		md.append(this.run.meta("warmup.windows")).append(" consecutive windows of ");
+		md.append(this.run.meta("warmup.window.seconds")).append(" s agree within ");
+		md.append(this.run.meta("warmup.tolerance.percent")).append(" % (at most ");
+		md.append(this.run.meta("warmup.max.seconds")).append(" s per step), keep-alive first, then churn. ");
+		md.append("It then stays up for every round, so the warm-up is paid once.\n\n");
+		row(md, "Server", "Keep-alive warm-up s", "Stable", "Churn warm-up s", "Stable", "Last windows req/s");
+		row(md, "---", "---:", "---", "---:", "---", "---");
+		for (Map.Entry<String, Map<String, Properties>> entry : this.run.warmups.entrySet()) {
+			Properties keepAlive = entry.getValue().getOrDefault(RunData.KEEPALIVE, new Properties());
+			Properties churn = entry.getValue().getOrDefault(RunData.CHURN, new Properties());
+			row(md, entry.getKey(), keepAlive.getProperty("seconds", "n/a"), keepAlive.getProperty("stable", "n/a"),
+					churn.getProperty("seconds", "n/a"), churn.getProperty("stable", "n/a"),
+					"keep-alive " + lastWindows(keepAlive) + "; churn " + lastWindows(churn));
+		}
+	}
+
+	private static String lastWindows(Properties warmup) {
+		List<String> windows = List.of(warmup.getProperty("windows", "").split(","));
+		return String.join(" / ", windows.subList(Math.max(0, windows.size() - 3), windows.size()));
+	}
+
+	private void renderBalance(StringBuilder md) {
+		md.append("\n## Balance\n\nConnections that each of B's listeners had accepted after each round's churn ");
+		md.append("step (`").append(ListenerCounts.METRIC).append("`, counted since B started: warm-up ");
+		md.append("included), spread = (max − min) / mean.\n\n");
+		row(md, "After round", "Connections", "Per listener", "Spread");
+		row(md, "---", "---:", "---", "---:");
+		this.run.balance.forEach((round, counts) -> row(md, String.valueOf(round), count(counts.total()),
+				counts.counts().values().stream().map(Format::count).collect(Collectors.joining(" / ")),
+				percent(counts.spread())));
+	}
+
+	private String ratioCell(String server, String name) {
+		return server.equals("A") ? "1" : Format.ratioCell(this.run.ratio(server, "A", name));
+	}
+
+	private String sum(String server, String name) {
+		var values = this.run.values(server, name);
+		return values.isEmpty() ? "n/a" : count(values.values().stream().mapToDouble(Double::doubleValue).sum());
+	}
+
+}
