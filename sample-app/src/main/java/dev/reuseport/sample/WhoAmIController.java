@@ -3,6 +3,7 @@ package dev.reuseport.sample;
 import com.sun.security.auth.module.UnixSystem;
 import dev.reuseport.server.ReuseportRequests;
 
+import org.springframework.aot.hint.annotation.RegisterReflectionForBinding;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -21,7 +22,10 @@ class WhoAmIController {
 
 	private static final long PID = ProcessHandle.current().pid();
 
+	// ResponseEntity<?> hides the JSON body's type from AOT processing, which a native
+	// image needs to serialize it
 	@GetMapping("/")
+	@RegisterReflectionForBinding(WhoAmI.class)
 	ResponseEntity<?> whoAmI(ServerHttpRequest request) {
 		// The handler runs on the event loop that serves the connection
 		int listener = ReuseportRequests.listenerIndex(request).orElse(-1);

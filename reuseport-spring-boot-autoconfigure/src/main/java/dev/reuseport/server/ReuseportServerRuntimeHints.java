@@ -1,0 +1,29 @@
+package dev.reuseport.server;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aot.hint.RuntimeHints;
+import org.springframework.aot.hint.RuntimeHintsRegistrar;
+
+/**
+ * {@link RuntimeHintsRegistrar} for the reuseport server in a GraalVM native image.
+ * <p>
+ * Netty decides which events a handler may skip by looking up the handler's public
+ * methods reflectively ({@code io.netty.channel.ChannelHandlerMask}), so each handler
+ * type needs reflection metadata; Netty and Reactor Netty ship it for their own
+ * handlers, and this registers the server's. Everything else the starter needs is
+ * inferred by Spring's AOT processing: the endpoint's response types through its
+ * {@code @ReadOperation} methods, the properties through their binding, and the failure
+ * analyzer through {@code spring.factories}.
+ */
+class ReuseportServerRuntimeHints implements RuntimeHintsRegistrar {
+
+	@Override
+	public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {
+		// A type hint is enough to look up its methods; the condition keeps the type out
+		// of images that never add the handler
+		hints.reflection()
+			.registerType(KeepAliveDrainHandler.class, (hint) -> hint.onReachableType(KeepAliveDrainHandler.class));
+	}
+
+}
