@@ -45,6 +45,8 @@ final class KeepAliveDrainHandler extends ChannelDuplexHandler {
 
 	private boolean closeAfterResponse;
 
+	private boolean informationalResponse;
+
 	private @Nullable Duration idleGrace;
 
 	private @Nullable ScheduledFuture<?> idleClose;
@@ -80,14 +82,17 @@ final class KeepAliveDrainHandler extends ChannelDuplexHandler {
 
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-		if (this.idleGrace != null && msg instanceof HttpResponse response
-				&& response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
-			// The traffic handler reads this header and closes once the response is out
-			HttpUtil.setKeepAlive(response, false);
-			this.closeAfterResponse = true;
+		if (msg instanceof HttpResponse response) {
+			this.informationalResponse = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+			if (this.idleGrace != null && !this.informationalResponse) {
+				// The traffic handler reads this header and closes once the response is out
+				HttpUtil.setKeepAlive(response, false);
+				this.closeAfterResponse = true;
+			}
 		}
 		ctx.write(msg, promise);
-		if (msg instanceof LastHttpContent) {
+		// A 1xx response, such as 100 Continue, comes before the final one
+		if (msg instanceof LastHttpContent && !this.informationalResponse) {
 			this.requestInFlight = false;
 			if (this.idleGrace != null && !this.closeAfterResponse) {
 				// Its headers went out before the drain began: the client may reuse it
