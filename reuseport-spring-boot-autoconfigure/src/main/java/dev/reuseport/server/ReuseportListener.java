@@ -166,7 +166,7 @@ public final class ReuseportListener {
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
 			.doOnChannelInit((observer, channel, remoteAddress) -> connectionAccepted(channel, drain))
-			.childObserve((connection, state) -> connectionStateChanged(connection, state, drain))
+			.childObserve(this::connectionStateChanged)
 			.channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
 		if (port != null) {
 			listenerServer = listenerServer.port(port);
@@ -198,15 +198,11 @@ public final class ReuseportListener {
 
 	/**
 	 * Called on this listener's loop for each state change of each connection and
-	 * HTTP/2 stream: {@code CONFIGURED} once per HTTP/1.1 request before it is handled,
-	 * {@code REQUEST_RECEIVED} once per request of any protocol.
+	 * HTTP/2 stream; {@code REQUEST_RECEIVED} comes once per request of any protocol.
 	 */
-	private void connectionStateChanged(Connection connection, State state, ConnectionDrain drain) {
+	private void connectionStateChanged(Connection connection, State state) {
 		if (state == HttpServerState.REQUEST_RECEIVED) {
 			this.requests.increment();
-		}
-		else if (state == State.CONFIGURED) {
-			drain.connectionConfigured(connection.channel());
 		}
 	}
 

@@ -3,6 +3,7 @@ package dev.reuseport.server;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -17,7 +18,13 @@ import io.netty.handler.codec.http.LastHttpContent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.jspecify.annotations.Nullable;
+import reactor.netty.Connection;
+import reactor.netty.ConnectionObserver;
+import reactor.netty.NettyInbound;
+import reactor.netty.NettyOutbound;
 import reactor.netty.NettyPipeline;
+import reactor.netty.channel.ChannelOperations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,13 +38,10 @@ class KeepAliveDrainHandlerTests {
 
 	private final EmbeddedChannel channel = new EmbeddedChannel();
 
-	private final KeepAliveDrainHandler handler = new KeepAliveDrainHandler();
-
 	@BeforeEach
-	void addHandlerAfterATrafficHandler() {
+	void addTrafficHandler() {
 		this.channel.freezeTime();
 		this.channel.pipeline().addLast(NettyPipeline.HttpTrafficHandler, new ChannelDuplexHandler());
-		this.channel.pipeline().addAfter(NettyPipeline.HttpTrafficHandler, KeepAliveDrainHandler.NAME, this.handler);
 	}
 
 	@AfterEach
@@ -46,8 +50,17 @@ class KeepAliveDrainHandlerTests {
 	}
 
 	@Test
+	void sitsRightAfterTheTrafficHandler() {
+		KeepAliveDrainHandler.drain(this.channel, GRACE);
+		assertThat(this.channel.pipeline().names()).containsSubsequence(NettyPipeline.HttpTrafficHandler,
+				KeepAliveDrainHandler.NAME);
+		assertThat(this.channel.pipeline().names().indexOf(KeepAliveDrainHandler.NAME))
+			.isEqualTo(this.channel.pipeline().names().indexOf(NettyPipeline.HttpTrafficHandler) + 1);
+	}
+
+	@Test
 	void idleConnectionClosesWhenItHasStayedIdleForTheWholeGracePeriod() {
-		this.handler.drain(GRACE);
+		KeepAliveDrainHandler.drain(this.channel, GRACE);
 		advance(GRACE.minusNanos(1));
 		assertThat(this.channel.isOpen()).isTrue();
 		advance(Duration.ofNanos(1));
@@ -56,7 +69,7 @@ class KeepAliveDrainHandlerTests {
 
 	@Test
 	void requestThatArrivesDuringTheGracePeriodIsAnsweredWithConnectionClose() {
-		this.handler.drain(GRACE);
+		KeepAliveDrainHandler.drain(this.channel, GRACE);
 		advance(GRACE.minusNanos(1));
 		this.channel.writeInbound(request());
 		advance(GRACE.multipliedBy(2));
@@ -70,8 +83,8 @@ class KeepAliveDrainHandlerTests {
 
 	@Test
 	void responseInFlightWhenTheDrainStartsIsAnsweredWithConnectionClose() {
-		this.channel.writeInbound(request());
-		this.handler.drain(GRACE);
+		new Request(this.channel).bind();
+		KeepAliveDrainHandler.drain(this.channel, GRACE);
 		advance(GRACE.multipliedBy(2));
 		assertThat(this.channel.isOpen()).as("open while the request is served").isTrue();
 		this.channel.writeOutbound(response(HttpResponseStatus.OK));
@@ -79,10 +92,24 @@ class KeepAliveDrainHandlerTests {
 	}
 
 	@Test
+	void requestWhoseResponseWasWrittenBeforeTheDrainLeavesItsConnectionIdleForAGracePeriodOnceItEnds() {
+		Request request = new Request(this.channel);
+		request.bind();
+		KeepAliveDrainHandler.drain(this.channel, GRACE);
+		advance(GRACE.multipliedBy(2));
+		assertThat(this.channel.isOpen()).as("open until the request ends").isTrue();
+		request.end();
+		advance(GRACE.minusNanos(1));
+		assertThat(this.channel.isOpen()).isTrue();
+		advance(Duration.ofNanos(1));
+		assertThat(this.channel.isOpen()).isFalse();
+	}
+
+	@Test
 	void responseWhoseHeadersWentOutBeforeTheDrainLeavesItsConnectionIdleForAGracePeriod() {
-		this.channel.writeInbound(request());
 		this.channel.writeOutbound(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
-		this.handler.drain(GRACE);
+		new Request(this.channel).bind();
+		KeepAliveDrainHandler.drain(this.channel, GRACE);
 		advance(GRACE.multipliedBy(2));
 		assertThat(this.channel.isOpen()).as("open while the body is written").isTrue();
 		this.channel.writeOutbound(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -94,23 +121,14 @@ class KeepAliveDrainHandlerTests {
 
 	@Test
 	void informationalResponseNeitherSaysConnectionCloseNorEndsTheRequest() {
-		this.channel.writeInbound(request());
-		this.handler.drain(GRACE);
+		new Request(this.channel).bind();
+		KeepAliveDrainHandler.drain(this.channel, GRACE);
 		this.channel.writeOutbound(response(HttpResponseStatus.CONTINUE));
 		assertThat(connectionHeader(this.channel.readOutbound())).isNull();
 		advance(GRACE.multipliedBy(2));
 		assertThat(this.channel.isOpen()).as("open while the request is served").isTrue();
 		this.channel.writeOutbound(response(HttpResponseStatus.OK));
 		assertThat(connectionHeader(this.channel.readOutbound())).isEqualTo("close");
-	}
-
-	@Test
-	void connectionIsLeftAloneUntilTheDrainStarts() {
-		this.channel.writeInbound(request());
-		this.channel.writeOutbound(response(HttpResponseStatus.OK));
-		assertThat(connectionHeader(this.channel.readOutbound())).isNull();
-		advance(GRACE.multipliedBy(2));
-		assertThat(this.channel.isOpen()).isTrue();
 	}
 
 	private void advance(Duration duration) {
@@ -128,9 +146,26 @@ class KeepAliveDrainHandlerTests {
 		return response;
 	}
 
-	private static String connectionHeader(Object written) {
+	private static @Nullable String connectionHeader(Object written) {
 		assertThat(written).isInstanceOf(HttpResponse.class);
 		return ((HttpResponse) written).headers().get(HttpHeaderNames.CONNECTION);
+	}
+
+	/**
+	 * A request that Reactor Netty is serving, bound to the connection as
+	 * {@code HttpTrafficHandler} binds one from the moment it reads the request until
+	 * the request ends.
+	 */
+	static final class Request extends ChannelOperations<NettyInbound, NettyOutbound> {
+
+		Request(Channel channel) {
+			super(Connection.from(channel), ConnectionObserver.emptyListener());
+		}
+
+		void end() {
+			terminate();
+		}
+
 	}
 
 }
