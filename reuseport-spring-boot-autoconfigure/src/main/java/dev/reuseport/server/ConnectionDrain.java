@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import reactor.netty.NettyPipeline;
 import reactor.netty.channel.ChannelOperations;
 
@@ -85,7 +86,7 @@ final class ConnectionDrain {
 	private void drain(Channel channel, Duration idleGrace) {
 		ChannelPipeline pipeline = channel.pipeline();
 		if (pipeline.get(NettyPipeline.H2MultiplexHandler) != null) {
-			channel.close();
+			closeHttp2(channel);
 		}
 		else if (pipeline.get(NettyPipeline.HttpTrafficHandler) != null) {
 			KeepAliveDrainHandler.drain(channel, idleGrace);
@@ -108,13 +109,29 @@ final class ConnectionDrain {
 			return;
 		}
 		ChannelPipeline pipeline = channel.pipeline();
-		if (pipeline.get(NettyPipeline.H2MultiplexHandler) == null
-				&& pipeline.get(NettyPipeline.HttpTrafficHandler) != null) {
+		if (pipeline.get(NettyPipeline.H2MultiplexHandler) != null) {
+			closeHttp2(channel);
+		}
+		else if (pipeline.get(NettyPipeline.HttpTrafficHandler) != null) {
 			KeepAliveDrainHandler.drain(channel, idleGrace);
 		}
 		else if (ChannelOperations.get(channel) == null) {
 			channel.close();
 		}
+	}
+
+	/**
+	 * Close an HTTP/2 connection: Netty sends {@code GOAWAY} and closes once the active
+	 * streams complete. Without a channel group on the server, Reactor Netty's codec
+	 * would close at once and cut the streams off; with one, it lets them complete,
+	 * bounded by the shutdown timeout, and so does this drain.
+	 */
+	private static void closeHttp2(Channel channel) {
+		Http2ConnectionHandler codec = channel.pipeline().get(Http2ConnectionHandler.class);
+		if (codec != null) {
+			codec.gracefulShutdownTimeoutMillis(-1);
+		}
+		channel.close();
 	}
 
 	private void completeIfDrained() {

@@ -81,6 +81,27 @@ class ConnectionDrainIntegrationTests {
 	}
 
 	@Test
+	void stopWithoutADrainClosesIdleConnectionsAtOnceAndWaitsForTheRequestsInFlight() throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=2")) {
+			TestApplication.SLOW_REQUESTS.clear();
+			try (Socket idle = RawHttp.connect(port(context)); Socket busy = RawHttp.connect(port(context))) {
+				RawHttp.send(idle, "/whoami", false);
+				RawHttp.read(idle);
+				RawHttp.send(busy, "/slow?millis=2000", false);
+				awaitSlowRequest();
+				CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> webServer(context).stop());
+				assertThat(endOfStream(idle)).isEqualTo(-1);
+				assertThat(busy.getInputStream().available()).as("response bytes when the idle connection closed")
+					.isZero();
+				assertThat(stopped).isNotDone();
+				assertThat(RawHttp.read(busy).status()).isEqualTo(200);
+				assertThat(endOfStream(busy)).isEqualTo(-1);
+				stopped.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			}
+		}
+	}
+
+	@Test
 	void http2StreamInFlightCompletesAndItsConnectionClosesWithoutWaitingForTheGracePeriod() throws Exception {
 		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=2",
 				"server.http2.enabled=true")) {

@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import dev.reuseport.server.KeepAliveDrainHandlerTests.Request;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.netty.NettyPipeline;
@@ -72,6 +74,20 @@ class ConnectionDrainTests {
 		assertThat(http1.isOpen()).isTrue();
 		assertThat(this.drain.drained()).as("waits for every connection").isNotDone();
 		http1.close();
+		assertThat(this.drain.drained()).isCompleted();
+	}
+
+	@Test
+	void http2ConnectionWaitsForItsStreamsWithoutNettysDefaultTimeout() {
+		Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().build();
+		EmbeddedChannel http2 = open();
+		http2.pipeline()
+			.addLast(NettyPipeline.HttpCodec, codec)
+			.addLast(NettyPipeline.H2MultiplexHandler, new ChannelDuplexHandler());
+		assertThat(codec.gracefulShutdownTimeoutMillis()).as("Netty's default").isNotEqualTo(-1);
+		this.drain.start(GRACE);
+		assertThat(codec.gracefulShutdownTimeoutMillis()).isEqualTo(-1);
+		assertThat(http2.isOpen()).isFalse();
 		assertThat(this.drain.drained()).isCompleted();
 	}
 
