@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import org.jspecify.annotations.Nullable;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import reactor.netty.NettyPipeline;
 import reactor.netty.channel.ChannelOperations;
 
@@ -19,16 +19,19 @@ import reactor.netty.channel.ChannelOperations;
  * which loses a request that a client sends at that moment; this one ends every
  * connection in the way its protocol allows without such a race:
  * <ul>
- * <li>HTTP/1.1: {@link KeepAliveDrainHandler} answers with {@code Connection: close} and
- * closes an idle connection only after a grace period.</li>
+ * <li>HTTP/1.1: a {@link KeepAliveDrainHandler}, added now, answers with
+ * {@code Connection: close} and closes an idle connection only after a grace
+ * period.</li>
  * <li>HTTP/2: the connection is closed, which makes Netty send {@code GOAWAY} and close
  * once its active streams complete; the client retries newer streams elsewhere.</li>
  * <li>A connection that does not speak HTTP yet (TLS handshake, HTTP/2 preface): closed
- * after the grace period, unless it started serving a request meanwhile.</li>
+ * after the grace period, unless it started serving a request meanwhile; one that has
+ * become HTTP/1.1 meanwhile drains as above from then on.</li>
  * </ul>
  * {@link #drained()} completes when the last connection has closed. Everything but that
  * future is confined to the listener's event loop, on which {@link ReuseportListener}
- * reports each connection's opening, configuration and closing.
+ * reports each connection's opening and closing. Nothing touches a connection's pipeline
+ * before the drain starts, so that serving a request costs nothing more.
  */
 final class ConnectionDrain {
 
@@ -36,7 +39,7 @@ final class ConnectionDrain {
 
 	private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
-	private @Nullable Duration idleGrace;
+	private boolean started;
 
 	/**
 	 * Return a future that completes once draining has started and every connection is
@@ -55,10 +58,10 @@ final class ConnectionDrain {
 	 * client may be sending
 	 */
 	void start(Duration idleGrace) {
-		if (this.idleGrace != null) {
+		if (this.started) {
 			return;
 		}
-		this.idleGrace = idleGrace;
+		this.started = true;
 		new ArrayList<>(this.connections).forEach((channel) -> drain(channel, idleGrace));
 		completeIfDrained();
 	}
@@ -80,62 +83,59 @@ final class ConnectionDrain {
 		completeIfDrained();
 	}
 
-	/**
-	 * Called for each HTTP/1.1 request once Reactor Netty has set up the pipeline for
-	 * it, which with TLS happens only after the handshake, and before the request goes
-	 * past the traffic handler.
-	 * @param channel the connection
-	 */
-	void connectionConfigured(Channel channel) {
-		keepAliveHandler(channel);
-	}
-
-	/**
-	 * Return the connection's {@link KeepAliveDrainHandler}, adding it if the connection
-	 * speaks HTTP/1.1 and has none yet.
-	 */
-	private @Nullable KeepAliveDrainHandler keepAliveHandler(Channel channel) {
-		ChannelPipeline pipeline = channel.pipeline();
-		KeepAliveDrainHandler handler = (KeepAliveDrainHandler) pipeline.get(KeepAliveDrainHandler.NAME);
-		if (handler == null && pipeline.get(NettyPipeline.HttpTrafficHandler) != null) {
-			handler = new KeepAliveDrainHandler();
-			pipeline.addAfter(NettyPipeline.HttpTrafficHandler, KeepAliveDrainHandler.NAME, handler);
-			Duration idleGrace = this.idleGrace;
-			if (idleGrace != null) {
-				handler.drain(idleGrace);
-			}
-		}
-		return handler;
-	}
-
 	private void drain(Channel channel, Duration idleGrace) {
-		if (channel.pipeline().get(NettyPipeline.H2MultiplexHandler) != null) {
-			channel.close();
+		ChannelPipeline pipeline = channel.pipeline();
+		if (pipeline.get(NettyPipeline.H2MultiplexHandler) != null) {
+			closeHttp2(channel);
+		}
+		else if (pipeline.get(NettyPipeline.HttpTrafficHandler) != null) {
+			KeepAliveDrainHandler.drain(channel, idleGrace);
+		}
+		else {
+			channel.eventLoop()
+				.schedule(() -> drainAfterGrace(channel, idleGrace), idleGrace.toNanos(), TimeUnit.NANOSECONDS);
+		}
+	}
+
+	/**
+	 * Drain a connection that did not speak HTTP when the drain started. If it has
+	 * become an HTTP/1.1 connection meanwhile, it may have answered requests without
+	 * {@code Connection: close}, so it drains as a kept-alive connection from now on. A
+	 * connection that serves a request on a protocol it switched to is left to the
+	 * shutdown timeout; any other is closed.
+	 */
+	private void drainAfterGrace(Channel channel, Duration idleGrace) {
+		if (!channel.isActive()) {
 			return;
 		}
-		KeepAliveDrainHandler handler = (KeepAliveDrainHandler) channel.pipeline().get(KeepAliveDrainHandler.NAME);
-		if (handler != null) {
-			handler.drain(idleGrace);
+		ChannelPipeline pipeline = channel.pipeline();
+		if (pipeline.get(NettyPipeline.H2MultiplexHandler) != null) {
+			closeHttp2(channel);
 		}
-		else if (keepAliveHandler(channel) == null) {
-			channel.eventLoop()
-				.schedule(() -> closeUnlessServing(channel), idleGrace.toNanos(), TimeUnit.NANOSECONDS);
+		else if (pipeline.get(NettyPipeline.HttpTrafficHandler) != null) {
+			KeepAliveDrainHandler.drain(channel, idleGrace);
+		}
+		else if (ChannelOperations.get(channel) == null) {
+			channel.close();
 		}
 	}
 
 	/**
-	 * Close a connection that was not speaking HTTP when the drain started, unless it
-	 * has since become an HTTP/1.1 connection, which drains itself, or it serves a
-	 * request on a protocol it switched to, which the shutdown timeout bounds.
+	 * Close an HTTP/2 connection: Netty sends {@code GOAWAY} and closes once the active
+	 * streams complete. Without a channel group on the server, Reactor Netty's codec
+	 * would close at once and cut the streams off; with one, it lets them complete,
+	 * bounded by the shutdown timeout, and so does this drain.
 	 */
-	private void closeUnlessServing(Channel channel) {
-		if (channel.pipeline().get(KeepAliveDrainHandler.NAME) == null && ChannelOperations.get(channel) == null) {
-			channel.close();
+	private static void closeHttp2(Channel channel) {
+		Http2ConnectionHandler codec = channel.pipeline().get(Http2ConnectionHandler.class);
+		if (codec != null) {
+			codec.gracefulShutdownTimeoutMillis(-1);
 		}
+		channel.close();
 	}
 
 	private void completeIfDrained() {
-		if (this.idleGrace != null && this.connections.isEmpty()) {
+		if (this.started && this.connections.isEmpty()) {
 			this.drained.complete(null);
 		}
 	}

@@ -4,19 +4,19 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocalThread;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.Connection;
 import reactor.netty.ConnectionObserver.State;
@@ -58,6 +58,8 @@ public final class ReuseportListener {
 	private volatile @Nullable DisposableServer server;
 
 	private volatile @Nullable ConnectionDrain drain;
+
+	private volatile boolean draining;
 
 	ReuseportListener(int index) {
 		this.index = index;
@@ -160,14 +162,14 @@ public final class ReuseportListener {
 		this.loop = loop;
 		ConnectionDrain drain = new ConnectionDrain();
 		this.drain = drain;
+		this.draining = false;
 		// A single-loop group puts the listener and all of its children on the same
 		// loop: Reactor Netty registers both on the group passed to runOn.
 		HttpServer listenerServer = httpServer.runOn(loop)
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
 			.doOnChannelInit((observer, channel, remoteAddress) -> connectionAccepted(channel, drain))
-			.childObserve((connection, state) -> connectionStateChanged(connection, state, drain))
-			.channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
+			.childObserve(this::connectionStateChanged);
 		if (port != null) {
 			listenerServer = listenerServer.port(port);
 		}
@@ -198,15 +200,11 @@ public final class ReuseportListener {
 
 	/**
 	 * Called on this listener's loop for each state change of each connection and
-	 * HTTP/2 stream: {@code CONFIGURED} once per HTTP/1.1 request before it is handled,
-	 * {@code REQUEST_RECEIVED} once per request of any protocol.
+	 * HTTP/2 stream; {@code REQUEST_RECEIVED} comes once per request of any protocol.
 	 */
-	private void connectionStateChanged(Connection connection, State state, ConnectionDrain drain) {
+	private void connectionStateChanged(Connection connection, State state) {
 		if (state == HttpServerState.REQUEST_RECEIVED) {
 			this.requests.increment();
-		}
-		else if (state == State.CONFIGURED) {
-			drain.connectionConfigured(connection.channel());
 		}
 	}
 
@@ -222,6 +220,11 @@ public final class ReuseportListener {
 	 * @return a future that completes once every connection of the listener is closed
 	 */
 	CompletableFuture<Void> drain(Duration idleGrace) {
+		this.draining = true;
+		return startDrain(idleGrace);
+	}
+
+	private CompletableFuture<Void> startDrain(Duration idleGrace) {
 		DisposableServer server = this.server;
 		ConnectionDrain drain = this.drain;
 		if (server == null || drain == null) {
@@ -242,19 +245,34 @@ public final class ReuseportListener {
 
 	/**
 	 * Close the listening socket at once and any idle connection, then wait up to
-	 * {@code timeout} for the requests in flight on its connections to complete. Does
-	 * nothing more when the socket is already closed.
+	 * {@code timeout} for the requests in flight on its connections to complete, as
+	 * Reactor Netty's {@link DisposableServer#disposeNow(Duration)} does for a server
+	 * with a channel group. The listener tracks its connections itself (see
+	 * {@link ConnectionDrain}), so that no channel group costs each connection a map
+	 * entry and each connection state change a call. Does nothing more once a graceful
+	 * drain has started: the shutdown of the loop cuts it short.
 	 * @param timeout how long to wait for active requests
+	 * @throws IllegalStateException if the requests did not complete in time
 	 */
 	void dispose(Duration timeout) {
-		DisposableServer server = this.server;
-		if (server != null) {
-			try {
-				server.disposeNow(timeout);
+		if (this.server == null) {
+			return;
+		}
+		try {
+			if (!this.draining) {
+				startDrain(Duration.ZERO).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
 			}
-			finally {
-				this.server = null;
-			}
+		}
+		catch (TimeoutException | ExecutionException ex) {
+			throw new IllegalStateException("Listener " + this.index + " did not drain within " + timeout.toMillis()
+					+ " ms", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while listener " + this.index + " drained", ex);
+		}
+		finally {
+			this.server = null;
 		}
 	}
 
