@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.server.TestListeners;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.RawHttp.Response;
 import dev.reuseport.test.ServedBy;
@@ -48,7 +49,7 @@ class ReuseportHealthIndicatorTests {
 	void isDownWithDetailsWhenAListenerClosesWhileTheOthersKeepServing() {
 		try (ConfigurableApplicationContext context = TestApplication.run(PROPERTIES)) {
 			ReuseportWebServer server = webServer(context);
-			server.getListeners().get(1).channel().close().syncUninterruptibly();
+			TestListeners.closeSocket(server.getListeners().get(1));
 			Response health = RawHttp.get(managementPort(context), "/actuator/health");
 			assertThat(health.status()).isEqualTo(503);
 			assertThat(JsonPath.<String>read(health.body(), "$.components.reuseport.status")).isEqualTo("DOWN");

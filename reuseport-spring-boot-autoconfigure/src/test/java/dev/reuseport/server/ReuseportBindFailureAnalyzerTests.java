@@ -1,4 +1,4 @@
-package dev.reuseport.diagnostics;
+package dev.reuseport.server;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
