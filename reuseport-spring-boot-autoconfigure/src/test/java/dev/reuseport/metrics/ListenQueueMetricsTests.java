@@ -20,17 +20,13 @@ class ListenQueueMetricsTests {
 	private final MeterRegistry registry = new SimpleMeterRegistry();
 
 	@Test
-	void shouldRegisterTheNamespaceCountersWithoutTags(@TempDir Path dir) throws IOException {
+	void shouldRegisterTheNamespaceCountersWithoutTagsAndReadThemOnEachScrape(@TempDir Path dir)
+			throws IOException {
 		Path netstat = dir.resolve("netstat");
-		Files.writeString(netstat, """
-				TcpExt: SyncookiesSent ListenOverflows ListenDrops
-				TcpExt: 0 17 23
-				""");
+		Files.writeString(netstat, "TcpExt: ListenOverflows ListenDrops\nTcpExt: 1 2\n");
 		new ListenQueueMetrics(netstat).bindTo(this.registry);
 		FunctionCounter overflows = this.registry.get(ReuseportMeters.LISTEN_OVERFLOWS).functionCounter();
 		FunctionCounter drops = this.registry.get(ReuseportMeters.LISTEN_DROPS).functionCounter();
-		assertThat(overflows.count()).isEqualTo(17);
-		assertThat(drops.count()).isEqualTo(23);
 		assertThat(overflows.getId().getTags()).isEmpty();
 		assertThat(drops.getId().getTags()).isEmpty();
 		assertThat(overflows.getId().getDescription())
@@ -39,16 +35,11 @@ class ListenQueueMetricsTests {
 		assertThat(drops.getId().getDescription())
 			.isEqualTo("Connection requests dropped by any listening socket of the network namespace, "
 					+ "overflows included (TcpExt ListenDrops)");
-	}
-
-	@Test
-	void shouldReadEachCounterAgainOnEveryScrape(@TempDir Path dir) throws IOException {
-		Path netstat = dir.resolve("netstat");
-		Files.writeString(netstat, "TcpExt: ListenOverflows ListenDrops\nTcpExt: 1 2\n");
-		new ListenQueueMetrics(netstat).bindTo(this.registry);
+		assertThat(overflows.count()).isEqualTo(1);
+		assertThat(drops.count()).isEqualTo(2);
 		Files.writeString(netstat, "TcpExt: ListenOverflows ListenDrops\nTcpExt: 5 8\n");
-		assertThat(this.registry.get(ReuseportMeters.LISTEN_OVERFLOWS).functionCounter().count()).isEqualTo(5);
-		assertThat(this.registry.get(ReuseportMeters.LISTEN_DROPS).functionCounter().count()).isEqualTo(8);
+		assertThat(overflows.count()).isEqualTo(5);
+		assertThat(drops.count()).isEqualTo(8);
 	}
 
 	@Test
