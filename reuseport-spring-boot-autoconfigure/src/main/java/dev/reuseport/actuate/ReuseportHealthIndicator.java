@@ -5,8 +5,6 @@ import java.util.function.Supplier;
 
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
@@ -22,8 +20,6 @@ import org.springframework.boot.health.contributor.Health;
  * @since 0.1.0
  */
 public class ReuseportHealthIndicator extends AbstractHealthIndicator {
-
-	private static final Log logger = LogFactory.getLog(ReuseportHealthIndicator.class);
 
 	private final Supplier<@Nullable ReuseportWebServer> webServer;
 
@@ -54,8 +50,6 @@ public class ReuseportHealthIndicator extends AbstractHealthIndicator {
 			builder.up();
 		}
 		else {
-			logger.warn("%d of %d reuseport listeners on port %d are closed: %s".formatted(closed.size(), listeners,
-					server.getPort(), closed));
 			builder.down().withDetail("closedListeners", closed);
 		}
 		builder.withDetail("port", server.getPort())

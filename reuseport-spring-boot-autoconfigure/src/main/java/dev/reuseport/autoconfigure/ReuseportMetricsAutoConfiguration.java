@@ -1,7 +1,7 @@
 package dev.reuseport.autoconfigure;
 
-import dev.reuseport.metrics.ReuseportMeterBinder;
-import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.metrics.ListenQueueMetrics;
+import dev.reuseport.metrics.ReuseportServerMetricsBinder;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -13,12 +13,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
-import org.springframework.boot.web.server.context.WebServerInitializedEvent;
-import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 
 /**
- * {@link EnableAutoConfiguration Auto-configuration} for per-listener connection meters.
+ * {@link EnableAutoConfiguration Auto-configuration} for the meters of SO_REUSEPORT
+ * listeners and of the network namespace's listen queues.
  *
  * @since 0.1.0
  */
@@ -31,17 +30,15 @@ public final class ReuseportMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ReuseportMeterBinder reuseportMeterBinder(ReuseportProperties properties) {
-		return new ReuseportMeterBinder(properties.getMetrics().getImbalanceWindow());
+	ReuseportServerMetricsBinder reuseportServerMetricsBinder(MeterRegistry meterRegistry,
+			ReuseportProperties properties) {
+		return new ReuseportServerMetricsBinder(meterRegistry, properties.getMetrics().getImbalanceWindow());
 	}
 
 	@Bean
-	ApplicationListener<WebServerInitializedEvent> reuseportMeterBinderServerListener(ReuseportMeterBinder binder) {
-		return (event) -> {
-			if (event.getWebServer() instanceof ReuseportWebServer server) {
-				binder.bindServer(server);
-			}
-		};
+	@ConditionalOnMissingBean
+	ListenQueueMetrics listenQueueMetrics() {
+		return new ListenQueueMetrics();
 	}
 
 }

@@ -9,13 +9,4 @@ package dev.reuseport.server;
  * @since 0.1.0
  */
 public record AcceptQueue(int length, int limit) {
-
-	/**
-	 * Return how full the queue is, from 0 to 1.
-	 * @return the length as a fraction of the limit, or 0 when the limit is 0
-	 */
-	public double fill() {
-		return (this.limit > 0) ? (double) this.length / this.limit : 0;
-	}
-
 }

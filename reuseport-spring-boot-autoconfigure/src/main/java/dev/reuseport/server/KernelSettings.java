@@ -54,7 +54,7 @@ public record KernelSettings(@Nullable String release, OptionalInt somaxconn, Op
 	 * Whether the kernel migrates queued connections when a listener closes.
 	 * @return {@code true} only when {@code net.ipv4.tcp_migrate_req} reads 1
 	 */
-	public boolean migratesRequests() {
+	boolean migratesRequests() {
 		return this.tcpMigrateReq.orElse(0) == 1;
 	}
 

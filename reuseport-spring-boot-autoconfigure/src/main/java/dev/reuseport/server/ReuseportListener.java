@@ -136,7 +136,7 @@ public final class ReuseportListener {
 	 * Return the listening channel, or {@code null} when the listener is not bound.
 	 * @return the listening channel
 	 */
-	public @Nullable Channel channel() {
+	@Nullable Channel channel() {
 		DisposableServer server = this.server;
 		return (server != null) ? server.channel() : null;
 	}

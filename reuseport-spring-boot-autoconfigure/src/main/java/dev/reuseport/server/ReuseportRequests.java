@@ -27,14 +27,24 @@ public final class ReuseportRequests {
 	 */
 	public static OptionalInt listenerIndex(ServerHttpRequest request) {
 		Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
-		if (nativeRequest instanceof Connection connection) {
-			// An HTTP/2 stream is a child channel of the TCP connection the listener
-			// accepted, so walk up to the channel that carries the attribute.
-			for (Channel channel = connection.channel(); channel != null; channel = channel.parent()) {
-				ReuseportListener listener = channel.attr(ReuseportListener.LISTENER).get();
-				if (listener != null) {
-					return OptionalInt.of(listener.index());
-				}
+		return (nativeRequest instanceof Connection connection) ? listenerIndex(connection) : OptionalInt.empty();
+	}
+
+	/**
+	 * Return the index of the listener that accepted {@code connection}, or an empty
+	 * result when it did not arrive through a {@link ReuseportWebServer}. For Reactor
+	 * Netty handlers, such as the routes of a {@code NettyRouteProvider}, which reach
+	 * the connection with {@code request.withConnection(…)}.
+	 * @param connection the connection, or the HTTP/2 stream, that carries a request
+	 * @return the listener index
+	 */
+	public static OptionalInt listenerIndex(Connection connection) {
+		// An HTTP/2 stream is a child channel of the TCP connection the listener
+		// accepted, so walk up to the channel that carries the attribute.
+		for (Channel channel = connection.channel(); channel != null; channel = channel.parent()) {
+			ReuseportListener listener = channel.attr(ReuseportListener.LISTENER).get();
+			if (listener != null) {
+				return OptionalInt.of(listener.index());
 			}
 		}
 		return OptionalInt.empty();

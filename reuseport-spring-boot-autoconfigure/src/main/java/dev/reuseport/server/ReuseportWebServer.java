@@ -1,15 +1,10 @@
 package dev.reuseport.server;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
 
-import dev.reuseport.diagnostics.ReuseportBindException;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -38,8 +33,6 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public static final String TRANSPORT = "epoll";
 
-	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
-
 	/**
 	 * How long {@link #stop()} waits for connections and loops when no lifecycle
 	 * timeout is set.
@@ -60,7 +53,7 @@ public class ReuseportWebServer implements WebServer {
 
 	private final @Nullable Duration lifecycleTimeout;
 
-	private final boolean graceful;
+	private final @Nullable GracefulShutdown gracefulShutdown;
 
 	private final Object monitor = new Object();
 
@@ -69,10 +62,6 @@ public class ReuseportWebServer implements WebServer {
 	private volatile int port = -1;
 
 	private volatile @Nullable CountDownLatch stopped;
-
-	private volatile boolean gracefulShutdownAborted;
-
-	private volatile @Nullable CompletableFuture<Void> draining;
 
 	/**
 	 * Create a new server.
@@ -89,7 +78,8 @@ public class ReuseportWebServer implements WebServer {
 		this.httpServer = httpServer;
 		this.listeners = IntStream.range(0, listenerCount).mapToObj(ReuseportListener::new).toList();
 		this.lifecycleTimeout = lifecycleTimeout;
-		this.graceful = shutdown == Shutdown.GRACEFUL;
+		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.listeners, IDLE_GRACE)
+				: null;
 	}
 
 	/**
@@ -115,9 +105,8 @@ public class ReuseportWebServer implements WebServer {
 				throw ex;
 			}
 			this.started = true;
-			KernelSettings kernel = KernelSettings.read();
-			logger.info(startedMessage(kernel));
-			warnIfQueuedConnectionsWouldBeReset(kernel);
+			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
+			StartupLog.started(this.port, scheme, this.listeners.size(), this.gracefulShutdown != null);
 			startAwaitThread();
 		}
 	}
@@ -145,12 +134,6 @@ public class ReuseportWebServer implements WebServer {
 		}
 	}
 
-	private String startedMessage(KernelSettings kernel) {
-		String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
-		return "Netty started on port %d (%s) with %d SO_REUSEPORT %s listeners, one per event loop (%s)"
-			.formatted(this.port, scheme, this.listeners.size(), TRANSPORT, kernel.describe());
-	}
-
 	/**
 	 * Keep the JVM alive while the server runs, as Spring Boot's own servers do: the
 	 * event loop threads are daemons.
@@ -172,91 +155,17 @@ public class ReuseportWebServer implements WebServer {
 	}
 
 	/**
-	 * A graceful shutdown loses none of the connections this server accepted, but when a
-	 * listener closes the kernel resets those still waiting in its accept queue, unless
-	 * {@code net.ipv4.tcp_migrate_req} lets it move them to another process on the port.
-	 */
-	private void warnIfQueuedConnectionsWouldBeReset(KernelSettings kernel) {
-		if (this.graceful && kernel.tcpMigrateReq().orElse(-1) == 0) {
-			logger.warn(("net.ipv4.tcp_migrate_req is 0: when this server shuts down, the kernel resets the "
-					+ "connections still waiting in its listeners' accept queues instead of moving them to another "
-					+ "process on port %d, so a rolling restart fails requests. Set it with "
-					+ "'sysctl -w net.ipv4.tcp_migrate_req=1' (Linux 5.14 or later, per network namespace).")
-				.formatted(this.port));
-		}
-	}
-
-	/**
 	 * Shut down without failing a request of a well-behaved client, on every listener
-	 * at once:
-	 * <ol>
-	 * <li>Close the listening sockets. The kernel moves the connections still waiting
-	 * in their accept queues to the other listeners of the port, such as those of the
-	 * process that replaces this one, when {@code net.ipv4.tcp_migrate_req=1}; it resets
-	 * them otherwise.</li>
-	 * <li>Let the requests in flight complete. Every HTTP/1.1 response whose headers
-	 * are not written yet says {@code Connection: close}, and its connection closes once
-	 * it is written. HTTP/2 connections receive {@code GOAWAY}.</li>
-	 * <li>Close an idle keep-alive connection only once it has stayed idle for a grace
-	 * period, and answer a request that arrives meanwhile with {@code Connection:
-	 * close}, so that a request already on its way is never lost.</li>
-	 * </ol>
-	 * The callback receives {@link GracefulShutdownResult#IDLE} once every connection is
-	 * closed, or {@link GracefulShutdownResult#REQUESTS_ACTIVE} when {@link #stop()} cut
-	 * the wait short.
+	 * at once (see {@link GracefulShutdown}).
 	 */
 	@Override
 	public void shutDownGracefully(GracefulShutdownCallback callback) {
-		if (!this.graceful || !this.started) {
+		GracefulShutdown gracefulShutdown = this.gracefulShutdown;
+		if (gracefulShutdown == null || !this.started) {
 			callback.shutdownComplete(GracefulShutdownResult.IMMEDIATE);
 			return;
 		}
-		logger.info(("Commencing graceful shutdown of %d listeners. Waiting for active requests to complete and "
-				+ "for idle connections to stay idle for %d ms")
-			.formatted(this.listeners.size(), IDLE_GRACE.toMillis()));
-		this.gracefulShutdownAborted = false;
-		CompletableFuture<?>[] drains = this.listeners.stream()
-			.map((listener) -> listener.drain(IDLE_GRACE))
-			.toArray(CompletableFuture[]::new);
-		CompletableFuture<Void> draining = CompletableFuture.allOf(drains);
-		this.draining = draining;
-		draining.whenComplete((result, ex) -> {
-			boolean drained = !this.gracefulShutdownAborted;
-			logger.info(drained ? "Graceful shutdown complete"
-					: "Graceful shutdown aborted with one or more requests still active");
-			callback.shutdownComplete(drained ? GracefulShutdownResult.IDLE : GracefulShutdownResult.REQUESTS_ACTIVE);
-		});
-	}
-
-	/**
-	 * Dispose all listeners in parallel, as an immediate stop does: every listening
-	 * socket and idle connection closes at the same moment, then each listener waits
-	 * for its requests in flight, as Spring Boot's own server does on stop. Listeners
-	 * that a graceful shutdown has closed are left to it.
-	 * @param timeout how long each listener waits for its active requests
-	 */
-	private void disposeListeners(Duration timeout) {
-		List<CompletableFuture<Void>> disposals = new ArrayList<>();
-		for (ReuseportListener listener : this.listeners) {
-			disposals.add(CompletableFuture.runAsync(() -> dispose(listener, timeout), this::startDisposeThread));
-		}
-		disposals.forEach(CompletableFuture::join);
-	}
-
-	private void startDisposeThread(Runnable task) {
-		Thread thread = new Thread(task, "reuseport-dispose");
-		thread.setDaemon(true);
-		thread.start();
-	}
-
-	private void dispose(ReuseportListener listener, Duration timeout) {
-		try {
-			listener.dispose(timeout);
-		}
-		catch (RuntimeException ex) {
-			// Reactor Netty reports a drain timeout or an interrupt as an exception
-			logger.debug("Listener " + listener.index() + " did not drain", ex);
-		}
+		gracefulShutdown.shutDownGracefully(callback);
 	}
 
 	@Override
@@ -267,13 +176,10 @@ public class ReuseportWebServer implements WebServer {
 			}
 			// A graceful shutdown still waiting is cut short: its connections close
 			// with the loops below.
-			this.gracefulShutdownAborted = true;
-			releaseListeners((this.lifecycleTimeout != null) ? this.lifecycleTimeout : DEFAULT_STOP_TIMEOUT);
-			CompletableFuture<Void> draining = this.draining;
-			if (draining != null) {
-				draining.complete(null);
-				this.draining = null;
+			if (this.gracefulShutdown != null) {
+				this.gracefulShutdown.abort();
 			}
+			releaseListeners((this.lifecycleTimeout != null) ? this.lifecycleTimeout : DEFAULT_STOP_TIMEOUT);
 			this.started = false;
 			this.port = -1;
 			CountDownLatch stopped = this.stopped;
@@ -284,7 +190,7 @@ public class ReuseportWebServer implements WebServer {
 	}
 
 	private void releaseListeners(Duration timeout) {
-		disposeListeners(timeout);
+		ListenerDisposal.disposeAll(this.listeners, timeout);
 		this.listeners.forEach((listener) -> listener.shutdownLoop(timeout));
 	}
 

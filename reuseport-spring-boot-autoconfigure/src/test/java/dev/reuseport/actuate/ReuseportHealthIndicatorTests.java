@@ -1,78 +1,75 @@
 package dev.reuseport.actuate;
 
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
-import com.jayway.jsonpath.JsonPath;
 import dev.reuseport.server.ReuseportWebServer;
-import dev.reuseport.test.RawHttp;
-import dev.reuseport.test.RawHttp.Response;
-import dev.reuseport.test.ServedBy;
-import dev.reuseport.test.TestApplication;
+import dev.reuseport.server.TestListeners;
+import dev.reuseport.test.TestServers;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
-import static dev.reuseport.test.TestApplication.managementPort;
-import static dev.reuseport.test.TestApplication.webServer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 /**
- * Tests for {@link ReuseportHealthIndicator}, read from the health endpoint of a running
- * application.
+ * Tests for {@link ReuseportHealthIndicator}.
  */
-@Timeout(value = 2, unit = TimeUnit.MINUTES)
+@ExtendWith(OutputCaptureExtension.class)
 class ReuseportHealthIndicatorTests {
 
-	private static final String[] PROPERTIES = { "reuseport.listeners=3", "management.server.port=0",
-			"management.endpoint.health.show-details=always" };
-
 	@Test
-	void isUpWhenEveryListenerIsOpen() {
-		try (ConfigurableApplicationContext context = TestApplication.run(PROPERTIES)) {
-			Response health = RawHttp.get(managementPort(context), "/actuator/health");
-			assertThat(health.status()).isEqualTo(200);
-			assertThat(JsonPath.<String>read(health.body(), "$.components.reuseport.status")).isEqualTo("UP");
-			assertThat(JsonPath.<Integer>read(health.body(), "$.components.reuseport.details.port"))
-				.isEqualTo(webServer(context).getPort());
-			assertThat(JsonPath.<Integer>read(health.body(), "$.components.reuseport.details.listeners")).isEqualTo(3);
-			assertThat(JsonPath.<Integer>read(health.body(), "$.components.reuseport.details.openListeners"))
-				.isEqualTo(3);
+	void healthIsUpWithDetailsWhenEveryListenerIsOpen() {
+		ReuseportWebServer server = TestServers.start(2);
+		try {
+			Health health = new ReuseportHealthIndicator(() -> server).health(true);
+			assertThat(health.getStatus()).isEqualTo(Status.UP);
+			assertThat(health.getDetails()).containsOnly(entry("port", server.getPort()), entry("listeners", 2),
+					entry("openListeners", 2));
+		}
+		finally {
+			server.stop();
 		}
 	}
 
 	@Test
-	void isDownWithDetailsWhenAListenerClosesWhileTheOthersKeepServing() {
-		try (ConfigurableApplicationContext context = TestApplication.run(PROPERTIES)) {
-			ReuseportWebServer server = webServer(context);
-			server.getListeners().get(1).channel().close().syncUninterruptibly();
-			Response health = RawHttp.get(managementPort(context), "/actuator/health");
-			assertThat(health.status()).isEqualTo(503);
-			assertThat(JsonPath.<String>read(health.body(), "$.components.reuseport.status")).isEqualTo("DOWN");
-			assertThat(JsonPath.<List<Integer>>read(health.body(), "$.components.reuseport.details.closedListeners"))
-				.containsExactly(1);
-			assertThat(JsonPath.<Integer>read(health.body(), "$.components.reuseport.details.openListeners"))
-				.isEqualTo(2);
-			Set<Integer> serving = ConcurrentHashMap.newKeySet();
-			for (int i = 0; i < 60; i++) {
-				Response response = RawHttp.get(server.getPort(), "/whoami");
-				assertThat(response.status()).isEqualTo(200);
-				serving.add(ServedBy.parse(response.body()).listener());
+	void healthIsDownWithTheClosedListenersWithoutLoggingOnEachCheck(CapturedOutput output) {
+		ReuseportWebServer server = TestServers.start(3);
+		try {
+			TestListeners.closeSocket(server.getListeners().get(1));
+			ReuseportHealthIndicator indicator = new ReuseportHealthIndicator(() -> server);
+			for (int check = 0; check < 3; check++) {
+				Health health = indicator.health(true);
+				assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+				assertThat(health.getDetails()).containsOnly(entry("closedListeners", List.of(1)),
+						entry("port", server.getPort()), entry("listeners", 3), entry("openListeners", 2));
 			}
-			assertThat(serving).containsExactlyInAnyOrder(0, 2);
+			// Health reports health: whoever polls it decides what to log
+			assertThat(output).doesNotContain("ReuseportHealthIndicator");
+		}
+		finally {
+			server.stop();
 		}
 	}
 
 	@Test
-	void isUnknownWithoutAReuseportServer() {
-		ReuseportHealthIndicator indicator = new ReuseportHealthIndicator(() -> null);
-		assertThat(indicator.health(true).getStatus().getCode()).isEqualTo("UNKNOWN");
-		assertThat(indicator.health(true).getDetails()).containsEntry("reason", "No reuseport web server is running");
+	void healthIsUnknownOnceTheServerHasStopped() {
+		ReuseportWebServer server = TestServers.start(1);
+		server.stop();
+		Health health = new ReuseportHealthIndicator(() -> server).health(true);
+		assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
+		assertThat(health.getDetails()).containsOnly(entry("reason", "No reuseport web server is running"));
 	}
 
-
+	@Test
+	void healthIsUnknownWithoutAReuseportServer() {
+		Health health = new ReuseportHealthIndicator(() -> null).health(true);
+		assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
+		assertThat(health.getDetails()).containsOnly(entry("reason", "No reuseport web server is running"));
+	}
 
 }

@@ -39,6 +39,13 @@ class ReuseportEndpointAutoConfigurationTests {
 	}
 
 	@Test
+	void endpointIsNotAutoConfiguredWhenReuseportIsDisabled() {
+		this.contextRunner
+			.withPropertyValues("management.endpoints.web.exposure.include=reuseport", "reuseport.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(ReuseportEndpoint.class));
+	}
+
+	@Test
 	void endpointIsNotAutoConfiguredWithoutTheActuator() {
 		this.contextRunner.withPropertyValues("management.endpoints.web.exposure.include=reuseport")
 			.withClassLoader(new FilteredClassLoader("org.springframework.boot.actuate"))

@@ -1,5 +1,11 @@
 package dev.reuseport.autoconfigure;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import com.jayway.jsonpath.JsonPath;
 import dev.reuseport.actuate.ReuseportHealthIndicator;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +41,22 @@ class ReuseportHealthContributorAutoConfigurationTests {
 	void runWhenReuseportIsDisabledShouldNotCreateIndicator() {
 		this.contextRunner.withPropertyValues("reuseport.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(ReuseportHealthIndicator.class));
+	}
+
+	@Test
+	void enabledPropertyIsInTheConfigurationMetadata() throws Exception {
+		// The metadata that the configuration processor wrote next to the class
+		Path classes = Path.of(ReuseportHealthContributorAutoConfiguration.class.getProtectionDomain()
+			.getCodeSource()
+			.getLocation()
+			.toURI());
+		String metadata = Files.readString(classes.resolve("META-INF/spring-configuration-metadata.json"));
+		List<Map<String, Object>> property = JsonPath.read(metadata,
+				"$.properties[?(@.name == 'management.health.reuseport.enabled')]");
+		assertThat(property).singleElement()
+			.satisfies((entry) -> assertThat(entry).containsEntry("type", "java.lang.Boolean")
+				.containsEntry("defaultValue", true)
+				.containsEntry("description", "Whether to enable the SO_REUSEPORT listeners health check."));
 	}
 
 	@Test

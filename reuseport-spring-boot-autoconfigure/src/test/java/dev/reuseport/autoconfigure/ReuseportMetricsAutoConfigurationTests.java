@@ -1,6 +1,9 @@
 package dev.reuseport.autoconfigure;
 
-import dev.reuseport.metrics.ReuseportMeterBinder;
+import java.time.Duration;
+
+import dev.reuseport.metrics.ListenQueueMetrics;
+import dev.reuseport.metrics.ReuseportServerMetricsBinder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -21,44 +24,55 @@ class ReuseportMetricsAutoConfigurationTests {
 		.withConfiguration(AutoConfigurations.of(ReuseportMetricsAutoConfiguration.class));
 
 	@Test
-	void binderIsAutoConfiguredWhenAMeterRegistryExists() {
+	void bindersAreAutoConfiguredWhenAMeterRegistryExists() {
 		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
-			.run((context) -> assertThat(context).hasSingleBean(ReuseportMeterBinder.class));
+			.run((context) -> assertThat(context).hasSingleBean(ReuseportServerMetricsBinder.class)
+				.hasSingleBean(ListenQueueMetrics.class));
 	}
 
 	@Test
-	void binderIsNotAutoConfiguredWithoutAMeterRegistry() {
-		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ReuseportMeterBinder.class));
+	void bindersAreNotAutoConfiguredWithoutAMeterRegistry() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(ReuseportServerMetricsBinder.class)
+			.doesNotHaveBean(ListenQueueMetrics.class));
 	}
 
 	@Test
-	void binderIsNotAutoConfiguredWhenMetricsAreDisabled() {
+	void bindersAreNotAutoConfiguredWhenMetricsAreDisabled() {
 		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 			.withPropertyValues("reuseport.metrics.enabled=false")
-			.run((context) -> assertThat(context).doesNotHaveBean(ReuseportMeterBinder.class));
+			.run((context) -> assertThat(context).doesNotHaveBean(ReuseportServerMetricsBinder.class)
+				.doesNotHaveBean(ListenQueueMetrics.class));
 	}
 
 	@Test
-	void binderIsNotAutoConfiguredWhenReuseportIsDisabled() {
+	void bindersAreNotAutoConfiguredWhenReuseportIsDisabled() {
 		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 			.withPropertyValues("reuseport.enabled=false")
-			.run((context) -> assertThat(context).doesNotHaveBean(ReuseportMeterBinder.class));
+			.run((context) -> assertThat(context).doesNotHaveBean(ReuseportServerMetricsBinder.class)
+				.doesNotHaveBean(ListenQueueMetrics.class));
 	}
 
 	@Test
-	void binderBacksOffWhenTheUserDefinesOne() {
+	void bindersBackOffWhenTheUserDefinesThem() {
 		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
-			.withUserConfiguration(CustomBinderConfiguration.class)
-			.run((context) -> assertThat(context).hasSingleBean(ReuseportMeterBinder.class)
-				.hasBean("customReuseportMeterBinder"));
+			.withUserConfiguration(CustomBindersConfiguration.class)
+			.run((context) -> assertThat(context).hasSingleBean(ReuseportServerMetricsBinder.class)
+				.hasBean("customReuseportServerMetricsBinder")
+				.hasSingleBean(ListenQueueMetrics.class)
+				.hasBean("customListenQueueMetrics"));
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	static class CustomBinderConfiguration {
+	static class CustomBindersConfiguration {
 
 		@Bean
-		ReuseportMeterBinder customReuseportMeterBinder() {
-			return new ReuseportMeterBinder();
+		ReuseportServerMetricsBinder customReuseportServerMetricsBinder(MeterRegistry registry) {
+			return new ReuseportServerMetricsBinder(registry, Duration.ofMinutes(5));
+		}
+
+		@Bean
+		ListenQueueMetrics customListenQueueMetrics() {
+			return new ListenQueueMetrics();
 		}
 
 	}

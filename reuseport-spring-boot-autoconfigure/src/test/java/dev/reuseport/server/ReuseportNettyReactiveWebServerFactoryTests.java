@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.reuseport.diagnostics.ReuseportBindException;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.RawHttp;
 import org.junit.jupiter.api.Test;

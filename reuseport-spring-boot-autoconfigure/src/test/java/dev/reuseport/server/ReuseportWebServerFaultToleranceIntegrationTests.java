@@ -22,10 +22,10 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import com.sun.security.auth.module.UnixSystem;
 import dev.reuseport.metrics.ReuseportMeters;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.LoopStall;
+import dev.reuseport.test.Prerequisites;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.ReuseportBindAttempt;
 import dev.reuseport.test.ServedBy;
@@ -46,7 +46,6 @@ import org.springframework.context.annotation.Configuration;
 import static dev.reuseport.test.TestApplication.port;
 import static dev.reuseport.test.TestApplication.webServer;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -279,7 +278,8 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 
 	@Test
 	void anotherUserCannotJoinThePortWhileTheApplicationServes() {
-		assumeThat(new UnixSystem().getUid()).as("runs as root, so that it can switch to another user").isZero();
+		Prerequisites.requireRoot("Switching to another user");
+		Prerequisites.requireTool("setpriv", "install the Debian package util-linux");
 		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=2")) {
 			int port = port(context);
 			ReuseportBindAttempt.Result sameUser = ReuseportBindAttempt.run(List.of(), "127.0.0.1", port);

@@ -58,8 +58,13 @@ public final class ListeningSockets {
 	}
 
 	private static Stream<String> lines(String file) {
+		Path table = Path.of(file);
+		if (!Files.isReadable(table)) {
+			// No IPv6 in this namespace, so no IPv6 listener either
+			return Stream.empty();
+		}
 		try {
-			return Files.readAllLines(Path.of(file)).stream().skip(1);
+			return Files.readAllLines(table).stream().skip(1);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

@@ -9,15 +9,22 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A bare HTTP/1.1 client over a plain socket: one request per new TCP connection, so
- * every call is a fresh accept on the server.
+ * A bare HTTP/1.1 client over a plain socket on 127.0.0.1: each {@link #get} is one
+ * request on a new TCP connection, so every call is a fresh accept on the server;
+ * {@link #send} and {@link #read} keep a connection alive.
  */
 public final class RawHttp {
+
+	/**
+	 * The address every request goes to.
+	 */
+	public static final String HOST = "127.0.0.1";
 
 	private static final int TIMEOUT_MILLIS = 10_000;
 
@@ -27,10 +34,11 @@ public final class RawHttp {
 	/**
 	 * Send {@code GET path} with {@code Connection: close} on a new connection and read
 	 * the response to the end of the stream.
-	 * @param port the port on 127.0.0.1
+	 * @param port the port on {@link #HOST}
 	 * @param path the request path
 	 * @param extraHeaders extra header lines, such as {@code Accept-Encoding: gzip}
 	 * @return the response
+	 * @throws UncheckedIOException when the connection fails, with the cause
 	 */
 	public static Response get(int port, String path, String... extraHeaders) {
 		try (Socket socket = connect(port)) {
@@ -38,12 +46,12 @@ public final class RawHttp {
 			return Response.parse(socket.getInputStream().readAllBytes());
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
+			throw new UncheckedIOException("GET " + path + " on port " + port + " failed", ex);
 		}
 	}
 
 	/**
-	 * Open a connection to 127.0.0.1.
+	 * Open a connection to {@link #HOST}.
 	 * @param port the port
 	 * @return the connected socket
 	 * @throws IOException when the connection is refused
@@ -51,7 +59,7 @@ public final class RawHttp {
 	public static Socket connect(int port) throws IOException {
 		Socket socket = new Socket();
 		socket.setSoTimeout(TIMEOUT_MILLIS);
-		socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
+		socket.connect(new InetSocketAddress(HOST, port), TIMEOUT_MILLIS);
 		return socket;
 	}
 
@@ -64,7 +72,7 @@ public final class RawHttp {
 	 * @throws IOException on a write failure
 	 */
 	public static void send(Socket socket, String path, boolean close, String... extraHeaders) throws IOException {
-		StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+		StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: " + HOST + "\r\n");
 		if (close) {
 			request.append("Connection: close\r\n");
 		}
@@ -78,22 +86,30 @@ public final class RawHttp {
 	 * Read one response with a {@code Content-Length} from a kept-alive connection.
 	 * @param socket the connection
 	 * @return the response
-	 * @throws IOException on a read failure
+	 * @throws IOException on a read failure, or when the connection closes before the
+	 * end of the response
 	 */
 	public static Response read(Socket socket) throws IOException {
 		InputStream in = socket.getInputStream();
-		ByteArrayOutputStream head = new ByteArrayOutputStream();
-		while (!endsWithBlankLine(head.toByteArray())) {
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		while (!endsWithBlankLine(bytes.toByteArray())) {
 			int next = in.read();
 			if (next < 0) {
 				throw new IOException("Connection closed before the end of the response headers");
 			}
-			head.write(next);
+			bytes.write(next);
 		}
-		Response headers = Response.parse(head.toByteArray());
-		int length = Integer.parseInt(headers.header("content-length"));
-		return new Response(headers.status(), headers.headers(), new String(in.readNBytes(length),
-				StandardCharsets.ISO_8859_1));
+		String contentLength = Response.parse(bytes.toByteArray()).header("Content-Length");
+		if (contentLength == null) {
+			throw new IOException("Response without Content-Length: " + bytes);
+		}
+		int length = Integer.parseInt(contentLength);
+		byte[] body = in.readNBytes(length);
+		if (body.length < length) {
+			throw new IOException("Connection closed before the end of the response body");
+		}
+		bytes.write(body);
+		return Response.parse(bytes.toByteArray());
 	}
 
 	private static boolean endsWithBlankLine(byte[] bytes) {
@@ -102,31 +118,59 @@ public final class RawHttp {
 	}
 
 	/**
-	 * An HTTP response.
+	 * An HTTP response read from the wire.
 	 *
 	 * @param status the status code
-	 * @param headers the headers, with lower-case names
-	 * @param body the body, decoded as ISO-8859-1
+	 * @param headers the headers, by case-insensitive name
+	 * @param body the body, de-chunked and decoded as UTF-8
 	 */
 	public record Response(int status, Map<String, String> headers, String body) {
 
-		static Response parse(byte[] bytes) {
+		/**
+		 * Parse a whole response, failing with the text when it is not one.
+		 * @param bytes the response as received
+		 * @return the response
+		 */
+		public static Response parse(byte[] bytes) {
+			// ISO-8859-1 maps each byte to one char, so offsets in the text are offsets
+			// in the bytes.
 			String text = new String(bytes, StandardCharsets.ISO_8859_1);
-			int endOfHead = text.indexOf("\r\n\r\n");
-			String[] lines = text.substring(0, (endOfHead >= 0) ? endOfHead : text.length()).split("\r\n");
-			Map<String, String> headers = new LinkedHashMap<>();
-			for (int i = 1; i < lines.length; i++) {
-				int colon = lines[i].indexOf(':');
-				headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-						lines[i].substring(colon + 1).trim());
+			int headEnd = text.indexOf("\r\n\r\n");
+			assertThat(headEnd).as("end of the headers in '%s'", text).isNotNegative();
+			String[] head = text.substring(0, headEnd).split("\r\n");
+			assertThat(head[0]).as("status line").startsWith("HTTP/1.1 ");
+			Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+			for (int i = 1; i < head.length; i++) {
+				int colon = head[i].indexOf(':');
+				headers.put(head[i].substring(0, colon).trim(), head[i].substring(colon + 1).trim());
 			}
-			String body = (endOfHead >= 0) ? text.substring(endOfHead + 4) : "";
-			return new Response(Integer.parseInt(lines[0].split(" ")[1]), headers, body);
+			byte[] body = Arrays.copyOfRange(bytes, headEnd + 4, bytes.length);
+			if ("chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"))) {
+				body = dechunk(body);
+			}
+			return new Response(Integer.parseInt(head[0].split(" ")[1]), headers,
+					new String(body, StandardCharsets.UTF_8));
+		}
+
+		private static byte[] dechunk(byte[] chunked) {
+			String text = new String(chunked, StandardCharsets.ISO_8859_1);
+			ByteArrayOutputStream body = new ByteArrayOutputStream();
+			int position = 0;
+			while (true) {
+				int lineEnd = text.indexOf("\r\n", position);
+				assertThat(lineEnd).as("chunk size line in '%s'", text).isNotNegative();
+				int length = Integer.parseInt(text.substring(position, lineEnd).split(";")[0].trim(), 16);
+				if (length == 0) {
+					return body.toByteArray();
+				}
+				body.write(chunked, lineEnd + 2, length);
+				position = lineEnd + 2 + length + 2;
+			}
 		}
 
 		/**
 		 * Return a header value, or {@code null}.
-		 * @param name the lower-case header name
+		 * @param name the header name, in any case
 		 * @return the value
 		 */
 		public String header(String name) {

@@ -14,14 +14,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.sun.security.auth.module.UnixSystem;
 import dev.reuseport.sample.HandoverLoadClient.Report;
-import org.junit.jupiter.api.Assumptions;
+import dev.reuseport.test.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -80,7 +78,7 @@ class HandoverIntegrationTests {
 	 * times (A to B, B to A', A' to B'), and check what holds whatever the sysctl.
 	 */
 	private Handovers run(int tcpMigrateReq) {
-		requireRoot();
+		Prerequisites.requireRoot("Creating a network namespace");
 		Path jar = Path.of(System.getProperty("sample.jar")).toAbsolutePath();
 		Path logs = jar.resolveSibling("handover").resolve("tcp_migrate_req-" + tcpMigrateReq);
 		List<Long> pids = new ArrayList<>();
@@ -167,16 +165,6 @@ class HandoverIntegrationTests {
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
-		}
-	}
-
-	private static void requireRoot() {
-		if (new UnixSystem().getUid() != 0) {
-			String message = "Creating a network namespace needs root";
-			if ("true".equals(System.getenv("CI"))) {
-				fail(message + ". It is required in CI (CI=true).");
-			}
-			Assumptions.abort(message + ". Skipping; this test is required in CI (CI=true).");
 		}
 	}
 

@@ -1,14 +1,10 @@
 package dev.reuseport.sample;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,7 +22,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import dev.reuseport.sample.SampleAppSupport.HttpResponse;
+import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.RawHttp.Response;
 
 /**
  * A bounded load client for rolling-restart tests. {@code clients} threads send
@@ -46,12 +43,7 @@ import dev.reuseport.sample.SampleAppSupport.HttpResponse;
  */
 final class HandoverLoadClient {
 
-	private static final int SOCKET_TIMEOUT_MILLIS = 10_000;
-
 	private static final int FAILURE_SAMPLES = 20;
-
-	private static final byte[] KEEP_ALIVE_REQUEST = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-		.getBytes(StandardCharsets.US_ASCII);
 
 	private static final Pattern PID = Pattern.compile("pid: (\\d+),");
 
@@ -126,7 +118,7 @@ final class HandoverLoadClient {
 		while (running()) {
 			this.requests.increment();
 			try {
-				answered(SampleAppSupport.get(this.port, "/"));
+				answered(RawHttp.get(this.port, "/"));
 			}
 			catch (UncheckedIOException ex) {
 				failed(ex.getCause());
@@ -143,12 +135,10 @@ final class HandoverLoadClient {
 			this.requests.increment();
 			try {
 				if (socket == null) {
-					socket = new Socket();
-					socket.connect(new InetSocketAddress(SampleAppSupport.HOST, this.port), SOCKET_TIMEOUT_MILLIS);
-					socket.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+					socket = RawHttp.connect(this.port);
 				}
-				socket.getOutputStream().write(KEEP_ALIVE_REQUEST);
-				HttpResponse response = readResponse(socket.getInputStream());
+				RawHttp.send(socket, "/", false);
+				Response response = RawHttp.read(socket);
 				answered(response);
 				if ("close".equalsIgnoreCase(response.header("Connection"))) {
 					socket = close(socket);
@@ -160,37 +150,6 @@ final class HandoverLoadClient {
 			}
 		}
 		close(socket);
-	}
-
-	/**
-	 * Read one answer, delimited by its {@code Content-Length}, from a kept-alive
-	 * connection.
-	 */
-	private static HttpResponse readResponse(InputStream in) throws IOException {
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		while (!endsWithBlankLine(bytes.toByteArray())) {
-			int next = in.read();
-			if (next < 0) {
-				throw new IOException("Connection closed before the end of the answer's headers");
-			}
-			bytes.write(next);
-		}
-		HttpResponse head = HttpResponse.parse(bytes.toByteArray());
-		String contentLength = head.header("Content-Length");
-		if (contentLength == null) {
-			throw new IOException("Answer without Content-Length: " + head);
-		}
-		byte[] body = in.readNBytes(Integer.parseInt(contentLength));
-		if (body.length < Integer.parseInt(contentLength)) {
-			throw new IOException("Connection closed before the end of the answer's body");
-		}
-		bytes.write(body);
-		return HttpResponse.parse(bytes.toByteArray());
-	}
-
-	private static boolean endsWithBlankLine(byte[] bytes) {
-		int n = bytes.length;
-		return n >= 4 && bytes[n - 4] == '\r' && bytes[n - 3] == '\n' && bytes[n - 2] == '\r' && bytes[n - 1] == '\n';
 	}
 
 	private static Socket close(Socket socket) {
@@ -205,7 +164,7 @@ final class HandoverLoadClient {
 		return null;
 	}
 
-	private void answered(HttpResponse response) {
+	private void answered(Response response) {
 		Matcher pid = PID.matcher(response.body());
 		if (response.status() / 100 != 2 || !pid.find()) {
 			failed("bad-response", "status " + response.status() + ": " + response.body());

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.reuseport.sample.SampleAppSupport.SampleProcess;
 import dev.reuseport.sample.SampleAppSupport.WhoAmI;
+import dev.reuseport.test.ListeningSockets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -32,7 +33,7 @@ class NativeFallbackIntegrationTests {
 				.singleElement()
 				.asString()
 				.contains(" WARN ");
-			assertThat(SampleAppSupport.listeningSockets(port)).isOne();
+			assertThat(ListeningSockets.count(port)).isOne();
 			WhoAmI whoAmI = SampleAppSupport.whoAmI(port);
 			assertThat(whoAmI.pid()).isEqualTo(process.pid());
 			assertThat(whoAmI.listener()).isEqualTo(-1);
@@ -48,7 +49,7 @@ class NativeFallbackIntegrationTests {
 			assertThat(process.output()).contains("APPLICATION FAILED TO START")
 				.contains("reuseport.required=false")
 				.doesNotContain(SampleAppSupport.STARTED);
-			assertThat(SampleAppSupport.listeningSockets(port)).isZero();
+			assertThat(ListeningSockets.count(port)).isZero();
 		}
 	}
 

@@ -16,21 +16,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.reuseport.sample.SampleAppSupport.SampleProcess;
 import dev.reuseport.sample.SampleAppSupport.WhoAmI;
-import org.junit.jupiter.api.Assumptions;
+import dev.reuseport.test.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -57,12 +54,15 @@ class PrometheusEndToEndIntegrationTests {
 
 	private static final Duration PROMTOOL_TIMEOUT = Duration.ofSeconds(30);
 
+	private static final String INSTALL_PROMETHEUS = "install the Debian package prometheus "
+			+ "(apt-get install prometheus), which provides prometheus and promtool";
+
 	@TempDir
 	Path temp;
 
 	@Test
 	void prometheusScrapesTheAcceptedConnectionsOfEveryListener() throws IOException {
-		Path prometheus = requireTool("prometheus");
+		Path prometheus = Prerequisites.requireTool("prometheus", INSTALL_PROMETHEUS);
 		int[] ports = SampleAppSupport.freePorts(3);
 		int port = ports[0];
 		int managementPort = ports[1];
@@ -98,14 +98,14 @@ class PrometheusEndToEndIntegrationTests {
 
 	@Test
 	void shippedAlertingRulesAreValidAndPassTheirUnitTests() {
-		Path promtool = requireTool("promtool");
+		Path promtool = Prerequisites.requireTool("promtool", INSTALL_PROMETHEUS);
 		assertThat(promtool(promtool, "check", "rules", "alerts.yml")).contains("SUCCESS: 4 rules found");
 		assertThat(promtool(promtool, "test", "rules", "alerts-test.yml")).contains("SUCCESS");
 	}
 
 	@Test
 	void shippedPrometheusConfigurationIsValid() {
-		Path promtool = requireTool("promtool");
+		Path promtool = Prerequisites.requireTool("promtool", INSTALL_PROMETHEUS);
 		assertThat(promtool(promtool, "check", "config", "prometheus.yml"))
 			.contains("prometheus.yml is valid prometheus config file syntax");
 	}
@@ -166,27 +166,6 @@ class PrometheusEndToEndIntegrationTests {
 		List<String> command = new ArrayList<>(List.of(promtool.toString()));
 		command.addAll(List.of(arguments));
 		return Commands.run(command, MONITORING, Map.of(), PROMTOOL_TIMEOUT);
-	}
-
-	/**
-	 * Return the executable {@code name} from the {@code PATH}; when it is missing, skip
-	 * the test, or fail it in CI.
-	 */
-	private static Path requireTool(String name) {
-		Optional<Path> tool = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-			.filter((directory) -> !directory.isEmpty())
-			.map((directory) -> Path.of(directory, name))
-			.filter(Files::isExecutable)
-			.findFirst();
-		if (tool.isEmpty()) {
-			String message = name + " is not on the PATH; install the Debian package prometheus "
-					+ "(apt-get install prometheus), which provides prometheus and promtool";
-			if ("true".equals(System.getenv("CI"))) {
-				fail(message + ". It is required in CI (CI=true).");
-			}
-			Assumptions.abort(message + ". Skipping; this test is required in CI (CI=true).");
-		}
-		return tool.get();
 	}
 
 	/**

@@ -1,29 +1,23 @@
 package dev.reuseport.sample;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
+import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.RawHttp.Response;
 import org.awaitility.core.ConditionTimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,16 +25,16 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Support for tests that talk to the sample application over real sockets on
- * 127.0.0.1: free ports, listening sockets read from {@code /proc/net/tcp*}, raw HTTP/1.1
- * requests on a fresh connection each, and the application's executable jar run as a
- * separate process.
+ * 127.0.0.1: free ports, its answer to {@code GET /}, and its executable jar run as a
+ * separate process. Raw HTTP, socket listings and prerequisites come from the
+ * auto-configuration's test helpers.
  */
 final class SampleAppSupport {
 
 	/**
 	 * The address every test binds to and connects to.
 	 */
-	static final String HOST = "127.0.0.1";
+	static final String HOST = RawHttp.HOST;
 
 	/**
 	 * Prefix of the thread name of each listener's event loop; the listener index follows
@@ -52,12 +46,6 @@ final class SampleAppSupport {
 	 * Line that the application logs once it has started, management server included.
 	 */
 	static final String STARTED = "Started SampleApplication";
-
-	private static final int SOCKET_TIMEOUT_MILLIS = 10_000;
-
-	private static final String LISTEN = "0A";
-
-	private static final List<Path> TCP_TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
 
 	private static final Pattern WHO_AM_I = Pattern
 		.compile("gid: (\\d+), pid: (\\d+), listener: (-?\\d+), loop: (\\S+)");
@@ -108,69 +96,13 @@ final class SampleAppSupport {
 	}
 
 	/**
-	 * Return the number of TCP sockets, IPv4 and IPv6, that listen on {@code port} in
-	 * this network namespace, whichever process owns them.
-	 * @param port the local port
-	 * @return the number of listening sockets
-	 */
-	static long listeningSockets(int port) {
-		long count = 0;
-		for (Path table : TCP_TABLES) {
-			if (Files.isReadable(table)) {
-				try (Stream<String> lines = Files.lines(table)) {
-					// sl local_address rem_address st ...; the address is hex "ADDR:PORT"
-					count += lines.skip(1)
-						.map((line) -> line.trim().split("\\s+"))
-						.filter((fields) -> LISTEN.equals(fields[3]) && localPort(fields[1]) == port)
-						.count();
-				}
-				catch (IOException ex) {
-					throw new UncheckedIOException(ex);
-				}
-			}
-		}
-		return count;
-	}
-
-	private static int localPort(String localAddress) {
-		return Integer.parseInt(localAddress.substring(localAddress.lastIndexOf(':') + 1), 16);
-	}
-
-	/**
-	 * Send {@code GET path} on a new connection that the request asks the server to close,
-	 * and read the response to the end of the stream.
-	 * @param port the port on {@link #HOST}
-	 * @param path the request target
-	 * @param headers extra header lines, such as {@code "Accept: application/json"}
-	 * @return the response
-	 */
-	static HttpResponse get(int port, String path, String... headers) {
-		StringBuilder request = new StringBuilder("GET ").append(path).append(" HTTP/1.1\r\nHost: x\r\n");
-		for (String header : headers) {
-			request.append(header).append("\r\n");
-		}
-		request.append("Connection: close\r\n\r\n");
-		try (Socket socket = new Socket()) {
-			socket.connect(new InetSocketAddress(HOST, port), SOCKET_TIMEOUT_MILLIS);
-			socket.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-			OutputStream output = socket.getOutputStream();
-			output.write(request.toString().getBytes(StandardCharsets.US_ASCII));
-			output.flush();
-			return HttpResponse.parse(socket.getInputStream().readAllBytes());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("GET " + path + " on port " + port + " failed", ex);
-		}
-	}
-
-	/**
 	 * Ask the sample application on {@code port} who answered, in plain text, on a new
 	 * connection.
 	 * @param port the application port
 	 * @return the answer
 	 */
 	static WhoAmI whoAmI(int port) {
-		HttpResponse response = get(port, "/");
+		Response response = RawHttp.get(port, "/");
 		assertThat(response.status()).as("status of %s", response).isEqualTo(200);
 		assertThat(response.header("Content-Type")).startsWith("text/plain");
 		Matcher matcher = WHO_AM_I.matcher(response.body());
@@ -188,59 +120,6 @@ final class SampleAppSupport {
 	 * @param loop the name of the thread that served the request
 	 */
 	record WhoAmI(long gid, long pid, int listener, String loop) {
-
-	}
-
-	/**
-	 * A response read from the wire.
-	 *
-	 * @param status the status code
-	 * @param headers the headers, by case-insensitive name
-	 * @param body the body, de-chunked and decoded as UTF-8
-	 */
-	record HttpResponse(int status, Map<String, String> headers, String body) {
-
-		String header(String name) {
-			return this.headers.get(name);
-		}
-
-		static HttpResponse parse(byte[] bytes) {
-			// ISO-8859-1 maps each byte to one char, so offsets in the text are offsets
-			// in the bytes.
-			String text = new String(bytes, StandardCharsets.ISO_8859_1);
-			int headEnd = text.indexOf("\r\n\r\n");
-			assertThat(headEnd).as("end of the headers in '%s'", text).isNotNegative();
-			String[] head = text.substring(0, headEnd).split("\r\n");
-			assertThat(head[0]).as("status line").startsWith("HTTP/1.1 ");
-			int status = Integer.parseInt(head[0].split(" ")[1]);
-			Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-			for (int i = 1; i < head.length; i++) {
-				int colon = head[i].indexOf(':');
-				headers.put(head[i].substring(0, colon).trim(), head[i].substring(colon + 1).trim());
-			}
-			byte[] body = Arrays.copyOfRange(bytes, headEnd + 4, bytes.length);
-			if ("chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"))) {
-				body = dechunk(body);
-			}
-			return new HttpResponse(status, headers, new String(body, StandardCharsets.UTF_8));
-		}
-
-		private static byte[] dechunk(byte[] chunked) {
-			String text = new String(chunked, StandardCharsets.ISO_8859_1);
-			ByteArrayOutputStream body = new ByteArrayOutputStream();
-			int position = 0;
-			while (true) {
-				int lineEnd = text.indexOf("\r\n", position);
-				assertThat(lineEnd).as("chunk size line in '%s'", text).isNotNegative();
-				String size = text.substring(position, lineEnd).split(";")[0].trim();
-				int length = Integer.parseInt(size, 16);
-				if (length == 0) {
-					return body.toByteArray();
-				}
-				body.write(chunked, lineEnd + 2, length);
-				position = lineEnd + 2 + length + 2;
-			}
-		}
 
 	}
 

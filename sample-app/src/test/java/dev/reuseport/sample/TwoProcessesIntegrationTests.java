@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.reuseport.sample.SampleAppSupport.SampleProcess;
 import dev.reuseport.sample.SampleAppSupport.WhoAmI;
+import dev.reuseport.test.ListeningSockets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,7 +36,7 @@ class TwoProcessesIntegrationTests {
 				SampleProcess second = start("two-processes-second", port)) {
 			first.awaitStarted(STARTUP_TIMEOUT);
 			second.awaitStarted(STARTUP_TIMEOUT);
-			assertThat(SampleAppSupport.listeningSockets(port)).isEqualTo(2 * LISTENERS_PER_PROCESS);
+			assertThat(ListeningSockets.count(port)).isEqualTo(2 * LISTENERS_PER_PROCESS);
 			Set<Long> pids = Set.of(first.pid(), second.pid());
 			Set<Long> pidsSeen = new TreeSet<>();
 			long deadline = System.nanoTime() + CONNECTIONS_TIMEOUT.toNanos();

@@ -25,11 +25,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tests for {@link ReuseportEndpoint}, read over HTTP from a running application and
- * checked field by field against the kernel's own view.
+ * Integration tests for {@link ReuseportEndpoint}, read over HTTP from a running
+ * application and checked field by field against the kernel's own view.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class ReuseportEndpointTests {
+class ReuseportEndpointIntegrationTests {
 
 	@Test
 	void reportsTheKernelAndEveryListener() throws IOException {

@@ -1,4 +1,4 @@
-package dev.reuseport.diagnostics;
+package dev.reuseport.server;
 
 import io.netty.channel.unix.Errors.NativeIoException;
 import org.jspecify.annotations.Nullable;
@@ -63,7 +63,7 @@ public class ReuseportBindException extends WebServerException {
 	 * @param port the port that was requested, or {@code null} when it came from the
 	 * server's configuration
 	 */
-	public static void throwIfAddressInUse(Exception ex, int listener, @Nullable Integer port) {
+	static void throwIfAddressInUse(Exception ex, int listener, @Nullable Integer port) {
 		PortInUseException.ifCausedBy(ex, ChannelBindException.class,
 				(bindException) -> PortInUseException.ifCausedBy(ex, NativeIoException.class, (nativeException) -> {
 					if (nativeException.expectedErr() == ERROR_ADDR_IN_USE) {

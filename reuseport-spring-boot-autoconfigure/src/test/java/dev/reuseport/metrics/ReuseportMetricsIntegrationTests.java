@@ -30,9 +30,7 @@ import dev.reuseport.test.SocketStats;
 import dev.reuseport.test.TestApplication;
 import dev.reuseport.test.TestHttpClients;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.ChannelOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,7 +39,6 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
-import org.springframework.boot.web.server.Shutdown;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -53,11 +50,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tests for {@link ReuseportMeterBinder}: exact per-listener counts from real
- * connections, read back from a real registry and from a real Prometheus scrape.
+ * Integration tests for the reuseport meters of a whole application: exact per-listener
+ * counts from real connections, read back from a real registry and from a real
+ * Prometheus scrape.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class ReuseportMeterBinderTests {
+class ReuseportMetricsIntegrationTests {
 
 	private static final Pattern SAMPLE = Pattern
 		.compile("^(reuseport_listener_connections_\\w+)\\{listener=\"(\\d+)\",port=\"(\\d+)\"} (\\S+)$");
@@ -155,45 +153,13 @@ class ReuseportMeterBinderTests {
 	}
 
 	@Test
-	void registersTheMetersOfAServerStartedBeforeTheRegistryWasBound() {
-		ReuseportWebServer server = new ReuseportWebServer(
-				reactor.netty.http.server.HttpServer.create()
-					.host("127.0.0.1")
-					.port(0)
-					.handle((request, response) -> response.sendString(reactor.core.publisher.Mono.just("ok"))),
-				2, null, Shutdown.IMMEDIATE);
-		server.start();
-		try {
-			RawHttp.get(server.getPort(), "/");
-			ReuseportMeterBinder binder = new ReuseportMeterBinder();
-			binder.bindServer(server);
-			MeterRegistry registry = new SimpleMeterRegistry();
-			binder.bindTo(registry);
-			String port = String.valueOf(server.getPort());
-			assertThat(registry.find(ReuseportMeters.CONNECTIONS_ACTIVE).tag("port", port).gauges()).hasSize(2)
-				.extracting((gauge) -> gauge.getId().getTag("listener"))
-				.containsExactlyInAnyOrder("0", "1");
-			assertThat(registry.find(ReuseportMeters.CONNECTIONS_ACCEPTED)
-				.tag("port", port)
-				.functionCounters()
-				.stream()
-				.mapToDouble(FunctionCounter::count)
-				.sum()).isEqualTo(1);
-			Gauge listener0 = registry.get(ReuseportMeters.CONNECTIONS_ACTIVE).tag("listener", "0").gauge();
-			assertThat(listener0.getId().getDescription()).isEqualTo("Open TCP connections accepted by the listener");
-		}
-		finally {
-			server.stop();
-		}
-	}
-
-	@Test
 	void registersNothingWhenMetricsAreDisabled() {
 		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.metrics.enabled=false")) {
 			RawHttp.get(port(context), "/whoami");
-			assertThat(context.getBeansOfType(ReuseportMeterBinder.class)).isEmpty();
+			assertThat(context.getBeansOfType(ReuseportServerMetricsBinder.class)).isEmpty();
 			assertThat(context.getBean(MeterRegistry.class).find(ReuseportMeters.CONNECTIONS_ACCEPTED).meters())
 				.isEmpty();
+			assertThat(context.getBean(MeterRegistry.class).find(ReuseportMeters.LISTEN_OVERFLOWS).meters()).isEmpty();
 		}
 	}
 
@@ -348,6 +314,5 @@ class ReuseportMeterBinderTests {
 	private static double sum(Map<Integer, Double> values) {
 		return values.values().stream().mapToDouble(Double::doubleValue).sum();
 	}
-
 
 }

@@ -1,4 +1,4 @@
-package dev.reuseport.diagnostics;
+package dev.reuseport.server;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatException;
  * failure report that names the property and shows the value, as an operator sees it.
  */
 @ExtendWith(OutputCaptureExtension.class)
-class ReuseportConfigurationFailureTests {
+class ReuseportConfigurationFailureIntegrationTests {
 
 	@ParameterizedTest(name = "{0}={1}")
 	@CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """

@@ -7,8 +7,10 @@ import java.util.concurrent.TimeUnit;
 import com.jayway.jsonpath.DocumentContext;
 import com.jayway.jsonpath.JsonPath;
 import com.sun.security.auth.module.UnixSystem;
-import dev.reuseport.sample.SampleAppSupport.HttpResponse;
 import dev.reuseport.sample.SampleAppSupport.WhoAmI;
+import dev.reuseport.test.ListeningSockets;
+import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.RawHttp.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * on three SO_REUSEPORT listeners and a separate management port.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class WhoAmIControllerTests {
+class WhoAmIControllerIntegrationTests {
 
 	private static final int LISTENERS = 3;
 
@@ -58,7 +60,7 @@ class WhoAmIControllerTests {
 
 	@Test
 	void answersInPlainTextWithThisProcessAndTheListenerThatAccepted() {
-		HttpResponse response = SampleAppSupport.get(port, "/");
+		Response response = RawHttp.get(port, "/");
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.header("Content-Type")).startsWith("text/plain");
 		// The loop name must end with the same index as the listener (\2)
@@ -68,7 +70,7 @@ class WhoAmIControllerTests {
 
 	@Test
 	void answersInJsonWhenAskedForJson() {
-		HttpResponse response = SampleAppSupport.get(port, "/", "Accept: application/json");
+		Response response = RawHttp.get(port, "/", "Accept: application/json");
 		assertThat(response.status()).isEqualTo(200);
 		assertThat(response.header("Content-Type")).startsWith("application/json");
 		DocumentContext json = JsonPath.parse(response.body());
@@ -81,10 +83,10 @@ class WhoAmIControllerTests {
 
 	@Test
 	void managementServerIsUpAndPublishesTheMetersOfEveryListener() {
-		HttpResponse health = SampleAppSupport.get(managementPort, "/actuator/health");
+		Response health = RawHttp.get(managementPort, "/actuator/health");
 		assertThat(health.status()).isEqualTo(200);
 		assertThat(JsonPath.parse(health.body()).read("$.status", String.class)).isEqualTo("UP");
-		HttpResponse prometheus = SampleAppSupport.get(managementPort, "/actuator/prometheus");
+		Response prometheus = RawHttp.get(managementPort, "/actuator/prometheus");
 		assertThat(prometheus.status()).isEqualTo(200);
 		for (int listener = 0; listener < LISTENERS; listener++) {
 			assertThat(prometheus.body()).contains("reuseport_listener_connections_accepted_total{listener=\""
@@ -97,8 +99,8 @@ class WhoAmIControllerTests {
 	@Test
 	void applicationPortHasOneSocketPerListenerAndManagementPortHasOne() {
 		assertThat(managementPort).isNotEqualTo(port);
-		assertThat(SampleAppSupport.listeningSockets(port)).isEqualTo(LISTENERS);
-		assertThat(SampleAppSupport.listeningSockets(managementPort)).isOne();
+		assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS);
+		assertThat(ListeningSockets.count(managementPort)).isOne();
 	}
 
 	@Test

@@ -1,0 +1,99 @@
+package dev.reuseport.metrics;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.ToIntFunction;
+
+import dev.reuseport.server.AcceptQueue;
+import dev.reuseport.server.ReuseportListener;
+import dev.reuseport.server.ReuseportWebServer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import org.springframework.util.Assert;
+
+/**
+ * {@link MeterBinder} for the listeners of a started {@link ReuseportWebServer}: per
+ * listener, the open and the accepted TCP connections, the requests, and the accept
+ * queue read from the kernel, each tagged with the listener index and the port; per
+ * server, the spread of recent connections across listeners.
+ * <p>
+ * The port tag is the port the server is bound to when the binder is created, which is
+ * why it is created from a started server.
+ */
+class ReuseportServerMetrics implements MeterBinder {
+
+	private final ReuseportWebServer server;
+
+	private final Tags tags;
+
+	private final AcceptImbalance<ReuseportListener> imbalance;
+
+	/**
+	 * Create a binder for a started server.
+	 * @param server the started server
+	 * @param imbalanceWindow the window over which
+	 * {@code reuseport.listeners.imbalance} compares the listeners' accepted connections
+	 */
+	ReuseportServerMetrics(ReuseportWebServer server, Duration imbalanceWindow) {
+		Assert.isTrue(server.getPort() >= 0, "'server' must be started");
+		this.server = server;
+		this.tags = Tags.of(ReuseportMeters.PORT_TAG, String.valueOf(server.getPort()));
+		this.imbalance = new AcceptImbalance<>(server.getListeners(), ReuseportListener::acceptedConnections,
+				imbalanceWindow, Clock.systemUTC());
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		Gauge.builder(ReuseportMeters.IMBALANCE, this.imbalance, AcceptImbalance::value)
+			.description("Spread of the connections accepted over the recent window across listeners, "
+					+ "as (max - min) / mean; 0 when balanced or idle")
+			.tags(this.tags)
+			.strongReference(true)
+			.register(registry);
+		for (ReuseportListener listener : this.server.getListeners()) {
+			bindListener(registry, listener, this.tags.and(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index())));
+		}
+	}
+
+	private void bindListener(MeterRegistry registry, ReuseportListener listener, Tags tags) {
+		// The server holds its listeners for its whole life, so the meters may hold
+		// them strongly too.
+		Gauge.builder(ReuseportMeters.CONNECTIONS_ACTIVE, listener, ReuseportListener::activeConnections)
+			.description("Open TCP connections accepted by the listener")
+			.tags(tags)
+			.strongReference(true)
+			.register(registry);
+		FunctionCounter.builder(ReuseportMeters.CONNECTIONS_ACCEPTED, listener, ReuseportListener::acceptedConnections)
+			.description("TCP connections accepted by the listener")
+			.tags(tags)
+			.register(registry);
+		FunctionCounter.builder(ReuseportMeters.REQUESTS, listener, ReuseportListener::requestsReceived)
+			.description("HTTP requests received on connections the listener accepted, HTTP/2 streams included")
+			.tags(tags)
+			.register(registry);
+		bindAcceptQueue(registry, listener, tags, ReuseportMeters.ACCEPT_QUEUE, AcceptQueue::length,
+				"Connections waiting in the listener's accept queue (TCP_INFO tcpi_unacked)");
+		bindAcceptQueue(registry, listener, tags, ReuseportMeters.ACCEPT_QUEUE_LIMIT, AcceptQueue::limit,
+				"Backlog of the listener's accept queue (TCP_INFO tcpi_sacked)");
+	}
+
+	/**
+	 * Register a gauge read from the kernel on each scrape; NaN while the listener is
+	 * closed.
+	 */
+	private static void bindAcceptQueue(MeterRegistry registry, ReuseportListener listener, Tags tags, String name,
+			ToIntFunction<AcceptQueue> field, String description) {
+		Gauge
+			.builder(name, listener,
+					(l) -> l.acceptQueue().map(field::applyAsInt).map(Integer::doubleValue).orElse(Double.NaN))
+			.description(description)
+			.tags(tags)
+			.strongReference(true)
+			.register(registry);
+	}
+
+}

@@ -1,0 +1,46 @@
+package dev.reuseport.test;
+
+import java.util.function.BiFunction;
+
+import dev.reuseport.server.ReuseportWebServer;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+import org.springframework.boot.web.server.Shutdown;
+
+/**
+ * Starts a {@link ReuseportWebServer} on an ephemeral port of 127.0.0.1 without an
+ * application around it, for tests of the classes that take a started server.
+ */
+public final class TestServers {
+
+	private TestServers() {
+	}
+
+	/**
+	 * Start a server whose every response is {@code ok}.
+	 * @param listeners the number of listeners
+	 * @return the started server; the caller stops it
+	 */
+	public static ReuseportWebServer start(int listeners) {
+		return start(listeners, (request, response) -> response.sendString(Mono.just("ok")));
+	}
+
+	/**
+	 * Start a server with a Reactor Netty handler.
+	 * @param listeners the number of listeners
+	 * @param handler the handler of every request
+	 * @return the started server; the caller stops it
+	 */
+	public static ReuseportWebServer start(int listeners,
+			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler) {
+		ReuseportWebServer server = new ReuseportWebServer(HttpServer.create().host("127.0.0.1").port(0).handle(handler),
+				listeners, null, Shutdown.IMMEDIATE);
+		server.start();
+		return server;
+	}
+
+}
