@@ -59,8 +59,8 @@ usage() {
 Usage: bench/run.sh [options]
 
   --quick                   smoke run: 1 round, 1 s warm-up windows (at most 3 s), 2 s steps,
-                            2,000-connection bursts; writes bench/results/quick.md (not
-                            steady-state)
+                            one few-connection step, 2,000-connection bursts; writes
+                            bench/results/quick.md (not steady-state)
   --rounds N                measured rounds of the servers (default 5)
   --loops N                 event loops / nginx workers per server
                             (default: Reactor Netty's, max(nproc, 4))
