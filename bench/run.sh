@@ -451,7 +451,6 @@ starter_source() { # DIR: where a folder of starter jars came from, as bench/sta
 	echo "warmup.max.seconds=$WARMUP_MAX"
 	echo "keepalive.seconds=$KEEPALIVE"
 	echo "churn.seconds=$CHURN"
-	echo "few.threads=$WRK_THREADS"
 	echo "stall.rate=$STALL_RATE"
 	echo "stall.block.ms=$STALL_BLOCK_MS"
 	echo "stall.gap.ms=$STALL_GAP_MS"
@@ -631,12 +630,12 @@ loop_stat() { # SERVER PREFIX: '<prefix> <stat line>' per thread of a JVM server
 	if [[ $server == D ]]; then
 		# nginx's workers are its loops, one single-threaded process each; the master serves nothing
 		for stat in $(pgrep -P "$pid" | sed 's|.*|/proc/&/stat|'); do
-			read -r line <"$stat" 2>/dev/null && echo "$prefix $line"
+			read -r line 2>/dev/null <"$stat" && echo "$prefix $line"
 		done
 	else
 		# Every thread: the report picks the event loops by name (comm, cut to 15 characters)
 		for stat in /proc/"$pid"/task/*/stat; do
-			read -r line <"$stat" 2>/dev/null && echo "$prefix $line"
+			read -r line 2>/dev/null <"$stat" && echo "$prefix $line"
 		done
 	fi
 	return 0
