@@ -2,7 +2,9 @@
 # Benchmark of the reuseport starter against default WebFlux, raw Netty and nginx.
 #
 #   bench/run.sh            full run: steady state, 5 rounds of A B B0 C D, stalled loop and
-#                           bursts, about 25 minutes on 2 CPUs (--budget-seconds)
+#                           bursts, about 35 minutes on 2 CPUs (--budget-seconds)
+#   bench/run.sh --variant 'Bold=/tmp/starter-old'   also server Bold: B with another build
+#                           of the starter (bench/starter-at.sh COMMIT DIR builds one)
 #   bench/run.sh --quick    smoke run of every scenario with short steps, about 3 minutes
 #   bench/run.sh --report-only RAW [--out FILE]   report and charts from a raw directory
 #   bench/run.sh --help     all options
@@ -34,7 +36,7 @@ BACKLOG_WARMUP=5
 STALL_RATE=200
 STALL_BLOCK_MS=1000
 STALL_GAP_MS=1000
-BUDGET=1500
+BUDGET=2100
 LOOPS=$((NPROC > 4 ? NPROC : 4))
 WRK_CONNECTIONS=64
 WRK_THREADS=$((NPROC < 4 ? NPROC : 4))
@@ -46,14 +48,19 @@ NETNS=auto
 OUT=
 REPORT_ONLY=
 STARTUP_TIMEOUT=90
+FEW="8 16"
+SERVERS_GIVEN=
+VARIANT_PHASES=rounds
+VARIANT_NAMES=()
+declare -A VARIANT_DIRS=() VARIANT_ARGS=()
 
 usage() {
 	cat <<'EOF'
 Usage: bench/run.sh [options]
 
   --quick                   smoke run: 1 round, 1 s warm-up windows (at most 3 s), 2 s steps,
-                            2,000-connection bursts; writes bench/results/quick.md (not
-                            steady-state)
+                            one few-connection step, 2,000-connection bursts; writes
+                            bench/results/quick.md (not steady-state)
   --rounds N                measured rounds of the servers (default 5)
   --loops N                 event loops / nginx workers per server
                             (default: Reactor Netty's, max(nproc, 4))
@@ -72,10 +79,23 @@ Usage: bench/run.sh [options]
   --wrk-threads N           wrk threads (default min(nproc, 4)); wrk uses 64 connections
   --pin S:C                 run the servers on CPUs S and the clients on CPUs C with taskset,
                             in taskset -c syntax, e.g. --pin 0-3:4-15 (default: no pinning)
-  --servers "A B ..."       servers to run, in this order (default "A B B0 C D")
+  --few-connections "N M"   after keep-alive and churn, a keep-alive step with N, then M, long-
+                            lived connections, as long as the keep-alive step, with per-loop
+                            CPU and open connections; "" for none (default "8 16"; --quick
+                            keeps the first)
+  --servers "A B ..."       servers to run, in this order (default "A B B0 C D" and the
+                            variants)
+  --variant NAME=SPEC       an extra server NAME (B followed by letters, digits or _, not B0),
+                            run exactly like B. SPEC is STARTER_DIR, STARTER_DIR|ARGS or |ARGS:
+                            STARTER_DIR, a folder of starter jars (bench/starter-at.sh COMMIT
+                            DIR), replaces bench/target/starter on its class path; ARGS are
+                            extra application arguments, split at spaces, e.g.
+                            'Bnometrics=|--reuseport.metrics.enabled=false'. Repeatable
+  --variant-phases P        where the variants run: rounds (the steady-state rounds only,
+                            default) or all (also the stalled loop and the bursts)
   --port N                  first port to try (default 18080); each server gets a fresh one
   --budget-seconds N        stop starting rounds when the rest would overrun this
-                            (default 1500, quick 240)
+                            (default 2100, quick 240)
   --build                   always build the starter and bench (default: only when their
                             sources are newer than the last build by this script)
   --no-build                never build; use the previous build
@@ -87,6 +107,28 @@ Usage: bench/run.sh [options]
   --report-only RAW         only render the report and charts from a raw directory
 EOF
 }
+
+usage_error() { echo "$*" >&2 && exit 2; }
+add_variant() { # NAME=SPEC, as --variant takes it
+	local name=${1%%=*} spec=${1#*=} dir args
+	[[ $1 == *=* ]] || usage_error "--variant takes NAME=STARTER_DIR, NAME=STARTER_DIR|ARGS or NAME=|ARGS: '$1'"
+	[[ $name =~ ^B[A-Za-z0-9_]+$ && $name != B0 ]] ||
+		usage_error "--variant: '$name' must be B followed by letters, digits or _, and not B0"
+	[[ -z "${VARIANT_DIRS[$name]+set}" ]] || usage_error "--variant: '$name' is defined twice"
+	if [[ $spec == *"|"* ]]; then dir=${spec%%|*} args=${spec#*|}; else dir=$spec args=; fi
+	[[ -n "$dir$args" ]] || usage_error "--variant $name: give a starter folder, arguments or both"
+	if [[ -n "$dir" ]]; then
+		[[ -d "$dir" ]] || usage_error "--variant $name: no folder '$dir'"
+		dir=$(cd "$dir" && pwd)
+		compgen -G "$dir/reuseport-spring-boot-autoconfigure-*.jar" >/dev/null ||
+			usage_error "--variant $name: '$dir' has no reuseport-spring-boot-autoconfigure-*.jar" \
+				"(bench/starter-at.sh COMMIT DIR builds one)"
+	fi
+	VARIANT_NAMES+=("$name")
+	VARIANT_DIRS[$name]=$dir
+	VARIANT_ARGS[$name]=$args
+}
+is_variant() { [[ -n "${VARIANT_DIRS[$1]+set}" ]]; }
 
 while (($# > 0)); do
 	case "$1" in
@@ -109,7 +151,10 @@ while (($# > 0)); do
 	--backlogs) BACKLOGS=$2 && shift ;;
 	--wrk-threads) WRK_THREADS=$2 && shift ;;
 	--pin) PIN=$2 && shift ;;
-	--servers) SERVERS=$2 && shift ;;
+	--servers) SERVERS=$2 SERVERS_GIVEN=1 && shift ;;
+	--variant) add_variant "$2" && shift ;;
+	--variant-phases) VARIANT_PHASES=$2 && shift ;;
+	--few-connections) FEW=$2 && shift ;;
 	--port) BASE_PORT=$2 && shift ;;
 	--budget-seconds) BUDGET=$2 && shift ;;
 	--build) BUILD=always ;;
@@ -123,12 +168,22 @@ while (($# > 0)); do
 	esac
 	shift
 done
+if [[ -z "$SERVERS_GIVEN" ]]; then
+	for name in "${VARIANT_NAMES[@]}"; do SERVERS+=" $name"; done
+fi
 for server in $SERVERS; do
-	[[ $server =~ ^(A|B|B0|C|D)$ ]] || { echo "Unknown server '$server': use A, B, B0, C and D" >&2 && exit 2; }
+	[[ $server =~ ^(A|B|B0|C|D)$ ]] || is_variant "$server" ||
+		usage_error "Unknown server '$server': use A, B, B0, C, D and the names of --variant"
 done
+[[ $VARIANT_PHASES =~ ^(rounds|all)$ ]] || usage_error "--variant-phases takes rounds or all: '$VARIANT_PHASES'"
+if [[ $MODE == quick ]]; then
+	# One short step of few connections is enough to show that the harness works
+	read -r -a few_list <<<"$FEW"
+	FEW=${few_list[0]:-}
+fi
 for value in "$ROUNDS" "$LOOPS" "$WINDOW" "$WARMUP_WINDOWS" "$WARMUP_TOLERANCE" "$WARMUP_MAX" "$KEEPALIVE" \
 	"$CHURN" "$BURST" "$BURST_THREADS" "$STALL_RATE" "$STALL_BLOCK_MS" "$WRK_THREADS" "$BASE_PORT" "$BUDGET" \
-	$BACKLOGS; do
+	$BACKLOGS $FEW; do
 	[[ $value =~ ^[1-9][0-9]*$ ]] || { echo "Not a positive number: '$value'" >&2 && exit 2; }
 done
 ((WARMUP_WINDOWS >= 2)) || { echo "--warmup-windows must be at least 2" >&2 && exit 2; }
@@ -151,6 +206,7 @@ die() { log "ERROR: $*" && exit 1; }
 # ---------------------------------------------------------------------------------------
 declare -A SERVER_PIDS=() SERVER_PORTS=()
 LOAD_PID=
+SCRAPE_PID=
 WORK_DIR=
 
 stop_pid() { # PID [seconds]: TERM, then KILL after the grace period
@@ -196,6 +252,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	if [[ -n "$LOAD_PID" ]]; then stop_pid "$LOAD_PID" 2; fi
+	if [[ -n "$SCRAPE_PID" ]]; then stop_pid "$SCRAPE_PID" 2; fi
 	stop_all_servers
 	if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
 	exit "$rc"
@@ -270,7 +327,13 @@ if [[ $BUILD == always ]] || { [[ $BUILD == auto ]] && changed_since "$BENCH_STA
 	touch "$BENCH_STAMP"
 fi
 [[ -f "$BENCH_DIR/target/classpath.txt" ]] || die "bench is not built: run without --no-build"
-CP=$BENCH_DIR/target/classes:$BENCH_DIR/target/starter/*:$(cat "$BENCH_DIR/target/classpath.txt")
+DEPENDENCIES=$(cat "$BENCH_DIR/target/classpath.txt")
+CP=$BENCH_DIR/target/classes:$BENCH_DIR/target/starter/*:$DEPENDENCIES
+server_class_path() { # SERVER: the class path of a JVM server, a variant's with its own starter jars
+	local starter=$BENCH_DIR/target/starter
+	if is_variant "$1" && [[ -n "${VARIANT_DIRS[$1]}" ]]; then starter=${VARIANT_DIRS[$1]}; fi
+	echo "$BENCH_DIR/target/classes:$starter/*:$DEPENDENCIES"
+}
 
 render_report() { # RAW: the report and its charts; exits 1 when the harness broke
 	log "report: ${OUT#"$ROOT_DIR"/}"
@@ -336,14 +399,38 @@ CLIENT_JVM_OPTS=(-Xms256m -Xmx256m)
 APP=dev.reuseport.bench.webflux.BenchApplication
 CLIENT=dev.reuseport.bench.client
 GIT_DESC=$(git -C "$ROOT_DIR" describe --always --dirty 2>/dev/null || echo unknown)
-STALL_SERVERS=
-for server in $SERVERS; do [[ ! $server =~ ^(A|B|B0)$ ]] || STALL_SERVERS+="$server "; done
+# The variants join the stalled loop and the bursts only with --variant-phases all
+STALL_SERVERS= BURST_SERVERS= VARIANTS=
+for server in $SERVERS; do
+	if is_variant "$server"; then
+		VARIANTS+="$server "
+		[[ $VARIANT_PHASES == all ]] || continue
+	fi
+	BURST_SERVERS+="$server "
+	[[ ! $server =~ ^(A|B|B0)$ ]] && ! is_variant "$server" || STALL_SERVERS+="$server "
+done
+starter_jars() { # DIR: the starter jars in a folder, by name
+	(cd "$1" && compgen -G 'reuseport-spring-boot-*.jar' | tr '\n' ' ' | sed 's/ $//')
+}
+starter_source() { # DIR: where a folder of starter jars came from, as bench/starter-at.sh records it
+	[[ ! -r "$1/source.properties" ]] || sed -n 's/^describe=//p' "$1/source.properties" | head -1
+}
 
 {
 	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "mode=$MODE"
 	echo "rounds.planned=$ROUNDS"
 	echo "servers=$SERVERS"
+	echo "variants=$VARIANTS"
+	echo "variant.phases=$VARIANT_PHASES"
+	for name in $VARIANTS; do
+		dir=${VARIANT_DIRS[$name]:-$BENCH_DIR/target/starter}
+		echo "variant.$name.starter=${dir#"$ROOT_DIR"/}"
+		echo "variant.$name.jars=$(starter_jars "$dir")"
+		echo "variant.$name.source=$(starter_source "$dir")"
+		echo "variant.$name.args=${VARIANT_ARGS[$name]}"
+	done
+	echo "few.connections=$FEW"
 	echo "loops=$LOOPS"
 	echo "nproc=$NPROC"
 	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
@@ -399,14 +486,32 @@ BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.BurstClient" --connec
 		"--backlog \$BACKLOG"
 	echo "D:  nginx -p \$TMP -c \$TMP/nginx.conf -e \$TMP/error.log   (worker_processes $LOOPS;" \
 		"listen 127.0.0.1:\$PORT reuseport backlog=\$BACKLOG; return 200 \"Hello, World!\")"
+	for name in $VARIANTS; do
+		echo "$name: java ${JVM_OPTS[*]} -cp \$CP_$name $APP --server.port=\$PORT" \
+			"--bench.backlog=\$BACKLOG${VARIANT_ARGS[$name]:+ ${VARIANT_ARGS[$name]}}"
+		dir=${VARIANT_DIRS[$name]:-$BENCH_DIR/target/starter}
+		origin=$(starter_source "$dir")
+		jars="$(starter_jars "$dir")${origin:+; built at $origin}"
+		echo "    \$CP_$name = bench/target/classes, ${dir#"$ROOT_DIR"/}/* ($jars) and bench/target/classpath.txt"
+	done
 	if [[ -n "$PIN" ]]; then
 		echo "servers run under 'taskset -c $SERVER_CPUS', wrk and the Java clients under 'taskset -c $CLIENT_CPUS'"
 	fi
 	echo "warm-up:    ${WARMUP_CMD[*]} --log FILE -- ${WRK[*]} [${CLOSE[*]}] $URL   (keep-alive, then churn)"
 	echo "keepalive:  ${WRK[*]} -d ${KEEPALIVE}s $URL   (with /proc/PID/stat of the server before and after)"
 	echo "churn:      ${WRK[*]} -d ${CHURN}s ${CLOSE[*]} $URL   (with /proc/PID/stat before and after)"
-	echo "balance:    curl -s http://127.0.0.1:\$PORT/actuator/prometheus   (B, after each round's churn)"
+	for connections in $FEW; do
+		echo "keepalive-c$connections: wrk -t $((WRK_THREADS < connections ? WRK_THREADS : connections))" \
+			"-c $connections --timeout 2s --latency -d ${KEEPALIVE}s $URL   (with /proc/PID/stat and" \
+			"/proc/PID/task/*/stat of the server before and after)"
+	done
+	echo "balance:    curl -s http://127.0.0.1:\$PORT/actuator/prometheus   (B and variants, after each round's churn)"
+	if [[ -n "$FEW" ]]; then
+		echo "open:       curl -s -m 3 http://127.0.0.1:\$PORT/thread -o FILE http://127.0.0.1:\$PORT/actuator/prometheus" \
+			"-o FILE   (B and variants, once in the middle of each keepalive-cN step, both on one connection)"
+	fi
 	echo "stall:      ${STALL_CMD[*]} --port \$PORT --samples FILE   (servers: $STALL_SERVERS)"
+	echo "bursts:     servers $BURST_SERVERS"
 	echo "burst:      ${BURST_CMD[*]} --port \$PORT [--stall-ms $BURST_STALL_MS]   (backlogs $BACKLOGS;" \
 		"after ${BACKLOG_WARMUP}s of keep-alive and churn wrk for the servers started for another backlog)"
 	echo "listen:     ss -Hltn 'sport = :\$PORT'"
@@ -477,6 +582,13 @@ start_server() { # SERVER BACKLOG LOGDIR: start on a fresh port and wait until i
 		cp "$conf/nginx.conf" "$dir/"
 		"${ON_SERVER_CPUS[@]}" nginx -p "$conf" -c "$conf/nginx.conf" -e "$conf/error.log" >"$logfile" 2>&1 &
 		;;
+	*)
+		# A variant: B with its own starter jars and extra arguments
+		local extra=()
+		read -r -a extra <<<"${VARIANT_ARGS[$server]}"
+		"${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
+			"--server.port=$port" "--bench.backlog=$backlog" "${extra[@]}" >"$logfile" 2>&1 &
+		;;
 	esac
 	pid=$!
 	SERVER_PIDS[$server]=$pid
@@ -512,13 +624,51 @@ cpu_stat() { # SERVER PREFIX: one '<prefix> <stat line>' per process of the serv
 	done
 }
 
-measure() { # SERVER STEP SECONDS DIR [wrk options...]: one wrk step with CPU time around it
+loop_stat() { # SERVER PREFIX: '<prefix> <stat line>' per thread of a JVM server, or per nginx worker
+	local server=$1 prefix=$2 pid=${SERVER_PIDS[$1]:-} stat line
+	[[ -n "$pid" ]] || return 0
+	if [[ $server == D ]]; then
+		# nginx's workers are its loops, one single-threaded process each; the master serves nothing
+		for stat in $(pgrep -P "$pid" | sed 's|.*|/proc/&/stat|'); do
+			read -r line 2>/dev/null <"$stat" && echo "$prefix $line"
+		done
+	else
+		# Every thread: the report picks the event loops by name (comm, cut to 15 characters)
+		for stat in /proc/"$pid"/task/*/stat; do
+			read -r line 2>/dev/null <"$stat" && echo "$prefix $line"
+		done
+	fi
+	return 0
+}
+
+b_like() { [[ $1 == B ]] || is_variant "$1"; }
+
+measure() { # SERVER STEP SECONDS DIR WRK...: one wrk step, CPU time of the processes and threads around it
 	local server=$1 step=$2 seconds=$3 dir=$4
 	shift 4
 	{ echo "clk_tck=$CLK_TCK" && cpu_stat "$server" before; } >"$dir/$step.cpu"
-	run_bounded $((seconds + 15)) "$dir/$step.txt" "${ON_CLIENT_CPUS[@]}" "${WRK[@]}" -d "${seconds}s" "$@" \
-		"$(url "$server")"
+	{ echo "clk_tck=$CLK_TCK" && loop_stat "$server" before; } >"$dir/$step.loops"
+	run_bounded $((seconds + 15)) "$dir/$step.txt" "${ON_CLIENT_CPUS[@]}" "$@" -d "${seconds}s" "$(url "$server")"
 	cpu_stat "$server" after >>"$dir/$step.cpu"
+	loop_stat "$server" after >>"$dir/$step.loops"
+}
+
+measure_few() { # SERVER CONNECTIONS DIR: keep-alive with few connections, open ones per listener mid-step
+	local server=$1 connections=$2 dir=$3 step=keepalive-c$2
+	if b_like "$server"; then
+		# One scrape in the middle of the step, on one connection that first asks which loop
+		# serves it, so that the report can take the scrape's own connection out
+		timeout -k 1 $((KEEPALIVE + 5)) bash -c 'sleep "$1" && exec curl -s -m 3 "$2thread" -o "$3.scrape-thread.txt" \
+			"$2actuator/prometheus" -o "$3.prom.txt"' bash "$((KEEPALIVE / 2)).$((KEEPALIVE % 2 * 5))" \
+			"$(url "$server")" "$dir/$step" &
+		SCRAPE_PID=$!
+	fi
+	measure "$server" "$step" "$KEEPALIVE" "$dir" wrk -t "$((WRK_THREADS < connections ? WRK_THREADS : connections))" \
+		-c "$connections" --timeout 2s --latency
+	if [[ -n "$SCRAPE_PID" ]]; then
+		wait "$SCRAPE_PID" || log "$server: the scrape in the middle of $step failed; see $dir"
+		SCRAPE_PID=
+	fi
 }
 
 warm_up() { # SERVER: keep-alive, then churn, each until stable or capped
@@ -543,7 +693,8 @@ burst() { # SERVER DIR VARIANT [client options...]
 		"$(figure 's/^listenOverflows=//p' "$dir/$variant.txt")"
 }
 
-bursts() { # SERVER BACKLOG: the burst alone, then during a stalled loop (A, B, B0)
+bursts() { # SERVER BACKLOG: the burst alone, then during a stalled loop (A, B, B0 and, with
+	# --variant-phases all, the variants)
 	local server=$1 dir=$RAW/burst-$2/$1
 	mkdir -p "$dir"
 	ss -Hltn "sport = :${SERVER_PORTS[$server]}" >"$dir/listen.txt" 2>/dev/null || true
@@ -560,12 +711,14 @@ bursts() { # SERVER BACKLOG: the burst alone, then during a stalled loop (A, B, 
 log "mode $MODE: $ROUNDS round(s) of $SERVERS, $LOOPS loops, budget ${BUDGET}s, raw files in ${RAW#"$ROOT_DIR"/}"
 read -r -a SERVER_LIST <<<"$SERVERS"
 read -r -a STALL_LIST <<<"$STALL_SERVERS"
+read -r -a BURST_LIST <<<"$BURST_SERVERS"
+read -r -a FEW_LIST <<<"$FEW"
 BURST_SECONDS=$((4 + BURST / 4000))
 # Seconds that the phases after the rounds are expected to take, kept free of rounds
 TAIL=$((${#STALL_LIST[@]} * (LOOPS * (STALL_BLOCK_MS + STALL_GAP_MS) / 1000 + 8)
-	+ (${#SERVER_LIST[@]} + ${#STALL_LIST[@]}) * BURST_SECONDS
+	+ (${#BURST_LIST[@]} + ${#STALL_LIST[@]}) * BURST_SECONDS
 	+ (${#BACKLOG_LIST[@]} - 1) * ${#STALL_LIST[@]} * (25 + 2 * BACKLOG_WARMUP + 2 * BURST_SECONDS)))
-ROUND_SECONDS=$((${#SERVER_LIST[@]} * (KEEPALIVE + CHURN + 2)))
+ROUND_SECONDS=$((${#SERVER_LIST[@]} * (KEEPALIVE + CHURN + 2 + ${#FEW_LIST[@]} * (KEEPALIVE + 1))))
 
 for server in "${SERVER_LIST[@]}"; do
 	start_server "$server" "$MAIN_BACKLOG" "$RAW/servers/$server" || true
@@ -592,13 +745,18 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		up "$server" || continue
 		dir=$RAW/round-$round/$server
 		mkdir -p "$dir"
-		measure "$server" keepalive "$KEEPALIVE" "$dir"
-		measure "$server" churn "$CHURN" "$dir" "${CLOSE[@]}"
-		if [[ $server == B ]]; then
-			curl -s -m 5 "$(url B)actuator/prometheus" >"$dir/prom-after-churn.txt" || true
+		measure "$server" keepalive "$KEEPALIVE" "$dir" "${WRK[@]}"
+		measure "$server" churn "$CHURN" "$dir" "${WRK[@]}" "${CLOSE[@]}"
+		if b_like "$server"; then
+			curl -s -m 5 "$(url "$server")actuator/prometheus" >"$dir/prom-after-churn.txt" || true
 		fi
+		few=
+		for connections in "${FEW_LIST[@]}"; do
+			measure_few "$server" "$connections" "$dir"
+			few+=", $connections connections $(figure 's/^Requests\/sec: *//p' "$dir/keepalive-c$connections.txt") req/s"
+		done
 		log "round $round: $server keep-alive $(figure 's/^Requests\/sec: *//p' "$dir/keepalive.txt") req/s," \
-			"churn $(figure 's/^Requests\/sec: *//p' "$dir/churn.txt") req/s"
+			"churn $(figure 's/^Requests\/sec: *//p' "$dir/churn.txt") req/s$few"
 	done
 	COMPLETED=$round
 done
@@ -613,7 +771,7 @@ for server in "${STALL_LIST[@]}"; do
 	log "$server stalled loop: $(figure 's/^loops.found=//p' "$dir/client.txt") loops blocked," \
 		"$(figure 's/^connections=//p' "$dir/client.txt") new connections"
 done
-for server in "${SERVER_LIST[@]}"; do
+for server in "${BURST_LIST[@]}"; do
 	if up "$server"; then bursts "$server" "$MAIN_BACKLOG"; fi
 done
 stop_all_servers

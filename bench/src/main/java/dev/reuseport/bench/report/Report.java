@@ -14,7 +14,8 @@ import static dev.reuseport.bench.report.Format.row;
  * Turns the raw files of one {@code bench/run.sh} run into the Markdown report and its
  * charts: the goals of the benchmark issue as met or missed, the steady-state tables
  * (median and min-max over rounds, and the ratio to A taken within each round), the
- * stalled loop, the bursts, the machine, the versions and the commands.
+ * steps with few long-lived connections, the variants of B against B, the stalled loop,
+ * the bursts, the machine, the versions and the commands.
  * <p>
  * Usage: {@code Report <raw directory> [<markdown file>]}. The report is printed and,
  * when a file is given, also written there with its charts beside it
@@ -86,6 +87,8 @@ public final class Report {
 		steady.renderHeadline(md);
 		renderCharts(md);
 		steady.renderDetails(md);
+		new FewConnectionsSection(this.run).render(md);
+		new VariantSection(this.run).render(md);
 		new StallSection(this.run).render(md);
 		new BurstSection(this.run).render(md);
 		renderMachine(md);
@@ -137,6 +140,11 @@ public final class Report {
 		md.append("- nginx: ").append(this.run.meta("nginx")).append('\n');
 		md.append("- wrk: ").append(this.run.meta("wrk")).append('\n');
 		md.append("- Project: ").append(this.run.meta("git")).append('\n');
+		for (String variant : this.run.variants()) {
+			md.append("- Variant ").append(variant).append(": ").append(this.run.describe(variant));
+			String jars = this.run.meta.getProperty("variant." + variant + ".jars", "");
+			md.append(jars.isBlank() ? "" : "; starter jars " + jars).append('\n');
+		}
 	}
 
 	private static void list(StringBuilder md, String title, String intro, List<String> items) {

@@ -13,16 +13,31 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What one {@code bench/run.sh} run measured, as {@link RunLoader} read it from the raw
- * directory: the steady-state figures by server, round and name, the warm-ups, B's
- * per-listener counts, the stalled-loop runs, the bursts, and what went wrong.
+ * directory: the steady-state figures by server, round and name, the warm-ups, the
+ * per-listener counts of B and its variants, the stalled-loop runs, the bursts, and what
+ * went wrong.
  */
 final class RunData {
 
+	/**
+	 * The fixed servers; a run may add variants of B ({@code bench/run.sh --variant}).
+	 */
 	static final List<String> SERVERS = List.of("A", "B", "B0", "C", "D");
 
 	static final String KEEPALIVE = "keepalive";
 
 	static final String CHURN = "churn";
+
+	/**
+	 * The prefix of the keep-alive steps with few connections: {@code keepalive-c8} has 8.
+	 */
+	static final String FEW = "keepalive-c";
+
+	/**
+	 * The meta key of the connection counts of the few-connection steps. Runs that record
+	 * it also record the CPU time of each loop thread.
+	 */
+	static final String FEW_CONNECTIONS = "few.connections";
 
 	final Properties meta;
 
@@ -45,9 +60,16 @@ final class RunData {
 	final Map<String, Map<String, Properties>> warmups = new LinkedHashMap<>();
 
 	/**
-	 * B's per-listener accepted connections after each round's churn step, by round.
+	 * The per-listener accepted connections of B and its variants after each round's
+	 * churn step, by server and round.
 	 */
-	final SortedMap<Integer, ListenerCounts> balance = new TreeMap<>();
+	final Map<String, SortedMap<Integer, ListenerCounts>> balance = new LinkedHashMap<>();
+
+	/**
+	 * The per-listener open connections of B and its variants in the middle of each
+	 * few-connection step, by server, step and round.
+	 */
+	final Map<String, Map<String, SortedMap<Integer, ListenerCounts>>> open = new LinkedHashMap<>();
 
 	final Map<String, StallRun> stalls = new LinkedHashMap<>();
 
@@ -61,10 +83,20 @@ final class RunData {
 
 	final List<String> notes = new ArrayList<>();
 
+	private final List<String> variants;
+
+	private final List<String> allServers;
+
 	RunData(Properties meta, String commands) {
 		this.meta = meta;
 		this.commands = commands;
-		SERVERS.forEach((server) -> {
+		this.variants = words(meta.getProperty("variants", "")).stream()
+			.filter((name) -> !SERVERS.contains(name))
+			.toList();
+		List<String> all = new ArrayList<>(SERVERS);
+		all.addAll(this.variants);
+		this.allServers = List.copyOf(all);
+		this.allServers.forEach((server) -> {
 			this.figures.put(server, new TreeMap<>());
 			this.once.put(server, new LinkedHashMap<>());
 		});
@@ -72,6 +104,80 @@ final class RunData {
 
 	String meta(String key) {
 		return this.meta.getProperty(key, "?");
+	}
+
+	/**
+	 * Return every server that the run may have measured: the fixed ones, then the
+	 * variants.
+	 * @return the servers
+	 */
+	List<String> allServers() {
+		return this.allServers;
+	}
+
+	/**
+	 * Return the variants of B that the run defined, in their order.
+	 * @return the variants' names
+	 */
+	List<String> variants() {
+		return this.variants;
+	}
+
+	/**
+	 * Describe a variant: the starter it runs, when not bench/target/starter, and its
+	 * extra arguments.
+	 * @param variant the variant
+	 * @return a sentence fragment in Markdown, such as {@code B with `--x=y`}
+	 */
+	String describe(String variant) {
+		String starter = this.meta.getProperty("variant." + variant + ".starter", "");
+		String source = this.meta.getProperty("variant." + variant + ".source", "");
+		String args = this.meta.getProperty("variant." + variant + ".args", "");
+		List<String> parts = new ArrayList<>();
+		if (!starter.isBlank() && !starter.equals("bench/target/starter")) {
+			parts.add("the starter jars of `" + starter + "`" + (source.isBlank() ? "" : " (" + source + ")"));
+		}
+		if (!args.isBlank()) {
+			parts.add("`" + args.strip() + "`");
+		}
+		return "B with " + (parts.isEmpty() ? "nothing changed" : String.join(" and ", parts));
+	}
+
+	/**
+	 * Return whether a server has the starter's meters, scraped from
+	 * {@code /actuator/prometheus}: B and its variants.
+	 * @param server the server
+	 * @return whether it is B or a variant
+	 */
+	boolean bLike(String server) {
+		return server.equals("B") || this.variants.contains(server);
+	}
+
+	/**
+	 * Return the keep-alive steps with few connections, such as {@code keepalive-c8}.
+	 * @return the steps, in the order they ran
+	 */
+	List<String> fewSteps() {
+		return words(this.meta.getProperty(FEW_CONNECTIONS, "")).stream().map((count) -> FEW + count).toList();
+	}
+
+	/**
+	 * Return every step of a round: keep-alive, churn and the few-connection steps.
+	 * @return the steps
+	 */
+	List<String> steps() {
+		List<String> steps = new ArrayList<>(List.of(KEEPALIVE, CHURN));
+		steps.addAll(fewSteps());
+		return steps;
+	}
+
+	/**
+	 * Return whether the run recorded the CPU time of each loop thread, which runs do
+	 * since the few-connection steps came in.
+	 * @return whether each step has its {@code .loops} file
+	 */
+	boolean hasLoopCpu() {
+		return this.meta.getProperty(FEW_CONNECTIONS) != null;
 	}
 
 	void put(String server, int round, String name, double value) {
@@ -97,7 +203,7 @@ final class RunData {
 	 * @return the servers
 	 */
 	List<String> servers() {
-		return SERVERS.stream().filter((server) -> !this.figures.get(server).isEmpty()).toList();
+		return this.allServers.stream().filter((server) -> !this.figures.get(server).isEmpty()).toList();
 	}
 
 	/**
@@ -105,7 +211,7 @@ final class RunData {
 	 * @return the servers
 	 */
 	List<String> serversMeasuredOnce() {
-		return SERVERS.stream().filter((server) -> !this.once.get(server).isEmpty()).toList();
+		return this.allServers.stream().filter((server) -> !this.once.get(server).isEmpty()).toList();
 	}
 
 	/**
@@ -140,17 +246,12 @@ final class RunData {
 		return Stats.summarize(Stats.ratios(values(server, name), values(baseline, name)));
 	}
 
-	/**
-	 * Return B's per-listener counts at the last scrape, which adds up every round
-	 * because B stays up for the whole run.
-	 * @return the counts, empty when B was never scraped
-	 */
-	ListenerCounts lastBalance() {
-		return this.balance.isEmpty() ? ListenerCounts.empty() : this.balance.get(this.balance.lastKey());
-	}
-
 	boolean quick() {
 		return "quick".equals(this.meta.getProperty("mode"));
+	}
+
+	private static List<String> words(String text) {
+		return text.isBlank() ? List.of() : List.of(text.strip().split("\\s+"));
 	}
 
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -19,8 +20,11 @@ import java.util.stream.Stream;
  * <p>
  * Layout: {@code meta.properties}, {@code commands.txt}; {@code warmup/<server>/}
  * {@code keepalive.properties} and {@code churn.properties}; {@code round-<n>/<server>/}
- * {@code keepalive.txt} and {@code churn.txt} (wrk) with {@code keepalive.cpu} and
- * {@code churn.cpu} ({@link CpuTime}), and for B {@code prom-after-churn.txt};
+ * {@code <step>.txt} (wrk) for {@code keepalive}, {@code churn} and each
+ * {@code keepalive-c<n>}, with {@code <step>.cpu} ({@link CpuTime}) and
+ * {@code <step>.loops} ({@link LoopCpuTime}), and for B and its variants
+ * {@code prom-after-churn.txt} and, per few-connection step, {@code <step>.prom.txt} with
+ * {@code <step>.scrape-thread.txt} (the loop that served the scrape);
  * {@code stall/<server>/samples.txt} ({@link StallRun}); {@code burst-<backlog>/<server>/}
  * {@code alone.txt}, {@code stalled.txt} (burst client) and {@code listen.txt}
  * ({@code ss -Hltn}).
@@ -47,7 +51,7 @@ final class RunLoader {
 				String name = dir.getFileName().toString();
 				Matcher round = ROUND.matcher(name);
 				Matcher burst = BURST.matcher(name);
-				for (String server : RunData.SERVERS) {
+				for (String server : run.allServers()) {
 					Path serverDir = dir.resolve(server);
 					if (!Files.isDirectory(serverDir)) {
 						continue;
@@ -86,7 +90,7 @@ final class RunLoader {
 
 	private void loadRound(int round, String server, Path dir) {
 		String where = "round " + round + ", " + server + ": ";
-		for (String step : List.of(RunData.KEEPALIVE, RunData.CHURN)) {
+		for (String step : this.run.steps()) {
 			read(dir.resolve(step + ".txt"), where, (text) -> {
 				WrkResult wrk = WrkResult.parse(text);
 				this.run.put(server, round, step + ".rps", wrk.requestsPerSecond());
@@ -101,16 +105,65 @@ final class RunLoader {
 					this.run.put(server, round, step + ".cpu.us", CpuTime.seconds(cpu) * 1e6 / wrk.requests());
 				});
 			});
+			if (this.run.hasLoopCpu()) {
+				read(dir.resolve(step + ".loops"), where, (text) -> loadLoopCpu(round, server, step, text, where));
+			}
 		}
-		if (server.equals("B")) {
+		if (this.run.bLike(server)) {
 			read(dir.resolve("prom-after-churn.txt"), where, (text) -> {
-				ListenerCounts counts = ListenerCounts.parse(text);
-				if (counts.counts().isEmpty()) {
-					throw new IllegalArgumentException("no " + ListenerCounts.METRIC + " samples");
+				ListenerCounts counts = meters(server, ListenerCounts.parse(text), ListenerCounts.METRIC);
+				if (!counts.counts().isEmpty()) {
+					this.run.balance.computeIfAbsent(server, (s) -> new TreeMap<>()).put(round, counts);
 				}
-				this.run.balance.put(round, counts);
 			});
+			for (String step : this.run.fewSteps()) {
+				read(dir.resolve(step + ".prom.txt"), where, (text) -> loadOpen(round, server, step, dir, text, where));
+			}
 		}
+	}
+
+	private void loadLoopCpu(int round, String server, String step, String text, String where) {
+		LoopCpuTime loops = LoopCpuTime.parse(text, LoopCpuTime.loopThreadName(server));
+		this.run.put(server, round, step + ".loop.cpu.spread", loops.spread());
+		String expected = this.run.meta("loops");
+		if (!String.valueOf(loops.seconds().size()).equals(expected)) {
+			this.run.notes.add(where + step + ": " + loops.seconds().size() + " loop threads named "
+					+ LoopCpuTime.loopThreadName(server) + "* for " + expected + " loops");
+		}
+	}
+
+	private void loadOpen(int round, String server, String step, Path dir, String text, String where) {
+		ListenerCounts counts = meters(server, ListenerCounts.parse(text, ListenerCounts.ACTIVE_METRIC),
+				ListenerCounts.ACTIVE_METRIC);
+		if (counts.counts().isEmpty()) {
+			return;
+		}
+		// The scrape's connection is open while it reads the gauges: take it out
+		read(dir.resolve(step + ".scrape-thread.txt"), where, (loop) -> {
+			ListenerCounts open = counts.withoutConnectionServedBy(loop);
+			this.run.open.computeIfAbsent(server, (s) -> new LinkedHashMap<>())
+				.computeIfAbsent(step, (s) -> new TreeMap<>())
+				.put(round, open);
+			this.run.put(server, round, step + ".open.spread", open.spread());
+		});
+	}
+
+	/**
+	 * Return the counts of a scrape; B must have them, a variant may run without the
+	 * starter's meters ({@code --reuseport.metrics.enabled=false}), which is a note, once
+	 * per variant and metric.
+	 */
+	private ListenerCounts meters(String server, ListenerCounts counts, String metric) {
+		if (counts.counts().isEmpty()) {
+			if (server.equals("B")) {
+				throw new IllegalArgumentException("no " + metric + " samples");
+			}
+			String note = server + ": its scrapes have no " + metric + " samples (are its meters off?)";
+			if (!this.run.notes.contains(note)) {
+				this.run.notes.add(note);
+			}
+		}
+		return counts;
 	}
 
 	private void loadBurst(String backlog, String server, Path dir) {

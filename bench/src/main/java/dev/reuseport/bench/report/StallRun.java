@@ -67,11 +67,17 @@ public final class StallRun {
 	}
 
 	/**
-	 * Return the loop whose block delayed the largest share of new connections.
+	 * Return the loop whose block delayed the largest share of new connections. A block
+	 * during which no connection started has no share, and is worst only when no block
+	 * has one.
 	 * @return the worst loop
 	 */
 	public LoopStall worst() {
-		return loops().stream().max((a, b) -> Double.compare(a.delayedShare(), b.delayedShare())).orElseThrow();
+		List<LoopStall> loops = loops();
+		return loops.stream()
+			.filter((loop) -> !Double.isNaN(loop.delayedShare()))
+			.max((a, b) -> Double.compare(a.delayedShare(), b.delayedShare()))
+			.orElse(loops.get(0));
 	}
 
 	/**

@@ -13,7 +13,8 @@ import static dev.reuseport.bench.report.Format.row;
 
 /**
  * The steady-state part of the report: the headline, the keep-alive and churn tables
- * with CPU per request and latency, the warm-ups and B's balance.
+ * with CPU per request, latency and the spread of CPU time over the loops, the warm-ups
+ * and the balance of B and its variants.
  */
 final class SteadyStateSection {
 
@@ -37,7 +38,11 @@ final class SteadyStateSection {
 		md.append("\nA: Spring Boot WebFlux on its own Reactor Netty server (`--reuseport.enabled=false`). ");
 		md.append("B: the same app with the starter. B0: B with `--reuseport.metrics.enabled=false`. ");
 		md.append("C: raw Netty 4.2 epoll, one SO_REUSEPORT listener per loop. ");
-		md.append("D: nginx, one `reuseport` listener per worker. CPU µs/req is the server processes' user + ");
+		md.append("D: nginx, one `reuseport` listener per worker. ");
+		for (String variant : this.run.variants()) {
+			md.append(variant).append(": ").append(this.run.describe(variant)).append(". ");
+		}
+		md.append("CPU µs/req is the server processes' user + ");
 		md.append("system time over the step (`/proc/PID/stat`) divided by the requests wrk completed: ");
 		md.append("lower is better.\n");
 	}
@@ -55,15 +60,21 @@ final class SteadyStateSection {
 	}
 
 	private void wrkTable(StringBuilder md, String step) {
-		row(md, "Server", "req/s", "× A", "CPU µs/req", "× A", "p50 ms", "p99 ms", "max ms", "errors (all rounds)");
-		row(md, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
+		row(md, "Server", "req/s", "× A", "CPU µs/req", "× A", "p50 ms", "p99 ms", "max ms", "errors (all rounds)",
+				"Loop CPU spread");
+		row(md, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
 		for (String server : this.run.servers()) {
 			row(md, server, cell(this.run.summary(server, step + ".rps"), Format::count),
 					ratioCell(server, step + ".rps"), cell(this.run.summary(server, step + ".cpu.us"), Format::micros),
-					ratioCell(server, step + ".cpu.us"), cell(this.run.summary(server, step + ".p50.ms"), Format::millis),
+					ratioCell(server, step + ".cpu.us"),
+					cell(this.run.summary(server, step + ".p50.ms"), Format::millis),
 					cell(this.run.summary(server, step + ".p99.ms"), Format::millis),
-					cell(this.run.summary(server, step + ".max.ms"), Format::millis), sum(server, step + ".errors"));
+					cell(this.run.summary(server, step + ".max.ms"), Format::millis), sum(server, step + ".errors"),
+					cell(this.run.summary(server, step + ".loop.cpu.spread"), Format::ratio));
 		}
+		md.append("\n**Loop CPU spread**: (max − min) / mean of the CPU time that each event loop thread (nginx: ");
+		md.append("each worker) used over the step, from `/proc/PID/task/*/stat`; 0 when the loops share the load ");
+		md.append("evenly.\n");
 	}
 
 	private void renderWarmups(StringBuilder md) {
@@ -90,14 +101,20 @@ final class SteadyStateSection {
 	}
 
 	private void renderBalance(StringBuilder md) {
-		md.append("\n## Balance\n\nConnections that each of B's listeners had accepted after each round's churn ");
-		md.append("step (`").append(ListenerCounts.METRIC).append("`, counted since B started: warm-up ");
-		md.append("included), spread = (max − min) / mean.\n\n");
-		row(md, "After round", "Connections", "Per listener", "Spread");
-		row(md, "---", "---:", "---", "---:");
-		this.run.balance.forEach((round, counts) -> row(md, String.valueOf(round), count(counts.total()),
-				counts.counts().values().stream().map(Format::count).collect(Collectors.joining(" / ")),
-				percent(counts.spread())));
+		if (this.run.balance.isEmpty()) {
+			return;
+		}
+		md.append("\n## Balance\n\nConnections that each listener of B (and of its variants) had accepted after ");
+		md.append("each round's churn step (`").append(ListenerCounts.METRIC).append("`, counted since the server ");
+		md.append("started: warm-up included), spread = (max − min) / mean.\n\n");
+		row(md, "Server", "After round", "Connections", "Per listener", "Spread");
+		row(md, "---", "---", "---:", "---", "---:");
+		this.run.balance.forEach((server, rounds) -> rounds.forEach((round, counts) -> row(md, server,
+				String.valueOf(round), count(counts.total()), perListener(counts), percent(counts.spread()))));
+	}
+
+	static String perListener(ListenerCounts counts) {
+		return counts.counts().values().stream().map(Format::count).collect(Collectors.joining(" / "));
 	}
 
 	private String ratioCell(String server, String name) {

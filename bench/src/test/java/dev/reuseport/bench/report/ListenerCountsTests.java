@@ -5,6 +5,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -60,6 +61,44 @@ class ListenerCountsTests {
 			.plus(ListenerCounts.parse(BEFORE));
 		assertThat(pooled.counts()).containsExactly(Map.entry(0, 200L), Map.entry(1, 240L), Map.entry(2, 160L),
 				Map.entry(3, 200L));
+	}
+
+	@Test
+	void parsesTheActiveGaugeApartFromTheAcceptedCounter() {
+		String scrape = BEFORE + """
+				reuseport_listener_connections_active{listener="1",port="18081"} 4.0
+				reuseport_listener_connections_active{listener="2",port="18081"} 0.0
+				reuseport_listener_connections_active{listener="3",port="18081"} 3.0
+				""";
+		ListenerCounts open = ListenerCounts.parse(scrape, ListenerCounts.ACTIVE_METRIC);
+		assertThat(open.counts()).containsExactly(Map.entry(0, 17L), Map.entry(1, 4L), Map.entry(2, 0L),
+				Map.entry(3, 3L));
+		assertThat(ListenerCounts.parse(scrape).total()).isEqualTo(400);
+	}
+
+	@Test
+	void theScrapesOwnConnectionIsTakenOffTheListenerWhoseLoopServedIt() {
+		String scrape = """
+				reuseport_listener_connections_active{listener="0",port="1"} 2.0
+				reuseport_listener_connections_active{listener="1",port="1"} 3.0
+				reuseport_listener_connections_active{listener="2",port="1"} 2.0
+				reuseport_listener_connections_active{listener="3",port="1"} 2.0
+				""";
+		ListenerCounts open = ListenerCounts.parse(scrape, ListenerCounts.ACTIVE_METRIC)
+			.withoutConnectionServedBy("reuseport-listener-1\n");
+		assertThat(open.counts()).containsExactly(Map.entry(0, 2L), Map.entry(1, 2L), Map.entry(2, 2L),
+				Map.entry(3, 2L));
+		assertThat(open.spread()).isZero();
+	}
+
+	@Test
+	void aConnectionServedElsewhereCannotBeTakenOff() {
+		ListenerCounts open = ListenerCounts.parse("reuseport_listener_connections_active{listener=\"0\"} 0.0\n",
+				ListenerCounts.ACTIVE_METRIC);
+		assertThatIllegalArgumentException().isThrownBy(() -> open.withoutConnectionServedBy("reactor-http-epoll-1"))
+			.withMessageContaining("not a listener's loop");
+		assertThatIllegalArgumentException().isThrownBy(() -> open.withoutConnectionServedBy("reuseport-listener-0"))
+			.withMessageContaining("listener 0 counts no open connection");
 	}
 
 	@Test

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -116,6 +117,126 @@ class ReportTests {
 		Path script = new Charts(RunLoader.load(this.raw)).write(this.raw.resolve("charts"), this.raw.resolve("out"));
 		assertThat(Files.readString(script)).contains("-ratios.png").contains("-stall.svg").contains("index 1");
 		assertThat(Files.readString(this.raw.resolve("charts/ratios.dat"))).contains("\"keep-alive req/s\" 1.10000 0.900000 1.10000");
+	}
+
+	@Test
+	void fewConnectionStepsGiveTheSpreadOfLoopCpuAndOfOpenConnections() throws IOException {
+		writeFewConnectionsAndVariant();
+		RunData run = RunLoader.load(this.raw);
+		assertThat(run.problems).isEmpty();
+		assertThat(run.fewSteps()).containsExactly("keepalive-c8");
+		// A's loops used 1 s each; B's 0, 2, 4 and 2 s: (4 - 0) / 2
+		assertThat(run.values("A", "keepalive-c8.loop.cpu.spread").values()).containsExactly(0.0, 0.0, 0.0);
+		assertThat(run.values("B", "keepalive-c8.loop.cpu.spread").values()).containsExactly(2.0, 2.0, 2.0);
+		// B's listeners report 0, 3, 4 and 2 open, the scrape's own connection on listener 1
+		assertThat(run.open.get("B").get("keepalive-c8").get(3).counts()).containsExactly(entry(0, 0L), entry(1, 2L),
+				entry(2, 4L), entry(3, 2L));
+		assertThat(run.values("B", "keepalive-c8.open.spread").values()).containsExactly(2.0, 2.0, 2.0);
+		assertThat(run.values("A", "keepalive-c8.open.spread")).isEmpty();
+		assertThat(run.values("B", "keepalive-c8.cpu.us").get(1)).isCloseTo(50.0, within(1e-9));
+		assertThat(run.ratio("B", "A", "keepalive-c8.rps").median()).isCloseTo(0.5, within(1e-9));
+	}
+
+	@Test
+	void variantsAreMeasuredLikeBAndComparedWithB() throws IOException {
+		writeFewConnectionsAndVariant();
+		Report report = Report.load(this.raw);
+		RunData run = report.run();
+		assertThat(run.servers()).containsExactly("A", "B", "B0", "Bx");
+		assertThat(run.ratio("Bx", "B", "keepalive.rps").median()).isCloseTo(0.8, within(1e-9));
+		assertThat(run.ratio("Bx", "B", "keepalive.cpu.us").median()).isCloseTo(1.2, within(1e-9));
+		assertThat(run.ratio("Bx", "A", "keepalive.rps").min()).isCloseTo(0.72, within(1e-9));
+		assertThat(report.problems()).isEmpty();
+		assertThat(run.notes).containsExactly(
+				"Bx: its scrapes have no " + ListenerCounts.METRIC + " samples (are its meters off?)",
+				"Bx: its scrapes have no " + ListenerCounts.ACTIVE_METRIC + " samples (are its meters off?)");
+		assertThat(report.render()).contains("## Few long-lived connections")
+			.contains("| B | 5,000 | 0.50× | 50.0 | 0.50× | 4.12 | 1.00× | 2.00 | 2.00 | 0 / 2 / 4 / 2 |")
+			.contains("| A | 10,000 | 1 | 100.0 | 1 | 4.12 | 1 | 0.00 | n/a |  |")
+			.contains("## Variants against B")
+			.contains("- Bx: B with `--reuseport.metrics.enabled=false`")
+			.contains("| keepalive | req/s | 0.80× |")
+			.contains("| keepalive | CPU µs/req | 1.20× |")
+			.contains("| keepalive-c8 | req/s | 0.80× |")
+			.contains("| Bx | 144,000 (88,000–264,000) | 0.88× (0.72–0.88) |");
+	}
+
+	@Test
+	void bWithoutOpenConnectionSamplesIsAProblem() throws IOException {
+		writeFewConnectionsAndVariant();
+		Files.writeString(this.raw.resolve("round-2/B/keepalive-c8.prom.txt"), "jvm_threads_live_threads 42.0\n");
+		Files.delete(this.raw.resolve("round-3/A/churn.loops"));
+		assertThat(RunLoader.load(this.raw).problems).containsExactly(
+				"round 2, B: keepalive-c8.prom.txt: no " + ListenerCounts.ACTIVE_METRIC + " samples",
+				"round 3, A: churn.loops is missing");
+	}
+
+	/**
+	 * Turn the recorded run into one with a few-connection step of 8 connections and a
+	 * variant Bx without meters, whose throughput is 20 % below B's and whose CPU per
+	 * request on keep-alive is 20 % above.
+	 */
+	private void writeFewConnectionsAndVariant() throws IOException {
+		Files.writeString(this.raw.resolve("meta.properties"), """
+				date=2026-01-01 00:00 UTC
+				mode=full
+				loops=4
+				few.connections=8
+				variants=Bx
+				variant.Bx.starter=bench/target/starter
+				variant.Bx.args=--reuseport.metrics.enabled=false
+				""");
+		round(1, "Bx", 88_000, 9_600, 108, 110);
+		round(2, "Bx", 144_000, 16_800, 144, 95);
+		round(3, "Bx", 264_000, 28_800, 108, 105);
+		for (int round = 1; round <= 3; round++) {
+			for (String server : List.of("A", "B", "B0", "Bx")) {
+				Path dir = this.raw.resolve("round-" + round).resolve(server);
+				boolean a = server.equals("A");
+				String name = LoopCpuTime.loopThreadName(server);
+				Files.writeString(dir.resolve("keepalive.loops"), loops(name, 100, 100, 100, 100));
+				Files.writeString(dir.resolve("churn.loops"), loops(name, 100, 100, 100, 100));
+				// 10,000 requests each (wrk's output): A used 100 ticks, B and Bx 50
+				double rps = a ? 10_000 : server.equals("Bx") ? 4_000 : 5_000;
+				Files.writeString(dir.resolve("keepalive-c8.txt"), wrk(rps));
+				Files.writeString(dir.resolve("keepalive-c8.cpu"), cpu(a ? 100 : 50));
+				Files.writeString(dir.resolve("keepalive-c8.loops"), a ? loops(name, 100, 100, 100, 100)
+						: loops(name, 0, 200, 400, 200));
+				if (server.equals("B")) {
+					Files.writeString(dir.resolve("keepalive-c8.prom.txt"), """
+							reuseport_listener_connections_active{listener="0",port="18081"} 0.0
+							reuseport_listener_connections_active{listener="1",port="18081"} 3.0
+							reuseport_listener_connections_active{listener="2",port="18081"} 4.0
+							reuseport_listener_connections_active{listener="3",port="18081"} 2.0
+							""");
+					Files.writeString(dir.resolve("keepalive-c8.scrape-thread.txt"), "reuseport-listener-1");
+				}
+				if (server.equals("Bx")) {
+					Files.writeString(dir.resolve("prom-after-churn.txt"), "jvm_threads_live_threads 42.0\n");
+					Files.writeString(dir.resolve("keepalive-c8.prom.txt"), "jvm_threads_live_threads 42.0\n");
+					Files.writeString(dir.resolve("keepalive-c8.scrape-thread.txt"), "reuseport-listener-0");
+				}
+			}
+		}
+	}
+
+	/**
+	 * A per-thread file: each loop thread's CPU ticks over the step, at 100 per second,
+	 * among other threads of the JVM.
+	 */
+	private static String loops(String loopThreadName, int... ticks) {
+		String comm = loopThreadName.substring(0, Math.min(loopThreadName.length(), LoopCpuTime.COMM_LENGTH));
+		StringBuilder file = new StringBuilder("clk_tck=100\n");
+		for (String side : List.of("before", "after")) {
+			file.append(side).append(" 9 (C2 CompilerThre) S 1 1 1 0 -1 0 0 0 0 0 ");
+			file.append(side.equals("before") ? 5 : 5000).append(" 0 0 0 20 0 1\n");
+			for (int i = 0; i < ticks.length; i++) {
+				file.append(side).append(' ').append(10 + i).append(" (").append(comm);
+				file.append(") S 1 1 1 0 -1 0 0 0 0 0 ");
+				file.append(side.equals("before") ? 1000 : 1000 + ticks[i]).append(" 0 0 0 20 0 1\n");
+			}
+		}
+		return file.toString();
 	}
 
 	private void round(int round, String server, double keepAlive, double churn, int keepAliveTicks, int churnTicks)

@@ -59,6 +59,15 @@ class StallRunTests {
 	}
 
 	@Test
+	void blockWithoutNewConnectionsIsNotTheWorstLoop() {
+		StallRun run = StallRun.parse(SAMPLES.replace("loop loop-1 true 1000.0 2000.0",
+				"loop loop-0 true 500.0 900.0\nloop loop-1 true 1000.0 2000.0"));
+		assertThat(run.loops().get(0).delayedShare()).isNaN();
+		assertThat(run.worst().loop()).isEqualTo("loop-1");
+		assertThat(run.meanShare()).isCloseTo(0.625, within(1e-9));
+	}
+
+	@Test
 	void p999CoversEveryConnectionStartedDuringAnyBlock() {
 		StallRun run = StallRun.parse(SAMPLES);
 		// 10 connections in blocks (not the one at 10 ms), the failed one last
