@@ -151,45 +151,57 @@ final class LoopBalancer {
 		}
 		while (true) {
 			int ownCount = this.open.get(own);
-			int target = own;
-			int min = ownCount;
-			long total = 0;
-			int openLoops = 0;
-			for (int i = 0; i < this.loops.size(); i++) {
-				if (this.closed.get(i) == 0) {
-					int count = this.open.get(i);
-					total += count;
-					openLoops++;
-					if (count < min) {
-						min = count;
-						target = i;
-					}
-				}
-			}
-			boolean handOff = target != own && shouldHandOff(own, ownCount, target, min, total, openLoops);
-			// Count the connection only if no other listener has counted one meanwhile,
-			// so that concurrent choices never overshoot the margin
-			if (handOff && this.open.compareAndSet(target, min, min + 1)) {
+			int target = handOffTarget(own, ownCount);
+			if (target != own) {
+				this.open.incrementAndGet(target);
 				this.handingOff[own] = true;
 				return target;
 			}
-			if (!handOff && this.open.compareAndSet(own, ownCount, ownCount + 1)) {
+			// Count the connection only if no other listener has handed one to this loop
+			// meanwhile, so that concurrent choices do not overshoot the margin
+			if (this.open.compareAndSet(own, ownCount, ownCount + 1)) {
 				this.handingOff[own] = false;
 				return own;
 			}
 		}
 	}
 
-	private boolean shouldHandOff(int own, int ownCount, int target, int min, long total, int openLoops) {
-		double margin = this.balancing.margin((total + 1.0) / openLoops);
+	/**
+	 * Return the least-loaded loop if the own loop is beyond the margin, or the own loop.
+	 * Only when the open connections say that a hand-off is due are the accept queues
+	 * read, one system call per loop, and the connections waiting in a loop's queue
+	 * count as its load too: they will be its own, and a loop that is stalled keeps
+	 * them there, so that it receives none from the others.
+	 */
+	private int handOffTarget(int own, int ownCount) {
+		long total = 0;
+		int openLoops = 0;
+		int min = ownCount;
+		for (int i = 0; i < this.loops.size(); i++) {
+			if (this.closed.get(i) == 0) {
+				int count = this.open.get(i);
+				total += count;
+				openLoops++;
+				min = Math.min(min, count);
+			}
+		}
+		double margin = this.balancing.margin((total + 1.0) / Math.max(openLoops, 1));
 		double threshold = this.handingOff[own] ? margin / 2 : margin;
 		if (ownCount + 1 - min <= threshold) {
-			return false;
+			return own;
 		}
-		// Only now, once a hand-off is likely, read the target's accept queue: a
-		// system call
-		int queued = this.listeners.get(target).acceptQueue().map(AcceptQueue::length).orElse(0);
-		return ownCount + 1 - (min + queued) > threshold;
+		int target = own;
+		long minLoad = ownCount;
+		for (int i = 0; i < this.loops.size(); i++) {
+			if (i != own && this.closed.get(i) == 0) {
+				long load = this.open.get(i) + this.listeners.get(i).acceptQueue().map(AcceptQueue::length).orElse(0);
+				if (load < minLoad) {
+					minLoad = load;
+					target = i;
+				}
+			}
+		}
+		return (ownCount + 1 - minLoad > threshold) ? target : own;
 	}
 
 	/**
