@@ -117,7 +117,7 @@ class ReuseportServerMetricsTests {
 			new ReuseportServerMetrics(server, WINDOW).bindTo(this.registry);
 			List<ServedBy> served = new ArrayList<>();
 			for (int round = 0; round < 3; round++) {
-				try (KeepAliveConnections open = KeepAliveConnections.open(server.getPort(), 64)) {
+				try (KeepAliveConnections open = KeepAliveConnections.open(server.getPort(), "/", 64)) {
 					served.addAll(open.servedBy());
 					long[] perLoop = server.getListeners()
 						.stream()

@@ -170,7 +170,7 @@ class LoopBalancerIntegrationTests {
 	 * serves; close them once counted.
 	 */
 	private long[] openAtOnceAndCount(ReuseportWebServer server, int connections) {
-		try (KeepAliveConnections open = KeepAliveConnections.open(server.getPort(), connections)) {
+		try (KeepAliveConnections open = KeepAliveConnections.open(server.getPort(), "/", connections)) {
 			return awaitServedMatches(server, open.servedBy());
 		}
 		finally {

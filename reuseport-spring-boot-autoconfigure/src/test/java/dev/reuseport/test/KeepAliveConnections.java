@@ -24,18 +24,19 @@ public final class KeepAliveConnections implements AutoCloseable {
 	/**
 	 * Open {@code count} connections at once, then send one request on each and read
 	 * its answer.
-	 * @param port the port on 127.0.0.1 of a server that answers as {@link ServedBy}
+	 * @param port the port on 127.0.0.1
+	 * @param path the path of the request, which answers as {@link ServedBy}
 	 * @param count the number of connections
 	 * @return the open connections; the caller closes them
 	 */
-	public static KeepAliveConnections open(int port, int count) {
+	public static KeepAliveConnections open(int port, String path, int count) {
 		List<Socket> sockets = new ArrayList<>();
 		try {
 			for (int i = 0; i < count; i++) {
 				sockets.add(RawHttp.connect(port));
 			}
 			for (Socket socket : sockets) {
-				RawHttp.send(socket, "/", false);
+				RawHttp.send(socket, path, false);
 			}
 			List<ServedBy> servedBy = new ArrayList<>();
 			for (Socket socket : sockets) {
