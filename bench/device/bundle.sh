@@ -51,6 +51,19 @@ done
 [[ $("$JDK/bin/java" -version 2>&1) == *'version "17.'* ]] || die "$JDK is not a Java 17 JDK"
 
 cd "$ROOT_DIR"
+# What the bench build is made from (bench/run.sh itself is not built); run.sh computes the
+# same digest on the device, without git, and refuses a bundle built from other sources
+SOURCES="pom.xml reuseport-spring-boot-autoconfigure/pom.xml reuseport-spring-boot-autoconfigure/src/main"
+SOURCES+=" reuseport-spring-boot-starter bench/pom.xml bench/src/main"
+source_hash() {
+	# shellcheck disable=SC2086 # a list of paths without spaces
+	git ls-files -co --exclude-standard -- $SOURCES | grep -v '/target/' | LC_ALL=C sort |
+		while IFS= read -r file; do
+			[[ -f "$file" ]] || continue
+			printf '%s\0' "$file"
+		done | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+}
+SOURCES_HASH=$(source_hash)
 if [[ $BUILD == yes ]]; then
 	log "building the starter and the bench"
 	./mvnw -q -B install -DskipTests -pl reuseport-spring-boot-starter -am
@@ -58,6 +71,10 @@ if [[ $BUILD == yes ]]; then
 fi
 [[ -f bench/target/classpath.txt && -d bench/target/classes && -d bench/target/starter ]] ||
 	die "bench/target is not built: run without --no-build"
+# shellcheck disable=SC2086 # a list of paths without spaces
+if [[ $BUILD == no && -n "$(find $SOURCES -type f ! -path '*/target/*' -newer bench/target/classpath.txt -print -quit)" ]]; then
+	die "sources changed since bench/target was built: run without --no-build"
+fi
 
 STAGE=$(mktemp -d /tmp/reuseport-bundle.XXXXXX)
 trap 'rm -rf "$STAGE"' EXIT
@@ -218,12 +235,6 @@ for src, dst in zip(items[0::2], items[1::2]):
 # ---------------------------------------------------------------------------------------
 # Pack, with a manifest that run.sh checks on the device
 # ---------------------------------------------------------------------------------------
-source_hash() { # what the bench build was made from; bench/device/run.sh computes the same
-	git ls-files -co --exclude-standard -- pom.xml reuseport-spring-boot-autoconfigure/pom.xml \
-		reuseport-spring-boot-autoconfigure/src/main reuseport-spring-boot-starter bench/pom.xml bench/src/main |
-		grep -v '/target/' | LC_ALL=C sort | while IFS= read -r file; do [[ -f "$file" ]] && printf '%s\n' "$file"; done |
-		tr '\n' '\0' | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
-}
 NEW=$DEST.new
 rm -rf "$NEW" && mkdir -p "$NEW"
 for part in jre tools bench; do
@@ -234,7 +245,8 @@ done
 	echo "# Written by bench/device/bundle.sh; read by bench/device/run.sh"
 	echo "built=$(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "git=$(git describe --always --dirty 2>/dev/null || echo unknown)"
-	echo "sources.sha256=$(source_hash)"
+	echo "sources=$SOURCES"
+	echo "sources.sha256=$SOURCES_HASH"
 	echo "java=$("$STAGE/jre/jre/bin/java" -version 2>&1 | head -1)"
 	echo "modules=$MODULES"
 	echo "tools=$(ls "$TOOLS/bin" "$TOOLS/extra" | grep -v : | grep . | paste -sd' ')"
@@ -244,6 +256,9 @@ done
 	done
 } >"$NEW/MANIFEST"
 rm -rf "$DEST" && mv "$NEW" "$DEST"
+if [[ $(source_hash) != "$SOURCES_HASH" ]]; then
+	log "WARNING: the sources changed while the bundle was built; run.sh will refuse it: bundle again"
+fi
 
 TREE_BYTES=$(git ls-files -co --exclude-standard -z | xargs -0 stat -c %s 2>/dev/null | awk '{ s += $1 } END { print s }')
 mib() { awk -v b="$1" 'BEGIN { printf "%6.1f MiB", b / 1048576 }'; }

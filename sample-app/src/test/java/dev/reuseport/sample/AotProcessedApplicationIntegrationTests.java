@@ -24,10 +24,12 @@ import com.jayway.jsonpath.JsonPath;
 import dev.reuseport.actuate.ReuseportEndpoint.KernelDescriptor;
 import dev.reuseport.actuate.ReuseportEndpoint.ListenerDescriptor;
 import dev.reuseport.actuate.ReuseportEndpoint.ReuseportDescriptor;
-import dev.reuseport.sample.SampleAppSupport.HttpResponse;
 import dev.reuseport.sample.SampleAppSupport.SampleProcess;
 import dev.reuseport.sample.SampleAppSupport.WhoAmI;
 import dev.reuseport.server.AcceptQueue;
+import dev.reuseport.test.ListeningSockets;
+import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.RawHttp.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -65,17 +67,17 @@ class AotProcessedApplicationIntegrationTests {
 			// Without AOT-generated code, spring.aot.enabled=true fails startup; this line
 			// says that the generated code is what started
 			assertThat(sample.output()).contains("Starting AOT-processed SampleApplication");
-			assertThat(SampleAppSupport.listeningSockets(port)).isEqualTo(LISTENERS);
+			assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS);
 			int connections = connectUntilEveryListenerAnswers(port, sample.pid());
 			// Each request below comes on a connection of its own, which the listener
 			// counts as accepted before the request is answered
-			assertMeters(SampleAppSupport.get(port, "/actuator/prometheus"), port, connections + 1);
-			assertEndpoint(SampleAppSupport.get(port, "/actuator/reuseport", JSON), port, connections + 2);
-			HttpResponse listener = SampleAppSupport.get(port, "/actuator/reuseport/1", JSON);
+			assertMeters(RawHttp.get(port, "/actuator/prometheus"), port, connections + 1);
+			assertEndpoint(RawHttp.get(port, "/actuator/reuseport", JSON), port, connections + 2);
+			Response listener = RawHttp.get(port, "/actuator/reuseport/1", JSON);
 			assertThat(listener.status()).as("status of %s", listener).isEqualTo(200);
 			assertThat(JsonPath.<Integer>read(listener.body(), "$.index")).isEqualTo(1);
-			assertThat(SampleAppSupport.get(port, "/actuator/reuseport/" + LISTENERS).status()).isEqualTo(404);
-			HttpResponse health = SampleAppSupport.get(port, "/actuator/health", JSON);
+			assertThat(RawHttp.get(port, "/actuator/reuseport/" + LISTENERS).status()).isEqualTo(404);
+			Response health = RawHttp.get(port, "/actuator/health", JSON);
 			DocumentContext reuseport = JsonPath.parse(health.body());
 			assertThat(reuseport.<String>read("$.components.reuseport.status")).isEqualTo("UP");
 			assertThat(reuseport.<Integer>read("$.components.reuseport.details.openListeners")).isEqualTo(LISTENERS);
@@ -122,7 +124,7 @@ class AotProcessedApplicationIntegrationTests {
 		return connections;
 	}
 
-	private static void assertMeters(HttpResponse scrape, int port, int acceptedConnections) {
+	private static void assertMeters(Response scrape, int port, int acceptedConnections) {
 		assertThat(scrape.status()).as("status of %s", scrape).isEqualTo(200);
 		Map<String, Map<String, Double>> byListener = new HashMap<>();
 		for (String line : scrape.body().lines().toList()) {
@@ -148,7 +150,7 @@ class AotProcessedApplicationIntegrationTests {
 		assertThat(scrape.body()).contains("reuseport_listeners_imbalance{port=\"" + port + "\"}");
 	}
 
-	private static void assertEndpoint(HttpResponse response, int port, int acceptedConnections) {
+	private static void assertEndpoint(Response response, int port, int acceptedConnections) {
 		assertThat(response.status()).as("status of %s", response).isEqualTo(200);
 		DocumentContext json = JsonPath.parse(response.body());
 		assertThat(json.<String>read("$.transport")).isEqualTo("epoll");
