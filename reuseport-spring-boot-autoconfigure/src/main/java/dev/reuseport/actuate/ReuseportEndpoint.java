@@ -48,9 +48,12 @@ public class ReuseportEndpoint {
 				kernel.somaxconn().isPresent() ? kernel.somaxconn().getAsInt() : null,
 				kernel.tcpMigrateReq().isPresent() ? kernel.tcpMigrateReq().getAsInt() : null);
 		if (server == null) {
-			return new ReuseportDescriptor(null, -1, kernelDescriptor, List.of());
+			return new ReuseportDescriptor(null, -1, kernelDescriptor, null, List.of());
 		}
-		return new ReuseportDescriptor(ReuseportWebServer.TRANSPORT, server.getPort(), kernelDescriptor,
+		BalanceDescriptor balance = new BalanceDescriptor(server.getBalancing().enabled(),
+				server.getBalancing().marginRatio(), server.getBalancing().marginConnections(),
+				server.getActiveConnectionImbalance());
+		return new ReuseportDescriptor(ReuseportWebServer.TRANSPORT, server.getPort(), kernelDescriptor, balance,
 				server.getListeners().stream().map(ListenerDescriptor::of).toList());
 	}
 
@@ -76,10 +79,25 @@ public class ReuseportEndpoint {
 	 * socket)
 	 * @param port the port every listener is bound to, or -1 when not running
 	 * @param kernel the kernel settings that shape the listeners
+	 * @param balance the balancing of open connections across the event loops, or
+	 * {@code null} when the application has no reuseport server
 	 * @param listeners the listeners, by index
 	 */
 	public record ReuseportDescriptor(@Nullable String transport, int port, KernelDescriptor kernel,
-			List<ListenerDescriptor> listeners) implements OperationResponseBody {
+			@Nullable BalanceDescriptor balance, List<ListenerDescriptor> listeners) implements OperationResponseBody {
+	}
+
+	/**
+	 * Balancing of open connections across the listeners' event loops.
+	 *
+	 * @param enabled whether a listener hands a connection to a less-loaded loop
+	 * @param marginRatio the tolerated spread, as a fraction of the mean
+	 * @param marginConnections the tolerated spread, in connections
+	 * @param activeImbalance the spread of open connections across the loops now, as
+	 * {@code (max - min) / mean}; the {@code reuseport.listeners.active.imbalance} gauge
+	 */
+	public record BalanceDescriptor(boolean enabled, double marginRatio, int marginConnections,
+			double activeImbalance) {
 	}
 
 	/**
@@ -104,18 +122,22 @@ public class ReuseportEndpoint {
 	 * @param thread the name of the event loop thread that accepts and serves
 	 * @param activeConnections the open connections it accepted
 	 * @param acceptedConnections the connections it accepted in total
+	 * @param handoffs the connections it accepted and handed to another listener's loop
+	 * @param servedConnections the open connections served on its loop, whichever
+	 * listener accepted them
 	 * @param requests the HTTP requests received on its connections
 	 * @param acceptQueue its accept queue now, or {@code null} when not bound
 	 */
 	public record ListenerDescriptor(int index, boolean open, @Nullable String address, int fd, String thread,
-			long activeConnections, long acceptedConnections, long requests,
+			long activeConnections, long acceptedConnections, long handoffs, long servedConnections, long requests,
 			@Nullable AcceptQueue acceptQueue) implements OperationResponseBody {
 
 		static ListenerDescriptor of(ReuseportListener listener) {
 			SocketAddress address = listener.localAddress();
 			return new ListenerDescriptor(listener.index(), listener.isOpen(),
 					(address != null) ? address.toString() : null, listener.fileDescriptor(), listener.threadName(),
-					listener.activeConnections(), listener.acceptedConnections(), listener.requestsReceived(),
+					listener.activeConnections(), listener.acceptedConnections(), listener.handedOffConnections(),
+					listener.servedConnections(), listener.requestsReceived(),
 					listener.acceptQueue().orElse(null));
 		}
 

@@ -68,7 +68,8 @@ public final class ReuseportAutoConfiguration {
 		private NettyReactiveWebServerFactory createServerFactory(ReuseportProperties properties,
 				@Nullable Throwable epollUnavailable, ReactorResourceFactory resourceFactory) {
 			if (epollUnavailable == null) {
-				return new ReuseportNettyReactiveWebServerFactory(properties.determineListenerCount());
+				return new ReuseportNettyReactiveWebServerFactory(properties.determineListenerCount(),
+						properties.getBalance().toConnectionBalancing());
 			}
 			if (properties.isRequired()) {
 				throw new FailureAnalyzedException(

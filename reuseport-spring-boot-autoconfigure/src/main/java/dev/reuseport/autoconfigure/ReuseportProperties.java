@@ -2,6 +2,7 @@ package dev.reuseport.autoconfigure;
 
 import java.time.Duration;
 
+import dev.reuseport.server.ConnectionBalancing;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.resources.LoopResources;
 
@@ -49,15 +50,18 @@ public class ReuseportProperties {
 
 	private final Metrics metrics;
 
+	private final Balance balance;
+
 	/**
 	 * Create a new instance.
 	 * @param enabled whether to bind one listener per event loop
 	 * @param listeners the number of listeners, or {@code null} for one per I/O worker
 	 * @param required whether epoll must be available
 	 * @param metrics the metrics settings
+	 * @param balance the settings of the balancing of open connections across loops
 	 */
 	public ReuseportProperties(@DefaultValue("true") boolean enabled, @Nullable Integer listeners,
-			@DefaultValue("false") boolean required, @DefaultValue Metrics metrics) {
+			@DefaultValue("false") boolean required, @DefaultValue Metrics metrics, @DefaultValue Balance balance) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
 			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners,
 					"It must be between " + MIN_LISTENERS + " and " + MAX_LISTENERS
@@ -67,6 +71,7 @@ public class ReuseportProperties {
 		this.listeners = listeners;
 		this.required = required;
 		this.metrics = metrics;
+		this.balance = balance;
 	}
 
 	public boolean isEnabled() {
@@ -92,6 +97,10 @@ public class ReuseportProperties {
 
 	public Metrics getMetrics() {
 		return this.metrics;
+	}
+
+	public Balance getBalance() {
+		return this.balance;
 	}
 
 	/**
@@ -132,6 +141,79 @@ public class ReuseportProperties {
 
 		public Duration getImbalanceWindow() {
 			return this.imbalanceWindow;
+		}
+
+	}
+
+	/**
+	 * Settings of the balancing of open connections across the listeners' event loops. A
+	 * listener serves a connection on its own loop while that loop holds no more open
+	 * connections than the least-loaded loop plus the margin, and hands it to the
+	 * least-loaded loop otherwise. The margin is the larger of margin-connections and
+	 * margin-ratio times the mean open connections per loop.
+	 */
+	public static class Balance {
+
+		/**
+		 * Whether a listener hands a connection to a less-loaded event loop when its own
+		 * loop holds clearly more open connections, so that long-lived connections, such
+		 * as keep-alive pools and HTTP/2, spread evenly over the loops.
+		 */
+		private final boolean enabled;
+
+		/**
+		 * Spread of open connections per event loop, as a fraction of their mean, that
+		 * is tolerated before connections are handed to a less-loaded loop.
+		 */
+		private final double marginRatio;
+
+		/**
+		 * Spread of open connections per event loop, in connections, that is tolerated
+		 * before connections are handed to a less-loaded loop; at least 1. It keeps
+		 * short connections on the loop that accepted them.
+		 */
+		private final int marginConnections;
+
+		/**
+		 * Create a new instance.
+		 * @param enabled whether to balance open connections across loops
+		 * @param marginRatio the tolerated spread as a fraction of the mean
+		 * @param marginConnections the tolerated spread in connections
+		 */
+		public Balance(@DefaultValue("true") boolean enabled, @DefaultValue("0.15") double marginRatio,
+				@DefaultValue("2") int marginConnections) {
+			if (!(marginRatio >= 0) || !Double.isFinite(marginRatio)) {
+				throw new InvalidConfigurationPropertyValueException("reuseport.balance.margin-ratio", marginRatio,
+						"It must be zero or positive, such as 0.15 for 15 % of the mean open connections per loop.");
+			}
+			if (marginConnections < 1) {
+				throw new InvalidConfigurationPropertyValueException("reuseport.balance.margin-connections",
+						marginConnections, "It must be at least 1, such as 2. Set reuseport.balance.enabled=false "
+								+ "to keep every connection on the loop that accepted it.");
+			}
+			this.enabled = enabled;
+			this.marginRatio = marginRatio;
+			this.marginConnections = marginConnections;
+		}
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public double getMarginRatio() {
+			return this.marginRatio;
+		}
+
+		public int getMarginConnections() {
+			return this.marginConnections;
+		}
+
+		/**
+		 * Return these settings as the server takes them.
+		 * @return the balancing settings
+		 */
+		public ConnectionBalancing toConnectionBalancing() {
+			return new ConnectionBalancing(this.enabled, this.marginRatio, this.marginConnections);
 		}
 
 	}

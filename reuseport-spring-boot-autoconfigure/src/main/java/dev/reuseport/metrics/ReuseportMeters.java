@@ -19,6 +19,12 @@ public final class ReuseportMeters {
 	public static final String CONNECTIONS_ACCEPTED = "reuseport.listener.connections.accepted";
 
 	/**
+	 * Counter of the TCP connections accepted by a listener and served on another
+	 * listener's event loop, because its own loop held clearly more open connections.
+	 */
+	public static final String HANDOFFS = "reuseport.listener.handoffs";
+
+	/**
 	 * Counter of the HTTP requests received on a listener's connections.
 	 */
 	public static final String REQUESTS = "reuseport.listener.requests";
@@ -38,6 +44,12 @@ public final class ReuseportMeters {
 	 * listeners.
 	 */
 	public static final String IMBALANCE = "reuseport.listeners.imbalance";
+
+	/**
+	 * Gauge of the spread of the open TCP connections across a server's event loops
+	 * now.
+	 */
+	public static final String ACTIVE_IMBALANCE = "reuseport.listeners.active.imbalance";
 
 	/**
 	 * Counter of the network namespace's accept-queue overflows (TcpExt

@@ -17,9 +17,10 @@ import org.springframework.util.Assert;
 
 /**
  * {@link MeterBinder} for the listeners of a started {@link ReuseportWebServer}: per
- * listener, the open and the accepted TCP connections, the requests, and the accept
- * queue read from the kernel, each tagged with the listener index and the port; per
- * server, the spread of recent connections across listeners.
+ * listener, the open, the accepted and the handed-off TCP connections, the requests,
+ * and the accept queue read from the kernel, each tagged with the listener index and the
+ * port; per server, the spread of recent connections across listeners and that of open
+ * connections across event loops.
  * <p>
  * The port tag is the port the server is bound to when the binder is created, which is
  * why it is created from a started server.
@@ -54,6 +55,12 @@ class ReuseportServerMetrics implements MeterBinder {
 			.tags(this.tags)
 			.strongReference(true)
 			.register(registry);
+		Gauge.builder(ReuseportMeters.ACTIVE_IMBALANCE, this.server, ReuseportWebServer::getActiveConnectionImbalance)
+			.description("Spread of the open connections across event loops now, as (max - min) / mean; "
+					+ "0 when balanced or idle")
+			.tags(this.tags)
+			.strongReference(true)
+			.register(registry);
 		for (ReuseportListener listener : this.server.getListeners()) {
 			bindListener(registry, listener, this.tags.and(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index())));
 		}
@@ -69,6 +76,10 @@ class ReuseportServerMetrics implements MeterBinder {
 			.register(registry);
 		FunctionCounter.builder(ReuseportMeters.CONNECTIONS_ACCEPTED, listener, ReuseportListener::acceptedConnections)
 			.description("TCP connections accepted by the listener")
+			.tags(tags)
+			.register(registry);
+		FunctionCounter.builder(ReuseportMeters.HANDOFFS, listener, ReuseportListener::handedOffConnections)
+			.description("TCP connections accepted by the listener and served on another listener's event loop")
 			.tags(tags)
 			.register(registry);
 		FunctionCounter.builder(ReuseportMeters.REQUESTS, listener, ReuseportListener::requestsReceived)

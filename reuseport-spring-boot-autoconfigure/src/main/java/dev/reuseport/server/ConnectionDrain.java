@@ -14,8 +14,9 @@ import reactor.netty.NettyPipeline;
 import reactor.netty.channel.ChannelOperations;
 
 /**
- * Drains the connections of one listener during a graceful shutdown, once its listening
- * socket is closed. Reactor Netty's own drain closes idle keep-alive connections at once,
+ * Drains the connections served on one listener's event loop during a graceful
+ * shutdown, once its listening socket is closed; a connection that another listener
+ * accepted and handed to this loop drains here too. Reactor Netty's own drain closes idle keep-alive connections at once,
  * which loses a request that a client sends at that moment; this one ends every
  * connection in the way its protocol allows without such a race:
  * <ul>
@@ -29,8 +30,8 @@ import reactor.netty.channel.ChannelOperations;
  * become HTTP/1.1 meanwhile drains as above from then on.</li>
  * </ul>
  * {@link #drained()} completes when the last connection has closed. Everything but that
- * future is confined to the listener's event loop, on which {@link ReuseportListener}
- * reports each connection's opening and closing. Nothing touches a connection's pipeline
+ * future is confined to the event loop, on which {@link ReuseportListener} reports each
+ * connection's opening and closing. Nothing touches a connection's pipeline
  * before the drain starts, so that serving a request costs nothing more.
  */
 final class ConnectionDrain {
@@ -40,6 +41,8 @@ final class ConnectionDrain {
 	private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
 	private boolean started;
+
+	private Duration idleGrace = Duration.ZERO;
 
 	/**
 	 * Return a future that completes once draining has started and every connection is
@@ -62,16 +65,21 @@ final class ConnectionDrain {
 			return;
 		}
 		this.started = true;
+		this.idleGrace = idleGrace;
 		new ArrayList<>(this.connections).forEach((channel) -> drain(channel, idleGrace));
 		completeIfDrained();
 	}
 
 	/**
-	 * Track a connection the listener has accepted.
+	 * Track a connection served on the loop. One that arrives once the drain has
+	 * started, handed off by a listener that was still open, drains at once.
 	 * @param channel the connection
 	 */
 	void connectionOpened(Channel channel) {
 		this.connections.add(channel);
+		if (this.started) {
+			drain(channel, this.idleGrace);
+		}
 	}
 
 	/**

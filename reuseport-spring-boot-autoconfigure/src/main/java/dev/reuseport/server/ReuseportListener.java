@@ -11,6 +11,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -23,12 +25,15 @@ import reactor.netty.ConnectionObserver.State;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerState;
+import reactor.netty.resources.LoopResources;
 
 /**
  * One SO_REUSEPORT listening socket and the event loop that owns it. The listener
- * accepts on its loop and every connection it accepts is served on the same loop, so a
- * connection never moves between threads. The listener also counts the TCP connections
- * it has accepted and those still open.
+ * accepts on its loop and serves each connection it accepts on the same loop, unless
+ * that loop holds clearly more open connections than another loop of the server: then
+ * the connection is handed to that loop once, when it is registered, and stays there
+ * (see {@link LoopBalancer}). The listener also counts the TCP connections it has
+ * accepted, those still open and those it has handed off.
  *
  * @since 0.1.0
  */
@@ -53,7 +58,13 @@ public final class ReuseportListener {
 
 	private final LongAdder requests = new LongAdder();
 
+	private final LongAdder handoffs = new LongAdder();
+
 	private volatile @Nullable IoEventLoopGroup loop;
+
+	private volatile @Nullable EventLoop eventLoop;
+
+	private volatile @Nullable LoopBalancer balancer;
 
 	private volatile @Nullable DisposableServer server;
 
@@ -96,6 +107,26 @@ public final class ReuseportListener {
 	 */
 	public long acceptedConnections() {
 		return this.accepted.sum();
+	}
+
+	/**
+	 * Return the total number of TCP connections this listener has accepted and handed
+	 * to the event loop of another listener, because its own loop held clearly more open
+	 * connections.
+	 * @return the handed-off connection count
+	 */
+	public long handedOffConnections() {
+		return this.handoffs.sum();
+	}
+
+	/**
+	 * Return the number of open TCP connections served on this listener's event loop,
+	 * whichever listener accepted them: the load that balancing evens out.
+	 * @return the open connections on this listener's loop
+	 */
+	public long servedConnections() {
+		LoopBalancer balancer = this.balancer;
+		return (balancer != null) ? balancer.openConnections(this.index) : 0;
 	}
 
 	/**
@@ -151,24 +182,38 @@ public final class ReuseportListener {
 	}
 
 	/**
-	 * Create the event loop and bind the listening socket on it.
+	 * Create the event loop of this listener.
+	 * @return the event loop
+	 */
+	EventLoop startLoop() {
+		IoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, this::newLoopThread, EpollIoHandler.newFactory());
+		this.loop = loop;
+		EventLoop eventLoop = loop.next();
+		this.eventLoop = eventLoop;
+		this.drain = new ConnectionDrain();
+		this.draining = false;
+		return eventLoop;
+	}
+
+	/**
+	 * Bind the listening socket on the event loop created by {@link #startLoop()}.
 	 * @param httpServer the fully configured server, handler included
 	 * @param port the port to bind, or {@code null} to keep the server's bind address
 	 * @param timeout the bind timeout, or {@code null} for Reactor Netty's default
+	 * @param balancer the balancer of the server's loops
 	 * @return the bound server
 	 */
-	DisposableServer bind(HttpServer httpServer, @Nullable Integer port, @Nullable Duration timeout) {
-		IoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, this::newLoopThread, EpollIoHandler.newFactory());
-		this.loop = loop;
-		ConnectionDrain drain = new ConnectionDrain();
-		this.drain = drain;
-		this.draining = false;
-		// A single-loop group puts the listener and all of its children on the same
-		// loop: Reactor Netty registers both on the group passed to runOn.
-		HttpServer listenerServer = httpServer.runOn(loop)
+	DisposableServer bind(HttpServer httpServer, @Nullable Integer port, @Nullable Duration timeout,
+			LoopBalancer balancer) {
+		EventLoop eventLoop = this.eventLoop;
+		if (eventLoop == null) {
+			throw new IllegalStateException("The event loop of listener " + this.index + " is not started");
+		}
+		this.balancer = balancer;
+		HttpServer listenerServer = httpServer.runOn(loopResources(eventLoop, balancer.childGroup(this.index)))
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
-			.doOnChannelInit((observer, channel, remoteAddress) -> connectionAccepted(channel, drain))
+			.doOnChannelInit((observer, channel, remoteAddress) -> connectionAccepted(channel, balancer))
 			.childObserve(this::connectionStateChanged);
 		if (port != null) {
 			listenerServer = listenerServer.port(port);
@@ -178,6 +223,35 @@ public final class ReuseportListener {
 		return server;
 	}
 
+	/**
+	 * Loop resources that put the listening socket on this listener's loop and let the
+	 * balancer choose the loop of each connection. Reactor Netty 1.3 takes the two apart
+	 * (reactor-netty-core {@code ServerTransportConfig.eventLoopGroup()} returns
+	 * {@code LoopResources.onServerSelect} and {@code childEventLoopGroup()} returns
+	 * {@code onServer}); {@code ServerTransport.bind} hands the latter to its
+	 * {@code Acceptor}, whose {@code channelRead} sets the child options and attributes
+	 * and then calls {@code childGroup.register(child)}, and nothing else. The channel
+	 * class comes from the select group ({@code TransportConfig.connectionFactory} calls
+	 * {@code LoopResources.onChannel}, which asks {@code DefaultLoopNativeDetector} about
+	 * that group): an epoll loop gives an {@code EpollServerSocketChannel}, and its
+	 * children are {@code EpollSocketChannel}s whatever the child group is.
+	 */
+	private static LoopResources loopResources(EventLoop select, EventLoopGroup children) {
+		return new LoopResources() {
+
+			@Override
+			public EventLoopGroup onServer(boolean useNative) {
+				return children;
+			}
+
+			@Override
+			public EventLoopGroup onServerSelect(boolean useNative) {
+				return select;
+			}
+
+		};
+	}
+
 	private Thread newLoopThread(Runnable task) {
 		Thread thread = new FastThreadLocalThread(task, threadName());
 		thread.setDaemon(true);
@@ -185,16 +259,28 @@ public final class ReuseportListener {
 	}
 
 	/**
-	 * Called once per accepted TCP connection, on this listener's loop. HTTP/2 streams
-	 * are child channels of the connection and are not seen here.
+	 * Called once per accepted TCP connection, on the loop that serves it. HTTP/2
+	 * streams are child channels of the connection and are not seen here. The
+	 * connection drains with the others of its loop, where its state is confined.
 	 */
-	private void connectionAccepted(Channel channel, ConnectionDrain drain) {
+	private void connectionAccepted(Channel channel, LoopBalancer balancer) {
 		this.accepted.increment();
 		this.active.increment();
-		drain.connectionOpened(channel);
+		ReuseportListener serving = this;
+		if (channel.eventLoop() != this.eventLoop) {
+			this.handoffs.increment();
+			serving = balancer.listener(channel.eventLoop());
+		}
+		// Created with the serving loop, before any listener binds, and released with it
+		ConnectionDrain drain = serving.drain;
+		if (drain != null) {
+			drain.connectionOpened(channel);
+		}
 		channel.closeFuture().addListener((future) -> {
 			this.active.decrement();
-			drain.connectionClosed(channel);
+			if (drain != null) {
+				drain.connectionClosed(channel);
+			}
 		});
 	}
 
@@ -209,15 +295,17 @@ public final class ReuseportListener {
 	}
 
 	/**
-	 * Close the listening socket, then drain the connections it accepted without racing
-	 * their clients (see {@link ConnectionDrain}). Closing the socket makes the kernel
+	 * Close the listening socket, then drain the connections served on its loop without
+	 * racing their clients (see {@link ConnectionDrain}); from then on no listener hands
+	 * a connection to this loop. Closing the socket makes the kernel
 	 * move the connections still waiting in its accept queue to another listener of the
 	 * port when {@code net.ipv4.tcp_migrate_req=1}, and reset them otherwise. Both steps
 	 * run in one task on the listener's event loop, so no connection is accepted after
 	 * the drain has started.
 	 * @param idleGrace how long an idle keep-alive connection stays open for a request
 	 * that its client may be sending
-	 * @return a future that completes once every connection of the listener is closed
+	 * @return a future that completes once every connection served on the listener's
+	 * loop is closed
 	 */
 	CompletableFuture<Void> drain(Duration idleGrace) {
 		this.draining = true;
@@ -229,6 +317,10 @@ public final class ReuseportListener {
 		ConnectionDrain drain = this.drain;
 		if (server == null || drain == null) {
 			return CompletableFuture.completedFuture(null);
+		}
+		LoopBalancer balancer = this.balancer;
+		if (balancer != null) {
+			balancer.close(this.index);
 		}
 		try {
 			server.channel().eventLoop().execute(() -> {
@@ -287,6 +379,7 @@ public final class ReuseportListener {
 				.awaitUninterruptibly(timeout.toMillis());
 			this.loop = null;
 		}
+		this.eventLoop = null;
 		this.drain = null;
 	}
 

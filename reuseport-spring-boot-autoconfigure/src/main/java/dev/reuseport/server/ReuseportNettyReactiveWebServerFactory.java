@@ -42,6 +42,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 
 	private final @Nullable Integer listenerCount;
 
+	private final ConnectionBalancing balancing;
+
 	private final List<NettyRouteProvider> routeProviders = new ArrayList<>();
 
 	private @Nullable Duration lifecycleTimeout;
@@ -51,6 +53,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 */
 	public ReuseportNettyReactiveWebServerFactory() {
 		this.listenerCount = null;
+		this.balancing = ConnectionBalancing.DEFAULT;
 	}
 
 	/**
@@ -58,8 +61,19 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 * @param listenerCount the number of listeners, each with its own event loop
 	 */
 	public ReuseportNettyReactiveWebServerFactory(int listenerCount) {
+		this(listenerCount, ConnectionBalancing.DEFAULT);
+	}
+
+	/**
+	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT listeners.
+	 * @param listenerCount the number of listeners, each with its own event loop
+	 * @param balancing how open connections are balanced across the listeners' loops
+	 */
+	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ConnectionBalancing balancing) {
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
+		Assert.notNull(balancing, "'balancing' must not be null");
 		this.listenerCount = listenerCount;
+		this.balancing = balancing;
 	}
 
 	/**
@@ -71,13 +85,22 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		return this.listenerCount;
 	}
 
+	/**
+	 * Return how the servers balance open connections across their listeners' loops.
+	 * @return the balancing settings
+	 */
+	public ConnectionBalancing getBalancing() {
+		return this.balancing;
+	}
+
 	@Override
 	public WebServer getWebServer(HttpHandler httpHandler) {
 		if (this.listenerCount == null) {
 			return super.getWebServer(httpHandler);
 		}
 		HttpServer httpServer = withHandler(buildHttpServer(httpHandler), new ReactorHttpHandlerAdapter(httpHandler));
-		return new ReuseportWebServer(httpServer, this.listenerCount, this.lifecycleTimeout, getShutdown());
+		return new ReuseportWebServer(httpServer, this.listenerCount, this.lifecycleTimeout, getShutdown(),
+				this.balancing);
 	}
 
 	/**

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
 
+import io.netty.channel.EventLoop;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -19,7 +20,9 @@ import org.springframework.util.Assert;
 /**
  * {@link WebServer} that binds one SO_REUSEPORT epoll listener per event loop, all on
  * the same address and port. The kernel spreads new connections across the listeners;
- * each connection is accepted and served on the loop that owns its listener.
+ * each connection is accepted on the loop that owns its listener and served there, as
+ * long as that loop holds no clearly more open connections than the others (see
+ * {@link ConnectionBalancing}).
  * <p>
  * The server owns its event loops: they are created by {@link #start()} and shut down by
  * {@link #stop()}.
@@ -55,6 +58,8 @@ public class ReuseportWebServer implements WebServer {
 
 	private final @Nullable GracefulShutdown gracefulShutdown;
 
+	private final ConnectionBalancing balancing;
+
 	private final Object monitor = new Object();
 
 	private volatile boolean started;
@@ -73,11 +78,27 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public ReuseportWebServer(HttpServer httpServer, int listenerCount, @Nullable Duration lifecycleTimeout,
 			Shutdown shutdown) {
+		this(httpServer, listenerCount, lifecycleTimeout, shutdown, ConnectionBalancing.DEFAULT);
+	}
+
+	/**
+	 * Create a new server.
+	 * @param httpServer the fully configured server, request handling included; each
+	 * listener derives its own server from it
+	 * @param listenerCount the number of listeners to bind
+	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
+	 * @param shutdown the shutdown mode
+	 * @param balancing how open connections are balanced across the listeners' loops
+	 */
+	public ReuseportWebServer(HttpServer httpServer, int listenerCount, @Nullable Duration lifecycleTimeout,
+			Shutdown shutdown, ConnectionBalancing balancing) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
+		Assert.notNull(balancing, "'balancing' must not be null");
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
 		this.httpServer = httpServer;
 		this.listeners = IntStream.range(0, listenerCount).mapToObj(ReuseportListener::new).toList();
 		this.lifecycleTimeout = lifecycleTimeout;
+		this.balancing = balancing;
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.listeners, IDLE_GRACE)
 				: null;
 	}
@@ -89,6 +110,25 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public List<ReuseportListener> getListeners() {
 		return this.listeners;
+	}
+
+	/**
+	 * Return how open connections are balanced across the listeners' loops.
+	 * @return the balancing settings
+	 */
+	public ConnectionBalancing getBalancing() {
+		return this.balancing;
+	}
+
+	/**
+	 * Return the spread of the open connections across the listeners' loops now, as
+	 * {@code (max - min) / mean} of {@link ReuseportListener#servedConnections()}: 0
+	 * when balanced or idle.
+	 * @return the spread
+	 */
+	public double getActiveConnectionImbalance() {
+		return LoopBalancer
+			.spread(this.listeners.stream().mapToLong(ReuseportListener::servedConnections).toArray());
 	}
 
 	@Override
@@ -112,11 +152,15 @@ public class ReuseportWebServer implements WebServer {
 	}
 
 	private void bindListeners() {
+		// Every loop exists before the first listener accepts, so that it can hand a
+		// connection to any of them
+		List<EventLoop> loops = this.listeners.stream().map(ReuseportListener::startLoop).toList();
+		LoopBalancer balancer = new LoopBalancer(this.listeners, loops, this.balancing);
 		// Listener 0 binds the configured port, which may be 0; the others join the
 		// port it actually got.
 		Integer joinPort = null;
 		for (ReuseportListener listener : this.listeners) {
-			DisposableServer server = bind(listener, joinPort);
+			DisposableServer server = bind(listener, joinPort, balancer);
 			if (joinPort == null) {
 				joinPort = server.port();
 				this.port = joinPort;
@@ -124,9 +168,9 @@ public class ReuseportWebServer implements WebServer {
 		}
 	}
 
-	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port) {
+	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port, LoopBalancer balancer) {
 		try {
-			return listener.bind(this.httpServer, port, this.lifecycleTimeout);
+			return listener.bind(this.httpServer, port, this.lifecycleTimeout, balancer);
 		}
 		catch (Exception ex) {
 			ReuseportBindException.throwIfAddressInUse(ex, listener.index(), port);

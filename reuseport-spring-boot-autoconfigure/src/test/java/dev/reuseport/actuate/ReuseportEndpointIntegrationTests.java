@@ -4,13 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.reuseport.test.KeepAliveConnections;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.SocketStats;
 import dev.reuseport.test.Sysctl;
 import dev.reuseport.test.TestApplication;
@@ -22,6 +26,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static dev.reuseport.test.TestApplication.managementPort;
 import static dev.reuseport.test.TestApplication.port;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -79,6 +84,42 @@ class ReuseportEndpointIntegrationTests {
 					.isEqualTo(ssQueues.get(fd)[1]);
 			}
 			assertThat(acceptedTotal).isEqualTo(connections);
+		}
+	}
+
+	@Test
+	void reportsTheBalanceOfOpenConnectionsAndTheHandoffsOfEachListener() {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3",
+				"management.server.port=0", "management.endpoints.web.exposure.include=reuseport");
+				KeepAliveConnections open = KeepAliveConnections.open(port(context), "/whoami", 60)) {
+			List<ServedBy> served = open.servedBy();
+			long[] perLoop = IntStream.range(0, 3)
+				.mapToLong((i) -> served.stream()
+					.filter((servedBy) -> servedBy.thread().equals("reuseport-listener-" + i))
+					.count())
+				.toArray();
+			String json = await().atMost(Duration.ofSeconds(10))
+				.until(() -> RawHttp.get(managementPort(context), "/actuator/reuseport").body(),
+						(body) -> JsonPath.<List<Integer>>read(body, "$.listeners[*].servedConnections")
+							.stream()
+							.mapToInt(Integer::intValue)
+							.sum() == served.size());
+			assertThat(JsonPath.<Boolean>read(json, "$.balance.enabled")).isTrue();
+			assertThat(JsonPath.<Double>read(json, "$.balance.marginRatio")).isEqualTo(0.15);
+			assertThat(JsonPath.<Integer>read(json, "$.balance.marginConnections")).isEqualTo(2);
+			long max = Arrays.stream(perLoop).max().orElseThrow();
+			long min = Arrays.stream(perLoop).min().orElseThrow();
+			assertThat(JsonPath.<Number>read(json, "$.balance.activeImbalance").doubleValue())
+				.isCloseTo((max - min) / (served.size() / 3.0), within(1e-9));
+			for (int i = 0; i < 3; i++) {
+				int index = i;
+				assertThat(JsonPath.<Integer>read(json, "$.listeners[" + i + "].servedConnections").longValue())
+					.isEqualTo(perLoop[i]);
+				assertThat(JsonPath.<Integer>read(json, "$.listeners[" + i + "].handoffs").longValue())
+					.isEqualTo(served.stream()
+						.filter((servedBy) -> servedBy.listener() == index && !servedBy.onOwnLoop())
+						.count());
+			}
 		}
 	}
 

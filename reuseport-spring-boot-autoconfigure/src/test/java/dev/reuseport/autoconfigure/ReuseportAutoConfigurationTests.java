@@ -1,5 +1,6 @@
 package dev.reuseport.autoconfigure;
 
+import dev.reuseport.server.ConnectionBalancing;
 import dev.reuseport.server.ReuseportNettyReactiveWebServerFactory;
 import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,14 @@ class ReuseportAutoConfigurationTests {
 						factory.getListenerCount())
 					.isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT));
 		});
+	}
+
+	@Test
+	void balancingComesFromReuseportBalance() {
+		this.contextRunner
+			.withPropertyValues("reuseport.balance.margin-ratio=0.25", "reuseport.balance.margin-connections=4")
+			.run((context) -> assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getBalancing())
+				.isEqualTo(new ConnectionBalancing(true, 0.25, 4)));
 	}
 
 	@Test

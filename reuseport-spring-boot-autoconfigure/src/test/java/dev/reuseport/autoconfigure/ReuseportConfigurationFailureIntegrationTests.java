@@ -31,6 +31,12 @@ class ReuseportConfigurationFailureIntegrationTests {
 			reuseport.metrics.imbalance-window | 0s      | with value 'PT0S' is invalid: It must be positive
 			reuseport.metrics.imbalance-window | -1m     | with value 'PT-1M' is invalid: It must be positive
 			reuseport.metrics.imbalance-window | soon    | Value: "soon"
+			reuseport.balance.enabled          | perhaps | Value: "perhaps"
+			reuseport.balance.margin-ratio     | -0.1    | with value '-0.1' is invalid: It must be zero or positive
+			reuseport.balance.margin-ratio     | NaN     | with value 'NaN' is invalid: It must be zero or positive
+			reuseport.balance.margin-ratio     | half    | Value: "half"
+			reuseport.balance.margin-connections | 0     | with value '0' is invalid: It must be at least 1
+			reuseport.balance.margin-connections | 1.5   | Value: "1.5"
 			""")
 	void invalidValueFailsStartupWithAReportThatNamesTheProperty(String property, String value, String shown,
 			CapturedOutput output) {

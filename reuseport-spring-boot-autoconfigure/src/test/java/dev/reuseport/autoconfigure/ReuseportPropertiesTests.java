@@ -2,6 +2,7 @@ package dev.reuseport.autoconfigure;
 
 import java.util.Map;
 
+import dev.reuseport.server.ConnectionBalancing;
 import org.junit.jupiter.api.Test;
 import reactor.netty.resources.LoopResources;
 
@@ -26,6 +27,30 @@ class ReuseportPropertiesTests {
 		assertThat(properties.determineListenerCount()).isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT);
 		assertThat(properties.isRequired()).isFalse();
 		assertThat(properties.getMetrics().isEnabled()).isTrue();
+		assertThat(properties.getBalance().toConnectionBalancing()).isEqualTo(new ConnectionBalancing(true, 0.15, 2));
+	}
+
+	@Test
+	void bindsTheBalanceProperties() {
+		ReuseportProperties properties = bind(Map.of("reuseport.balance.enabled", "false",
+				"reuseport.balance.margin-ratio", "0.3", "reuseport.balance.margin-connections", "5"));
+		assertThat(properties.getBalance().toConnectionBalancing()).isEqualTo(new ConnectionBalancing(false, 0.3, 5));
+	}
+
+	@Test
+	void balanceMarginsOutOfRangeAreRejectedWithThePropertyNameAndTheFix() {
+		assertThatExceptionOfType(BindException.class)
+			.isThrownBy(() -> bind(Map.of("reuseport.balance.margin-connections", "0")))
+			.havingRootCause()
+			.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+			.withMessageContaining("reuseport.balance.margin-connections")
+			.withMessageContaining("reuseport.balance.enabled=false");
+		assertThatExceptionOfType(BindException.class)
+			.isThrownBy(() -> bind(Map.of("reuseport.balance.margin-ratio", "-1")))
+			.havingRootCause()
+			.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+			.withMessageContaining("reuseport.balance.margin-ratio")
+			.withMessageContaining("such as 0.15");
 	}
 
 	@Test

@@ -1,10 +1,16 @@
 package dev.reuseport.metrics;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
+import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.test.KeepAliveConnections;
 import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.TestServers;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -17,6 +23,7 @@ import org.springframework.boot.web.server.Shutdown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -35,13 +42,17 @@ class ReuseportServerMetricsTests {
 			String port = String.valueOf(server.getPort());
 			new ReuseportServerMetrics(server, WINDOW).bindTo(this.registry);
 			for (String name : List.of(ReuseportMeters.CONNECTIONS_ACTIVE, ReuseportMeters.CONNECTIONS_ACCEPTED,
-					ReuseportMeters.REQUESTS, ReuseportMeters.ACCEPT_QUEUE, ReuseportMeters.ACCEPT_QUEUE_LIMIT)) {
+					ReuseportMeters.HANDOFFS, ReuseportMeters.REQUESTS, ReuseportMeters.ACCEPT_QUEUE,
+					ReuseportMeters.ACCEPT_QUEUE_LIMIT)) {
 				assertThat(this.registry.find(name).meters()).as(name)
 					.extracting((meter) -> meter.getId().getTag("listener") + ":" + meter.getId().getTag("port"))
 					.containsExactlyInAnyOrder("0:" + port, "1:" + port);
 			}
-			assertThat(this.registry.get(ReuseportMeters.IMBALANCE).gauge().getId().getTags()).singleElement()
-				.satisfies((tag) -> assertThat(tag.getKey() + "=" + tag.getValue()).isEqualTo("port=" + port));
+			for (String name : List.of(ReuseportMeters.IMBALANCE, ReuseportMeters.ACTIVE_IMBALANCE)) {
+				assertThat(this.registry.get(name).gauge().getId().getTags()).as(name)
+					.singleElement()
+					.satisfies((tag) -> assertThat(tag.getKey() + "=" + tag.getValue()).isEqualTo("port=" + port));
+			}
 		}
 		finally {
 			server.stop();
@@ -66,6 +77,11 @@ class ReuseportServerMetricsTests {
 			assertMeter(ReuseportMeters.IMBALANCE, Meter.Type.GAUGE,
 					"Spread of the connections accepted over the recent window across listeners, "
 							+ "as (max - min) / mean; 0 when balanced or idle");
+			assertMeter(ReuseportMeters.HANDOFFS, Meter.Type.COUNTER,
+					"TCP connections accepted by the listener and served on another listener's event loop");
+			assertMeter(ReuseportMeters.ACTIVE_IMBALANCE, Meter.Type.GAUGE,
+					"Spread of the open connections across event loops now, as (max - min) / mean; "
+							+ "0 when balanced or idle");
 		}
 		finally {
 			server.stop();
@@ -88,6 +104,56 @@ class ReuseportServerMetricsTests {
 				assertThat(this.registry.find(ReuseportMeters.CONNECTIONS_ACTIVE).gauges())
 					.allSatisfy((gauge) -> assertThat(gauge.value()).isZero());
 			});
+		}
+		finally {
+			server.stop();
+		}
+	}
+
+	@Test
+	void shouldCountEveryConnectionAndEveryHandoffExactly() {
+		ReuseportWebServer server = TestServers.startServedBy(4, ConnectionBalancing.DEFAULT);
+		try {
+			new ReuseportServerMetrics(server, WINDOW).bindTo(this.registry);
+			List<ServedBy> served = new ArrayList<>();
+			for (int round = 0; round < 3; round++) {
+				try (KeepAliveConnections open = KeepAliveConnections.open(server.getPort(), "/", 64)) {
+					served.addAll(open.servedBy());
+					long[] perLoop = server.getListeners()
+						.stream()
+						.mapToLong((listener) -> open.servedBy()
+							.stream()
+							.filter((servedBy) -> servedBy.thread().equals(listener.threadName()))
+							.count())
+						.toArray();
+					long max = Arrays.stream(perLoop).max().orElseThrow();
+					long min = Arrays.stream(perLoop).min().orElseThrow();
+					double mean = 64.0 / perLoop.length;
+					await().atMost(Duration.ofSeconds(5))
+						.untilAsserted(() -> assertThat(this.registry.get(ReuseportMeters.ACTIVE_IMBALANCE).gauge().value())
+							.isCloseTo((max - min) / mean, within(1e-9)));
+				}
+				for (int i = 0; i < 50; i++) {
+					served.add(ServedBy.parse(RawHttp.get(server.getPort(), "/").body()));
+				}
+			}
+			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+				assertThat(this.registry.find(ReuseportMeters.CONNECTIONS_ACTIVE).gauges())
+					.allSatisfy((gauge) -> assertThat(gauge.value()).isZero());
+				assertThat(this.registry.get(ReuseportMeters.ACTIVE_IMBALANCE).gauge().value()).isZero();
+			});
+			assertThat(sum(ReuseportMeters.CONNECTIONS_ACCEPTED)).isEqualTo(served.size());
+			for (ReuseportListener listener : server.getListeners()) {
+				long handedOff = served.stream()
+					.filter((servedBy) -> servedBy.listener() == listener.index() && !servedBy.onOwnLoop())
+					.count();
+				assertThat(this.registry.get(ReuseportMeters.HANDOFFS)
+					.tag(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index()))
+					.functionCounter()
+					.count()).as("hand-offs of %s", listener).isEqualTo(handedOff);
+			}
+			System.out.printf("%d connections, %d handed off%n", served.size(),
+					served.stream().filter((servedBy) -> !servedBy.onOwnLoop()).count());
 		}
 		finally {
 			server.stop();

@@ -213,7 +213,10 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 			System.out.printf("Flood: %d connections while listener %d (backlog %d) was stalled; %d of them served "
 					+ "by it once it resumed; ListenOverflows +%.0f%n", run.answers().size(), run.listener(),
 					SmallBacklogConfiguration.BACKLOG, run.answersFrom(run.listener()).size(), overflows);
-			assertThat(run.answers()).allSatisfy((answer) -> assertThat(answer.servedBy().onOwnLoop()).isTrue());
+			// No listener hands a connection to the stalled loop, whose queue is full; once
+			// it resumes, the stalled listener may hand part of its backlog to the idle loop
+			assertThat(run.answers()).filteredOn((answer) -> answer.servedBy().listener() != run.listener())
+				.allSatisfy((answer) -> assertThat(answer.servedBy().onOwnLoop()).isTrue());
 			assertThat(run.answersFrom(run.listener())).isNotEmpty();
 			assertThat(overflows).as("ListenOverflows").isPositive();
 			assertThat(webServer(context).getListeners()).allMatch(ReuseportListener::isOpen);

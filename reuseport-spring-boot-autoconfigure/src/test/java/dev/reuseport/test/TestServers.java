@@ -2,9 +2,13 @@ package dev.reuseport.test;
 
 import java.util.function.BiFunction;
 
+import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.ReuseportRequests;
 import dev.reuseport.server.ReuseportWebServer;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -27,6 +31,29 @@ public final class TestServers {
 	 */
 	public static ReuseportWebServer start(int listeners) {
 		return start(listeners, (request, response) -> response.sendString(Mono.just("ok")));
+	}
+
+	/**
+	 * Start a server whose every response tells, as {@link ServedBy}, the listener that
+	 * accepted the connection and the thread that served the request.
+	 * @param listeners the number of listeners
+	 * @param balancing how the server balances open connections across its loops
+	 * @param protocols the protocols the server speaks; HTTP/1.1 when none
+	 * @return the started server; the caller stops it
+	 */
+	public static ReuseportWebServer startServedBy(int listeners, ConnectionBalancing balancing,
+			HttpProtocol... protocols) {
+		HttpServer httpServer = HttpServer.create()
+			.host("127.0.0.1")
+			.port(0)
+			.protocol((protocols.length > 0) ? protocols : new HttpProtocol[] { HttpProtocol.HTTP11 })
+			.handle((request, response) -> response.sendString(Mono.fromSupplier(() -> new ServedBy(
+					ReuseportRequests.listenerIndex((Connection) request).orElse(-1),
+					Thread.currentThread().getName())
+				.toString())));
+		ReuseportWebServer server = new ReuseportWebServer(httpServer, listeners, null, Shutdown.IMMEDIATE, balancing);
+		server.start();
+		return server;
 	}
 
 	/**

@@ -1,0 +1,228 @@
+package dev.reuseport.server;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+
+/**
+ * Chooses the event loop that serves each connection accepted by the listeners of one
+ * server, and counts the open connections of each loop, the load it balances.
+ * <p>
+ * A listener serves a connection on its own loop, as it would without balancing, while
+ * its loop holds no more open connections than the least-loaded loop plus the margin of
+ * {@link ConnectionBalancing}. Beyond that it hands the connection to the least-loaded
+ * loop, as HAProxy's {@code tune.listener.multi-queue} does, and goes on handing off
+ * until its loop is back within half the margin, so that a loop at the edge does not
+ * flip between the two on every connection. Short connections close before they add up
+ * to the margin, so they stay on the loop that accepted them.
+ * <p>
+ * The load is the number of open TCP connections per loop, counted from the moment a
+ * loop is chosen so that a burst of connections sees the ones chosen just before it.
+ * HTTP/2 streams and requests in flight are not counted: they come and go within a
+ * connection, which cannot move between loops once registered, and counting them would
+ * cost every request an update of shared state. A loop whose listener has a backlog in
+ * its accept queue is not loaded less than it looks, so that backlog counts too when the
+ * loop is considered as a target: a loop that is stalled keeps its queue and receives no
+ * connection from the others.
+ */
+final class LoopBalancer {
+
+	private final List<ReuseportListener> listeners;
+
+	private final List<EventLoop> loops;
+
+	private final ConnectionBalancing balancing;
+
+	private final AtomicIntegerArray open;
+
+	private final AtomicIntegerArray closed;
+
+	// Element i is read and written only by listener i, which accepts on loop i
+	private final boolean[] handingOff;
+
+	/**
+	 * Create a balancer.
+	 * @param listeners the listeners of the server, in index order
+	 * @param loops the event loop of each listener, in the same order
+	 * @param balancing the balancing settings
+	 */
+	LoopBalancer(List<ReuseportListener> listeners, List<EventLoop> loops, ConnectionBalancing balancing) {
+		this.listeners = listeners;
+		this.loops = List.copyOf(loops);
+		this.balancing = balancing;
+		this.open = new AtomicIntegerArray(loops.size());
+		this.closed = new AtomicIntegerArray(loops.size());
+		this.handingOff = new boolean[loops.size()];
+	}
+
+	/**
+	 * Return the group on which a listener registers the connections it accepts.
+	 * @param listener the listener index
+	 * @return the group
+	 */
+	EventLoopGroup childGroup(int listener) {
+		return new BalancingChildGroup(this, listener, this.loops.get(listener));
+	}
+
+	/**
+	 * Return the number of open connections served on a loop.
+	 * @param loop the loop index, which is the index of its listener
+	 * @return the open connections
+	 */
+	int openConnections(int loop) {
+		return this.open.get(loop);
+	}
+
+	/**
+	 * Return the index of a loop.
+	 * @param loop the loop
+	 * @return its index, or -1 when it is not a loop of this balancer
+	 */
+	int indexOf(EventLoop loop) {
+		return this.loops.indexOf(loop);
+	}
+
+	/**
+	 * Return the listener whose loop serves a connection.
+	 * @param loop the loop of the connection
+	 * @return the listener that owns the loop
+	 */
+	ReuseportListener listener(EventLoop loop) {
+		return this.listeners.get(indexOf(loop));
+	}
+
+	/**
+	 * Hand no more connections to a loop whose listener has closed: it drains.
+	 * @param loop the loop index
+	 */
+	void close(int loop) {
+		this.closed.set(loop, 1);
+	}
+
+	/**
+	 * Register a connection that a listener accepted on the loop chosen for it.
+	 * @param listener the index of the listener that accepted the connection
+	 * @param channel the connection
+	 * @return the future of the registration
+	 */
+	ChannelFuture register(int listener, Channel channel) {
+		int loop = choose(listener);
+		return registerOn(loop, new DefaultChannelPromise(channel, this.loops.get(loop)));
+	}
+
+	/**
+	 * Register a connection that a listener accepted on the loop chosen for it.
+	 * @param listener the index of the listener that accepted the connection
+	 * @param promise the promise of the registration
+	 * @return the future of the registration
+	 */
+	ChannelFuture register(int listener, ChannelPromise promise) {
+		return registerOn(choose(listener), promise);
+	}
+
+	private ChannelFuture registerOn(int loop, ChannelPromise promise) {
+		Channel channel = promise.channel();
+		promise.addListener((ChannelFutureListener) (registration) -> {
+			if (registration.isSuccess()) {
+				channel.closeFuture().addListener((closed) -> this.open.decrementAndGet(loop));
+			}
+			else {
+				this.open.decrementAndGet(loop);
+			}
+		});
+		return this.loops.get(loop).register(promise);
+	}
+
+	/**
+	 * Choose the loop of a connection that listener {@code own} has accepted, and count
+	 * the connection on it. Runs on the listener's loop.
+	 */
+	private int choose(int own) {
+		if (!this.balancing.enabled()) {
+			this.open.incrementAndGet(own);
+			return own;
+		}
+		while (true) {
+			int ownCount = this.open.get(own);
+			int target = handOffTarget(own, ownCount);
+			if (target != own) {
+				this.open.incrementAndGet(target);
+				this.handingOff[own] = true;
+				return target;
+			}
+			// Count the connection only if no other listener has handed one to this loop
+			// meanwhile, so that concurrent choices do not overshoot the margin
+			if (this.open.compareAndSet(own, ownCount, ownCount + 1)) {
+				this.handingOff[own] = false;
+				return own;
+			}
+		}
+	}
+
+	/**
+	 * Return the least-loaded loop if the own loop is beyond the margin, or the own loop.
+	 * Only when the open connections say that a hand-off is due are the accept queues
+	 * read, one system call per loop, and the connections waiting in a loop's queue
+	 * count as its load too: they will be its own, and a loop that is stalled keeps
+	 * them there, so that it receives none from the others.
+	 */
+	private int handOffTarget(int own, int ownCount) {
+		long total = 0;
+		int openLoops = 0;
+		int min = ownCount;
+		for (int i = 0; i < this.loops.size(); i++) {
+			if (this.closed.get(i) == 0) {
+				int count = this.open.get(i);
+				total += count;
+				openLoops++;
+				min = Math.min(min, count);
+			}
+		}
+		double margin = this.balancing.margin((total + 1.0) / Math.max(openLoops, 1));
+		double threshold = this.handingOff[own] ? margin / 2 : margin;
+		if (ownCount + 1 - min <= threshold) {
+			return own;
+		}
+		int target = own;
+		long minLoad = ownCount;
+		for (int i = 0; i < this.loops.size(); i++) {
+			if (i != own && this.closed.get(i) == 0) {
+				long load = this.open.get(i) + this.listeners.get(i).acceptQueue().map(AcceptQueue::length).orElse(0);
+				if (load < minLoad) {
+					minLoad = load;
+					target = i;
+				}
+			}
+		}
+		return (ownCount + 1 - minLoad > threshold) ? target : own;
+	}
+
+	/**
+	 * Return the spread of counts as {@code (max - min) / mean}: 0 when all are equal or
+	 * all are 0, 1 when the spread equals the mean.
+	 * @param counts the counts
+	 * @return the spread
+	 */
+	static double spread(long[] counts) {
+		long max = Long.MIN_VALUE;
+		long min = Long.MAX_VALUE;
+		long total = 0;
+		for (long count : counts) {
+			max = Math.max(max, count);
+			min = Math.min(min, count);
+			total += count;
+		}
+		if (total <= 0) {
+			return 0;
+		}
+		return (max - min) / ((double) total / counts.length);
+	}
+
+}
