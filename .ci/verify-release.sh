@@ -54,16 +54,22 @@ boot_version="$(sed -n 's:.*<spring-boot.version>\(.*\)</spring-boot.version>.*:
 [ -n "$version" ] && [ -n "$boot_version" ] || fail "cannot read the version or spring-boot.version from pom.xml"
 log "releasing $snapshot as $version into file://$work/repository"
 
+# The shared local repository is only read (as a tail), so that nothing of this check,
+# not even the deployment's metadata, stays in it
+shared_repository="${HOME}/.m2/repository"
+build_local=(-Dmaven.repo.local="$work/build-m2")
+[ -d "$shared_repository" ] && build_local+=(-Dmaven.repo.local.tail="$shared_repository")
+
 # 1. A copy of the reactor (not the bench, which is no module), set to the release version
 mkdir -p "$work/source"
 tar --exclude=target -cf - pom.xml mvnw .mvn LICENSE README.md \
 	reuseport-spring-boot-autoconfigure reuseport-spring-boot-starter sample-app | tar -xf - -C "$work/source"
 cd "$work/source"
-maven versions-set versions:set -DnewVersion="$version"
+maven versions-set "${build_local[@]}" versions:set -DnewVersion="$version"
 grep -q "<version>$version</version>" reuseport-spring-boot-starter/pom.xml || fail "versions:set did not set $version"
 
 # Without a key, -Prelease signs nothing and says so
-maven unsigned -N -Prelease verify
+maven unsigned "${build_local[@]}" -N -Prelease verify
 grep -q "NOT SIGNED: no signing key is configured, so reuseport-parent" "$work/unsigned.log" \
 	|| fail "-Prelease without a key did not warn that it does not sign"
 [ -z "$(find target -name '*.asc')" ] || fail "-Prelease without a key signed"
@@ -83,7 +89,7 @@ else
 	log "gpg is not installed: deploying unsigned and not checking signatures"
 fi
 repository="$work/repository"
-maven deploy -Prelease deploy -DskipTests -Dmaven.install.skip=true "${signing[@]}" \
+maven deploy "${build_local[@]}" -Prelease deploy -DskipTests -Dmaven.install.skip=true "${signing[@]}" \
 	-DaltDeploymentRepository=release-check::file://"$repository"
 cd "$root"
 
@@ -124,7 +130,7 @@ java "$root/.ci/CheckPublishedPom.java" "${poms[@]}" || fail "the published POMs
 published="$(cd "$group" && ls)"
 [ "$(echo $published)" = "reuseport-parent reuseport-spring-boot-autoconfigure reuseport-spring-boot-starter" ] \
 	|| fail "published other modules than the parent, autoconfigure and starter: $(echo $published)"
-[ "$("$root/mvnw" -q -B -f bench/pom.xml help:evaluate -Dexpression=maven.deploy.skip -DforceStdout)" = true ] \
+[ "$("$root/mvnw" -q -B "${build_local[@]}" -f bench/pom.xml help:evaluate -Dexpression=maven.deploy.skip -DforceStdout)" = true ] \
 	|| fail "bench/pom.xml does not set maven.deploy.skip"
 log "the sample is not published, and the bench skips deploy"
 
@@ -240,7 +246,6 @@ EOF
 # A fresh local repository; the shared one is a read-only tail for Spring Boot and the
 # Maven plugins, unless it holds this version of the reuseport artifacts.
 consumer_repository="$work/consumer-m2"
-shared_repository="${HOME}/.m2/repository"
 tail=()
 if [ -d "$shared_repository" ] && ! ls -d "$shared_repository"/dev/reuseport/*/"$version" >/dev/null 2>&1; then
 	tail=(-Dmaven.repo.local.tail="$shared_repository")
