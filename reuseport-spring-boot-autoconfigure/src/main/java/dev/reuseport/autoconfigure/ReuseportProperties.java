@@ -74,10 +74,19 @@ public class ReuseportProperties {
 		this.balance = balance;
 	}
 
+	/**
+	 * Return whether to bind one SO_REUSEPORT listener per event loop.
+	 * @return whether the reuseport listeners are enabled
+	 */
 	public boolean isEnabled() {
 		return this.enabled;
 	}
 
+	/**
+	 * Return the configured number of listeners.
+	 * @return the number of listeners, or {@code null} when not specified
+	 * @see #determineListenerCount()
+	 */
 	public @Nullable Integer getListeners() {
 		return this.listeners;
 	}
@@ -91,10 +100,18 @@ public class ReuseportProperties {
 		return (this.listeners != null) ? this.listeners : LoopResources.DEFAULT_IO_WORKER_COUNT;
 	}
 
+	/**
+	 * Return whether to fail startup when native epoll is unavailable.
+	 * @return whether native epoll is required
+	 */
 	public boolean isRequired() {
 		return this.required;
 	}
 
+	/**
+	 * Return the metrics settings.
+	 * @return the metrics settings
+	 */
 	public Metrics getMetrics() {
 		return this.metrics;
 	}
@@ -135,10 +152,18 @@ public class ReuseportProperties {
 			this.imbalanceWindow = imbalanceWindow;
 		}
 
+		/**
+		 * Return whether to register per-listener connection meters.
+		 * @return whether the meters are enabled
+		 */
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
+		/**
+		 * Return the window of the {@code reuseport.listeners.imbalance} gauge.
+		 * @return the imbalance window
+		 */
 		public Duration getImbalanceWindow() {
 			return this.imbalanceWindow;
 		}

@@ -22,8 +22,14 @@ public class ReuseportBindException extends WebServerException {
 	 */
 	private static final int ERROR_ADDR_IN_USE = -98;
 
+	/**
+	 * The port that could not be bound.
+	 */
 	private final int port;
 
+	/**
+	 * The index of the listener that failed to bind.
+	 */
 	private final int listener;
 
 	/**
