@@ -50,7 +50,7 @@ public class ReuseportEndpoint {
 		if (server == null) {
 			return new ReuseportDescriptor(null, -1, kernelDescriptor, List.of());
 		}
-		return new ReuseportDescriptor(ReuseportWebServer.TRANSPORT, server.getPort(), kernelDescriptor,
+		return new ReuseportDescriptor(server.getTransport().id(), server.getPort(), kernelDescriptor,
 				server.getListeners().stream().map(ListenerDescriptor::of).toList());
 	}
 
@@ -71,7 +71,8 @@ public class ReuseportEndpoint {
 	/**
 	 * Description of the server.
 	 *
-	 * @param transport the transport of the listeners, or {@code null} when the
+	 * @param transport the transport of the listeners, {@code epoll} or
+	 * {@code io_uring}, or {@code null} when the
 	 * application has no reuseport server (for example after falling back to a single
 	 * socket)
 	 * @param port the port every listener is bound to, or -1 when not running

@@ -42,10 +42,18 @@ public class ReuseportProperties {
 	private final @Nullable Integer listeners;
 
 	/**
-	 * Whether to fail startup when native epoll is unavailable, instead of logging a
-	 * warning and falling back to Spring Boot's single-socket server.
+	 * Whether to fail startup when the native transport is unavailable, instead of
+	 * logging a warning and falling back: from io_uring to epoll when io_uring is
+	 * chosen explicitly, and from epoll to Spring Boot's single-socket server.
 	 */
 	private final boolean required;
+
+	/**
+	 * Native transport of the listeners. 'auto' uses io_uring when Netty's native
+	 * io_uring library is on the classpath and usable on this kernel, and epoll
+	 * otherwise.
+	 */
+	private final Transport transport;
 
 	private final Metrics metrics;
 
@@ -53,11 +61,13 @@ public class ReuseportProperties {
 	 * Create a new instance.
 	 * @param enabled whether to bind one listener per event loop
 	 * @param listeners the number of listeners, or {@code null} for one per I/O worker
-	 * @param required whether epoll must be available
+	 * @param required whether the native transport must be available
+	 * @param transport the native transport of the listeners
 	 * @param metrics the metrics settings
 	 */
 	public ReuseportProperties(@DefaultValue("true") boolean enabled, @Nullable Integer listeners,
-			@DefaultValue("false") boolean required, @DefaultValue Metrics metrics) {
+			@DefaultValue("false") boolean required, @DefaultValue("auto") Transport transport,
+			@DefaultValue Metrics metrics) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
 			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners,
 					"It must be between " + MIN_LISTENERS + " and " + MAX_LISTENERS
@@ -66,6 +76,7 @@ public class ReuseportProperties {
 		this.enabled = enabled;
 		this.listeners = listeners;
 		this.required = required;
+		this.transport = transport;
 		this.metrics = metrics;
 	}
 
@@ -90,8 +101,35 @@ public class ReuseportProperties {
 		return this.required;
 	}
 
+	public Transport getTransport() {
+		return this.transport;
+	}
+
 	public Metrics getMetrics() {
 		return this.metrics;
+	}
+
+	/**
+	 * Native transports of the listeners.
+	 */
+	public enum Transport {
+
+		/**
+		 * io_uring when it is on the classpath and usable, and epoll otherwise.
+		 */
+		AUTO,
+
+		/**
+		 * Netty's native epoll transport.
+		 */
+		EPOLL,
+
+		/**
+		 * Netty's native io_uring transport, falling back to epoll when it is
+		 * unavailable.
+		 */
+		IO_URING
+
 	}
 
 	/**

@@ -12,8 +12,6 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocalThread;
@@ -153,19 +151,21 @@ public final class ReuseportListener {
 	/**
 	 * Create the event loop and bind the listening socket on it.
 	 * @param httpServer the fully configured server, handler included
+	 * @param transport the transport of the loop and the sockets
 	 * @param port the port to bind, or {@code null} to keep the server's bind address
 	 * @param timeout the bind timeout, or {@code null} for Reactor Netty's default
 	 * @return the bound server
 	 */
-	DisposableServer bind(HttpServer httpServer, @Nullable Integer port, @Nullable Duration timeout) {
-		IoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, this::newLoopThread, EpollIoHandler.newFactory());
+	DisposableServer bind(HttpServer httpServer, ListenerTransport transport, @Nullable Integer port,
+			@Nullable Duration timeout) {
+		IoEventLoopGroup loop = transport.newLoop(this::newLoopThread);
 		this.loop = loop;
 		ConnectionDrain drain = new ConnectionDrain();
 		this.drain = drain;
 		this.draining = false;
 		// A single-loop group puts the listener and all of its children on the same
 		// loop: Reactor Netty registers both on the group passed to runOn.
-		HttpServer listenerServer = httpServer.runOn(loop)
+		HttpServer listenerServer = transport.runOn(httpServer, loop)
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
 			.doOnChannelInit((observer, channel, remoteAddress) -> connectionAccepted(channel, drain))

@@ -22,7 +22,8 @@ import org.springframework.util.Assert;
 
 /**
  * {@link NettyReactiveWebServerFactory} that creates a {@link ReuseportWebServer}: one
- * SO_REUSEPORT epoll listener per event loop on the configured address and port.
+ * SO_REUSEPORT listener per event loop on the configured address and port, on epoll or
+ * io_uring.
  * <p>
  * Every setting of the parent factory holds on every listener (address, port, SSL,
  * HTTP/2, compression, forwarded headers, {@link NettyServerCustomizer customizers} and
@@ -42,6 +43,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 
 	private final @Nullable Integer listenerCount;
 
+	private final ListenerTransport transport;
+
 	private final List<NettyRouteProvider> routeProviders = new ArrayList<>();
 
 	private @Nullable Duration lifecycleTimeout;
@@ -51,15 +54,28 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 */
 	public ReuseportNettyReactiveWebServerFactory() {
 		this.listenerCount = null;
+		this.transport = ListenerTransport.EPOLL;
+	}
+
+	/**
+	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT epoll
+	 * listeners.
+	 * @param listenerCount the number of listeners, each with its own event loop
+	 */
+	public ReuseportNettyReactiveWebServerFactory(int listenerCount) {
+		this(listenerCount, ListenerTransport.EPOLL);
 	}
 
 	/**
 	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT listeners.
 	 * @param listenerCount the number of listeners, each with its own event loop
+	 * @param transport the transport of the listeners; it must be available
 	 */
-	public ReuseportNettyReactiveWebServerFactory(int listenerCount) {
+	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ListenerTransport transport) {
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
+		Assert.notNull(transport, "'transport' must not be null");
 		this.listenerCount = listenerCount;
+		this.transport = transport;
 	}
 
 	/**
@@ -71,13 +87,22 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		return this.listenerCount;
 	}
 
+	/**
+	 * Return the transport of the listeners of each server.
+	 * @return the transport
+	 */
+	public ListenerTransport getTransport() {
+		return this.transport;
+	}
+
 	@Override
 	public WebServer getWebServer(HttpHandler httpHandler) {
 		if (this.listenerCount == null) {
 			return super.getWebServer(httpHandler);
 		}
 		HttpServer httpServer = withHandler(buildHttpServer(httpHandler), new ReactorHttpHandlerAdapter(httpHandler));
-		return new ReuseportWebServer(httpServer, this.listenerCount, this.lifecycleTimeout, getShutdown());
+		return new ReuseportWebServer(httpServer, this.transport, this.listenerCount, this.lifecycleTimeout,
+				getShutdown());
 	}
 
 	/**

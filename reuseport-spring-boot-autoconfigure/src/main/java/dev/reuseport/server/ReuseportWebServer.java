@@ -17,7 +17,7 @@ import org.springframework.boot.web.server.WebServerException;
 import org.springframework.util.Assert;
 
 /**
- * {@link WebServer} that binds one SO_REUSEPORT epoll listener per event loop, all on
+ * {@link WebServer} that binds one SO_REUSEPORT listener per event loop, all on
  * the same address and port. The kernel spreads new connections across the listeners;
  * each connection is accepted and served on the loop that owns its listener.
  * <p>
@@ -27,11 +27,6 @@ import org.springframework.util.Assert;
  * @since 0.1.0
  */
 public class ReuseportWebServer implements WebServer {
-
-	/**
-	 * The transport of every listener.
-	 */
-	public static final String TRANSPORT = "epoll";
 
 	/**
 	 * How long {@link #stop()} waits for connections and loops when no lifecycle
@@ -49,6 +44,8 @@ public class ReuseportWebServer implements WebServer {
 
 	private final HttpServer httpServer;
 
+	private final ListenerTransport transport;
+
 	private final List<ReuseportListener> listeners;
 
 	private final @Nullable Duration lifecycleTimeout;
@@ -64,7 +61,7 @@ public class ReuseportWebServer implements WebServer {
 	private volatile @Nullable CountDownLatch stopped;
 
 	/**
-	 * Create a new server.
+	 * Create a new server with epoll listeners.
 	 * @param httpServer the fully configured server, request handling included; each
 	 * listener derives its own server from it
 	 * @param listenerCount the number of listeners to bind
@@ -73,13 +70,37 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public ReuseportWebServer(HttpServer httpServer, int listenerCount, @Nullable Duration lifecycleTimeout,
 			Shutdown shutdown) {
+		this(httpServer, ListenerTransport.EPOLL, listenerCount, lifecycleTimeout, shutdown);
+	}
+
+	/**
+	 * Create a new server.
+	 * @param httpServer the fully configured server, request handling included; each
+	 * listener derives its own server from it
+	 * @param transport the transport of every listener and its connections
+	 * @param listenerCount the number of listeners to bind
+	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
+	 * @param shutdown the shutdown mode
+	 */
+	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
+			@Nullable Duration lifecycleTimeout, Shutdown shutdown) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
+		Assert.notNull(transport, "'transport' must not be null");
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
 		this.httpServer = httpServer;
+		this.transport = transport;
 		this.listeners = IntStream.range(0, listenerCount).mapToObj(ReuseportListener::new).toList();
 		this.lifecycleTimeout = lifecycleTimeout;
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.listeners, IDLE_GRACE)
 				: null;
+	}
+
+	/**
+	 * Return the transport of every listener and its connections.
+	 * @return the transport
+	 */
+	public ListenerTransport getTransport() {
+		return this.transport;
 	}
 
 	/**
@@ -106,7 +127,7 @@ public class ReuseportWebServer implements WebServer {
 			}
 			this.started = true;
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
-			StartupLog.started(this.port, scheme, this.listeners.size(), this.gracefulShutdown != null);
+			StartupLog.started(this.port, scheme, this.listeners.size(), this.transport, this.gracefulShutdown != null);
 			startAwaitThread();
 		}
 	}
@@ -126,7 +147,7 @@ public class ReuseportWebServer implements WebServer {
 
 	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port) {
 		try {
-			return listener.bind(this.httpServer, port, this.lifecycleTimeout);
+			return listener.bind(this.httpServer, this.transport, port, this.lifecycleTimeout);
 		}
 		catch (Exception ex) {
 			ReuseportBindException.throwIfAddressInUse(ex, listener.index(), port);
