@@ -41,8 +41,12 @@ public class TestApplication {
 	 */
 	public static final BlockingQueue<ServedBy> BLOCKING_REQUESTS = new LinkedBlockingQueue<>();
 
+	/**
+	 * The tests run on epoll unless they choose io_uring ({@link Transports}), so that
+	 * adding io_uring to the test classpath changes nothing else.
+	 */
 	private static final Map<String, Object> DEFAULTS = Map.of("server.port", "0", "server.address", "127.0.0.1",
-			"spring.main.banner-mode", "off");
+			"spring.main.banner-mode", "off", "reuseport.transport", "epoll");
 
 	/**
 	 * Start the application on an ephemeral port of 127.0.0.1.
