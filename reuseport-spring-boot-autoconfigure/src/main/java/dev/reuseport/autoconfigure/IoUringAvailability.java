@@ -38,7 +38,7 @@ final class IoUringAvailability {
 	 */
 	static @Nullable Throwable unavailabilityCause(@Nullable ClassLoader classLoader) {
 		if (!isPresent(classLoader)) {
-			return new ClassNotFoundException(IO_URING_CLASS + " is not on the classpath; add " + DEPENDENCY);
+			return new ClassNotFoundException(IO_URING_CLASS + " is not on the classpath");
 		}
 		// IoUring probes the kernel once, creating a ring, when the class initializes
 		return IoUring.isAvailable() ? null : IoUring.unavailabilityCause();

@@ -49,6 +49,19 @@ public class TestApplication {
 			"spring.main.banner-mode", "off", "reuseport.transport", "epoll");
 
 	/**
+	 * Start the application in a JVM of its own, log its startup and stop it: for tests
+	 * of what a different classpath changes.
+	 * @param args command-line arguments, such as {@code --reuseport.transport=auto};
+	 * they override the defaults
+	 */
+	public static void main(String[] args) {
+		new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.REACTIVE)
+			.properties(DEFAULTS)
+			.run(args)
+			.close();
+	}
+
+	/**
 	 * Start the application on an ephemeral port of 127.0.0.1.
 	 * @param properties extra properties, as {@code name=value}
 	 * @return the running application
