@@ -7,6 +7,8 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
 
@@ -158,20 +160,13 @@ class ReuseportAutoConfigurationTests {
 		});
 	}
 
-	@Test
-	void epollTransportIsEpollEvenWhereIoUringIsUsable() {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void explicitTransportIsUsedWhereBothAreUsable(ListenerTransport transport) {
 		Transports.use(ListenerTransport.IO_URING);
-		this.contextRunner.withPropertyValues("reuseport.transport=epoll")
+		this.contextRunner.withPropertyValues("reuseport.transport=" + transport.id())
 			.run((context) -> assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
-				.isEqualTo(ListenerTransport.EPOLL));
-	}
-
-	@Test
-	void ioUringTransportIsIoUringWhereItIsUsable() {
-		Transports.use(ListenerTransport.IO_URING);
-		this.contextRunner.withPropertyValues("reuseport.transport=io_uring")
-			.run((context) -> assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
-				.isEqualTo(ListenerTransport.IO_URING));
+				.isEqualTo(transport));
 	}
 
 	@Test
