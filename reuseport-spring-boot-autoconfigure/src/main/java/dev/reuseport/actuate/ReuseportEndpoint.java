@@ -53,7 +53,7 @@ public class ReuseportEndpoint {
 		BalanceDescriptor balance = new BalanceDescriptor(server.getBalancing().enabled(),
 				server.getBalancing().marginRatio(), server.getBalancing().marginConnections(),
 				server.getActiveConnectionImbalance());
-		return new ReuseportDescriptor(ReuseportWebServer.TRANSPORT, server.getPort(), kernelDescriptor, balance,
+		return new ReuseportDescriptor(server.getTransport().id(), server.getPort(), kernelDescriptor, balance,
 				server.getListeners().stream().map(ListenerDescriptor::of).toList());
 	}
 
@@ -74,7 +74,8 @@ public class ReuseportEndpoint {
 	/**
 	 * Description of the server.
 	 *
-	 * @param transport the transport of the listeners, or {@code null} when the
+	 * @param transport the transport of the listeners, {@code epoll} or
+	 * {@code io_uring}, or {@code null} when the
 	 * application has no reuseport server (for example after falling back to a single
 	 * socket)
 	 * @param port the port every listener is bound to, or -1 when not running

@@ -1,8 +1,7 @@
 package dev.reuseport.autoconfigure;
 
+import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportNettyReactiveWebServerFactory;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
 
@@ -15,7 +14,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.diagnostics.FailureAnalyzedException;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyRouteProvider;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
@@ -31,10 +29,10 @@ import org.springframework.http.client.ReactorResourceFactory;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for a Reactor Netty web server that
- * binds one SO_REUSEPORT epoll listener per event loop. It runs before Spring Boot's
- * {@link NettyReactiveWebServerAutoConfiguration}, whose factory then backs off; Spring
- * Boot's {@code server.*} and {@code server.netty.*} customizers still apply to the
- * factory defined here.
+ * binds one SO_REUSEPORT listener per event loop, on io_uring or epoll. It runs before
+ * Spring Boot's {@link NettyReactiveWebServerAutoConfiguration}, whose factory then
+ * backs off; Spring Boot's {@code server.*} and {@code server.netty.*} customizers still
+ * apply to the factory defined here.
  *
  * @since 0.1.0
  */
@@ -43,8 +41,6 @@ import org.springframework.http.client.ReactorResourceFactory;
 @ConditionalOnWebApplication(type = Type.REACTIVE)
 @EnableConfigurationProperties(ReuseportProperties.class)
 public final class ReuseportAutoConfiguration {
-
-	private static final Log logger = LogFactory.getLog(ReuseportAutoConfiguration.class);
 
 	// The properties bind even when reuseport is off, so that a value such as
 	// reuseport.enabled=perhaps fails startup instead of silently turning it off
@@ -59,28 +55,19 @@ public final class ReuseportAutoConfiguration {
 				ResourceLoader resourceLoader, ReactorResourceFactory resourceFactory,
 				ObjectProvider<NettyRouteProvider> routes, ObjectProvider<NettyServerCustomizer> serverCustomizers) {
 			NettyReactiveWebServerFactory serverFactory = createServerFactory(properties,
-					EpollAvailability.unavailabilityCause(resourceLoader.getClassLoader()), resourceFactory);
+					resourceLoader.getClassLoader(), resourceFactory);
 			routes.orderedStream().forEach(serverFactory::addRouteProviders);
 			serverFactory.getServerCustomizers().addAll(serverCustomizers.orderedStream().toList());
 			return serverFactory;
 		}
 
 		private NettyReactiveWebServerFactory createServerFactory(ReuseportProperties properties,
-				@Nullable Throwable epollUnavailable, ReactorResourceFactory resourceFactory) {
-			if (epollUnavailable == null) {
-				return new ReuseportNettyReactiveWebServerFactory(properties.determineListenerCount(),
+				@Nullable ClassLoader classLoader, ReactorResourceFactory resourceFactory) {
+			ListenerTransport transport = ListenerTransportSelector.select(properties, classLoader);
+			if (transport != null) {
+				return new ReuseportNettyReactiveWebServerFactory(properties.determineListenerCount(), transport,
 						properties.getBalance().toConnectionBalancing());
 			}
-			if (properties.isRequired()) {
-				throw new FailureAnalyzedException(
-						"SO_REUSEPORT listeners need Netty's native epoll transport, which is unavailable: "
-								+ epollUnavailable,
-						"Run on Linux with io.netty:netty-transport-native-epoll for this platform on the classpath, "
-								+ "or set reuseport.required=false to fall back to a single listening socket.",
-						epollUnavailable);
-			}
-			logger.warn("Native epoll is unavailable, so the server binds a single listening socket instead of "
-					+ "SO_REUSEPORT listeners (set reuseport.required=true to fail instead): " + epollUnavailable);
 			NettyReactiveWebServerFactory serverFactory = new NettyReactiveWebServerFactory();
 			serverFactory.setResourceFactory(resourceFactory);
 			return serverFactory;

@@ -43,10 +43,18 @@ public class ReuseportProperties {
 	private final @Nullable Integer listeners;
 
 	/**
-	 * Whether to fail startup when native epoll is unavailable, instead of logging a
-	 * warning and falling back to Spring Boot's single-socket server.
+	 * Whether to fail startup when the native transport is unavailable, instead of
+	 * logging a warning and falling back: from io_uring to epoll when io_uring is
+	 * chosen explicitly, and from epoll to Spring Boot's single-socket server.
 	 */
 	private final boolean required;
+
+	/**
+	 * Native transport of the listeners. 'auto' uses io_uring when Netty's native
+	 * io_uring library is on the classpath and usable on this kernel, and epoll
+	 * otherwise.
+	 */
+	private final Transport transport;
 
 	private final Metrics metrics;
 
@@ -56,12 +64,14 @@ public class ReuseportProperties {
 	 * Create a new instance.
 	 * @param enabled whether to bind one listener per event loop
 	 * @param listeners the number of listeners, or {@code null} for one per I/O worker
-	 * @param required whether epoll must be available
+	 * @param required whether the native transport must be available
+	 * @param transport the native transport of the listeners
 	 * @param metrics the metrics settings
 	 * @param balance the settings of the balancing of open connections across loops
 	 */
 	public ReuseportProperties(@DefaultValue("true") boolean enabled, @Nullable Integer listeners,
-			@DefaultValue("false") boolean required, @DefaultValue Metrics metrics, @DefaultValue Balance balance) {
+			@DefaultValue("false") boolean required, @DefaultValue("auto") Transport transport,
+			@DefaultValue Metrics metrics, @DefaultValue Balance balance) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
 			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners,
 					"It must be between " + MIN_LISTENERS + " and " + MAX_LISTENERS
@@ -70,6 +80,7 @@ public class ReuseportProperties {
 		this.enabled = enabled;
 		this.listeners = listeners;
 		this.required = required;
+		this.transport = transport;
 		this.metrics = metrics;
 		this.balance = balance;
 	}
@@ -109,6 +120,14 @@ public class ReuseportProperties {
 	}
 
 	/**
+	 * Return the native transport of the listeners.
+	 * @return the transport
+	 */
+	public Transport getTransport() {
+		return this.transport;
+	}
+
+	/**
 	 * Return the metrics settings.
 	 * @return the metrics settings
 	 */
@@ -116,8 +135,35 @@ public class ReuseportProperties {
 		return this.metrics;
 	}
 
+	/**
+	 * Return the settings of the balancing of open connections across the loops.
+	 * @return the balancing settings
+	 */
 	public Balance getBalance() {
 		return this.balance;
+	}
+
+	/**
+	 * Native transports of the listeners.
+	 */
+	public enum Transport {
+
+		/**
+		 * io_uring when it is on the classpath and usable, and epoll otherwise.
+		 */
+		AUTO,
+
+		/**
+		 * Netty's native epoll transport.
+		 */
+		EPOLL,
+
+		/**
+		 * Netty's native io_uring transport, falling back to epoll when it is
+		 * unavailable.
+		 */
+		IO_URING
+
 	}
 
 	/**
@@ -221,14 +267,27 @@ public class ReuseportProperties {
 			this.marginConnections = marginConnections;
 		}
 
+		/**
+		 * Return whether to balance open connections across the listeners' loops.
+		 * @return whether balancing is enabled
+		 */
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
+		/**
+		 * Return the tolerated spread of open connections per loop, as a fraction of
+		 * their mean.
+		 * @return the margin ratio
+		 */
 		public double getMarginRatio() {
 			return this.marginRatio;
 		}
 
+		/**
+		 * Return the tolerated spread of open connections per loop, in connections.
+		 * @return the margin in connections
+		 */
 		public int getMarginConnections() {
 			return this.marginConnections;
 		}

@@ -1,5 +1,6 @@
 /**
- * Auto-configuration for one SO_REUSEPORT epoll listener per event loop.
+ * Auto-configuration for one SO_REUSEPORT listener per event loop, on epoll or
+ * io_uring.
  */
 @NullMarked
 package dev.reuseport.autoconfigure;

@@ -31,6 +31,13 @@ public record ConnectionBalancing(boolean enabled, double marginRatio, int margi
 	 */
 	public static final ConnectionBalancing DISABLED = new ConnectionBalancing(false, 0.15, 2);
 
+	/**
+	 * Create balancing settings.
+	 * @param enabled whether a listener may hand a connection to another loop
+	 * @param marginRatio the tolerated spread as a fraction of the mean; zero or
+	 * positive
+	 * @param marginConnections the tolerated spread in connections; at least 1
+	 */
 	public ConnectionBalancing {
 		Assert.isTrue(marginRatio >= 0 && Double.isFinite(marginRatio), "'marginRatio' must be zero or positive");
 		Assert.isTrue(marginConnections >= 1, "'marginConnections' must be at least 1");

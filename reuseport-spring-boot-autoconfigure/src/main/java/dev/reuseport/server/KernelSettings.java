@@ -51,6 +51,15 @@ public record KernelSettings(@Nullable String release, OptionalInt somaxconn, Op
 	}
 
 	/**
+	 * Read an integer sysctl, such as {@code kernel.io_uring_disabled}.
+	 * @param name the name of the sysctl, as {@code sysctl} spells it
+	 * @return its value, or empty when it cannot be read
+	 */
+	public static OptionalInt sysctl(String name) {
+		return readInt(PROC_SYS.resolve(name.replace('.', '/')));
+	}
+
+	/**
 	 * Whether the kernel migrates queued connections when a listener closes.
 	 * @return {@code true} only when {@code net.ipv4.tcp_migrate_req} reads 1
 	 */

@@ -5,12 +5,13 @@ import java.nio.ByteOrder;
 import java.util.Optional;
 
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.RawUnixChannelOption;
+import io.netty.channel.unix.UnixChannel;
 
 /**
  * Reads facts about a listening socket from the socket itself, with
- * {@code getsockopt}, rather than by parsing {@code ss} output.
+ * {@code getsockopt}, rather than by parsing {@code ss} output. Netty's epoll and io_uring
+ * channels both pass a {@link RawUnixChannelOption} to {@code getsockopt} on their socket.
  */
 final class ListenerSocketInfo {
 
@@ -34,12 +35,12 @@ final class ListenerSocketInfo {
 	}
 
 	/**
-	 * Read the accept queue of an open epoll listening channel.
+	 * Read the accept queue of an open native listening channel.
 	 * @param channel the listening channel, possibly {@code null} or closed
 	 * @return the accept queue, or empty when it cannot be read
 	 */
 	static Optional<AcceptQueue> acceptQueue(Channel channel) {
-		if (!(channel instanceof EpollServerSocketChannel) || !channel.isOpen()) {
+		if (!(channel instanceof UnixChannel) || !channel.isOpen()) {
 			return Optional.empty();
 		}
 		try {
@@ -53,13 +54,13 @@ final class ListenerSocketInfo {
 	}
 
 	/**
-	 * Return the file descriptor of an epoll listening channel.
+	 * Return the file descriptor of a native listening channel.
 	 * @param channel the listening channel
-	 * @return the file descriptor, or -1 when it is not an open epoll channel
+	 * @return the file descriptor, or -1 when it is not an open native channel
 	 */
 	static int fileDescriptor(Channel channel) {
-		if (channel instanceof EpollServerSocketChannel epollChannel && channel.isOpen()) {
-			return epollChannel.fd().intValue();
+		if (channel instanceof UnixChannel unixChannel && channel.isOpen()) {
+			return unixChannel.fd().intValue();
 		}
 		return -1;
 	}

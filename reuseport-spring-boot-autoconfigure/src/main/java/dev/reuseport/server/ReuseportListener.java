@@ -14,8 +14,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.FastThreadLocalThread;
@@ -183,10 +181,11 @@ public final class ReuseportListener {
 
 	/**
 	 * Create the event loop of this listener.
+	 * @param transport the transport of the loop and its sockets
 	 * @return the event loop
 	 */
-	EventLoop startLoop() {
-		IoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, this::newLoopThread, EpollIoHandler.newFactory());
+	EventLoop startLoop(ListenerTransport transport) {
+		IoEventLoopGroup loop = transport.newLoop(this::newLoopThread);
 		this.loop = loop;
 		EventLoop eventLoop = loop.next();
 		this.eventLoop = eventLoop;
@@ -196,21 +195,24 @@ public final class ReuseportListener {
 	}
 
 	/**
-	 * Bind the listening socket on the event loop created by {@link #startLoop()}.
+	 * Bind the listening socket on the event loop created by
+	 * {@link #startLoop(ListenerTransport)}.
 	 * @param httpServer the fully configured server, handler included
+	 * @param transport the transport of the loop and the sockets
 	 * @param port the port to bind, or {@code null} to keep the server's bind address
 	 * @param timeout the bind timeout, or {@code null} for Reactor Netty's default
 	 * @param balancer the balancer of the server's loops
 	 * @return the bound server
 	 */
-	DisposableServer bind(HttpServer httpServer, @Nullable Integer port, @Nullable Duration timeout,
-			LoopBalancer balancer) {
+	DisposableServer bind(HttpServer httpServer, ListenerTransport transport, @Nullable Integer port,
+			@Nullable Duration timeout, LoopBalancer balancer) {
 		EventLoop eventLoop = this.eventLoop;
 		if (eventLoop == null) {
 			throw new IllegalStateException("The event loop of listener " + this.index + " is not started");
 		}
 		this.balancer = balancer;
-		HttpServer listenerServer = httpServer.runOn(loopResources(eventLoop, balancer.childGroup(this.index)))
+		HttpServer listenerServer = httpServer
+			.runOn(transport.loopResources(eventLoop, balancer.childGroup(this.index)))
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
 			.doOnChannelInit((observer, channel, remoteAddress) -> connectionAccepted(channel, balancer))
@@ -221,35 +223,6 @@ public final class ReuseportListener {
 		DisposableServer server = (timeout != null) ? listenerServer.bindNow(timeout) : listenerServer.bindNow();
 		this.server = server;
 		return server;
-	}
-
-	/**
-	 * Loop resources that put the listening socket on this listener's loop and let the
-	 * balancer choose the loop of each connection. Reactor Netty 1.3 takes the two apart
-	 * (reactor-netty-core {@code ServerTransportConfig.eventLoopGroup()} returns
-	 * {@code LoopResources.onServerSelect} and {@code childEventLoopGroup()} returns
-	 * {@code onServer}); {@code ServerTransport.bind} hands the latter to its
-	 * {@code Acceptor}, whose {@code channelRead} sets the child options and attributes
-	 * and then calls {@code childGroup.register(child)}, and nothing else. The channel
-	 * class comes from the select group ({@code TransportConfig.connectionFactory} calls
-	 * {@code LoopResources.onChannel}, which asks {@code DefaultLoopNativeDetector} about
-	 * that group): an epoll loop gives an {@code EpollServerSocketChannel}, and its
-	 * children are {@code EpollSocketChannel}s whatever the child group is.
-	 */
-	private static LoopResources loopResources(EventLoop select, EventLoopGroup children) {
-		return new LoopResources() {
-
-			@Override
-			public EventLoopGroup onServer(boolean useNative) {
-				return children;
-			}
-
-			@Override
-			public EventLoopGroup onServerSelect(boolean useNative) {
-				return select;
-			}
-
-		};
 	}
 
 	private Thread newLoopThread(Runnable task) {

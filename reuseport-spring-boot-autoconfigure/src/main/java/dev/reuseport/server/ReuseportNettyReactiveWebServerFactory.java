@@ -22,7 +22,8 @@ import org.springframework.util.Assert;
 
 /**
  * {@link NettyReactiveWebServerFactory} that creates a {@link ReuseportWebServer}: one
- * SO_REUSEPORT epoll listener per event loop on the configured address and port.
+ * SO_REUSEPORT listener per event loop on the configured address and port, on epoll or
+ * io_uring.
  * <p>
  * Every setting of the parent factory holds on every listener (address, port, SSL,
  * HTTP/2, compression, forwarded headers, {@link NettyServerCustomizer customizers} and
@@ -42,6 +43,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 
 	private final @Nullable Integer listenerCount;
 
+	private final ListenerTransport transport;
+
 	private final ConnectionBalancing balancing;
 
 	private final List<NettyRouteProvider> routeProviders = new ArrayList<>();
@@ -53,26 +56,32 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 */
 	public ReuseportNettyReactiveWebServerFactory() {
 		this.listenerCount = null;
+		this.transport = ListenerTransport.EPOLL;
 		this.balancing = ConnectionBalancing.DEFAULT;
 	}
 
 	/**
-	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT listeners.
+	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT epoll
+	 * listeners that balance their connections by default.
 	 * @param listenerCount the number of listeners, each with its own event loop
 	 */
 	public ReuseportNettyReactiveWebServerFactory(int listenerCount) {
-		this(listenerCount, ConnectionBalancing.DEFAULT);
+		this(listenerCount, ListenerTransport.EPOLL, ConnectionBalancing.DEFAULT);
 	}
 
 	/**
 	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT listeners.
 	 * @param listenerCount the number of listeners, each with its own event loop
+	 * @param transport the transport of the listeners; it must be available
 	 * @param balancing how open connections are balanced across the listeners' loops
 	 */
-	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ConnectionBalancing balancing) {
+	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ListenerTransport transport,
+			ConnectionBalancing balancing) {
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
+		Assert.notNull(transport, "'transport' must not be null");
 		Assert.notNull(balancing, "'balancing' must not be null");
 		this.listenerCount = listenerCount;
+		this.transport = transport;
 		this.balancing = balancing;
 	}
 
@@ -83,6 +92,14 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 */
 	public @Nullable Integer getListenerCount() {
 		return this.listenerCount;
+	}
+
+	/**
+	 * Return the transport of the listeners of each server.
+	 * @return the transport
+	 */
+	public ListenerTransport getTransport() {
+		return this.transport;
 	}
 
 	/**
@@ -99,8 +116,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 			return super.getWebServer(httpHandler);
 		}
 		HttpServer httpServer = withHandler(buildHttpServer(httpHandler), new ReactorHttpHandlerAdapter(httpHandler));
-		return new ReuseportWebServer(httpServer, this.listenerCount, this.lifecycleTimeout, getShutdown(),
-				this.balancing);
+		return new ReuseportWebServer(httpServer, this.transport, this.listenerCount, this.lifecycleTimeout,
+				getShutdown(), this.balancing);
 	}
 
 	/**

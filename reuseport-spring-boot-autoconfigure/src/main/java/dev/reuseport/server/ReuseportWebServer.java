@@ -18,7 +18,7 @@ import org.springframework.boot.web.server.WebServerException;
 import org.springframework.util.Assert;
 
 /**
- * {@link WebServer} that binds one SO_REUSEPORT epoll listener per event loop, all on
+ * {@link WebServer} that binds one SO_REUSEPORT listener per event loop, all on
  * the same address and port. The kernel spreads new connections across the listeners;
  * each connection is accepted on the loop that owns its listener and served there, as
  * long as that loop holds no clearly more open connections than the others (see
@@ -30,11 +30,6 @@ import org.springframework.util.Assert;
  * @since 0.1.0
  */
 public class ReuseportWebServer implements WebServer {
-
-	/**
-	 * The transport of every listener.
-	 */
-	public static final String TRANSPORT = "epoll";
 
 	/**
 	 * How long {@link #stop()} waits for connections and loops when no lifecycle
@@ -51,6 +46,8 @@ public class ReuseportWebServer implements WebServer {
 	static final Duration IDLE_GRACE = Duration.ofSeconds(5);
 
 	private final HttpServer httpServer;
+
+	private final ListenerTransport transport;
 
 	private final List<ReuseportListener> listeners;
 
@@ -69,7 +66,7 @@ public class ReuseportWebServer implements WebServer {
 	private volatile @Nullable CountDownLatch stopped;
 
 	/**
-	 * Create a new server.
+	 * Create a new server with epoll listeners.
 	 * @param httpServer the fully configured server, request handling included; each
 	 * listener derives its own server from it
 	 * @param listenerCount the number of listeners to bind
@@ -78,29 +75,41 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public ReuseportWebServer(HttpServer httpServer, int listenerCount, @Nullable Duration lifecycleTimeout,
 			Shutdown shutdown) {
-		this(httpServer, listenerCount, lifecycleTimeout, shutdown, ConnectionBalancing.DEFAULT);
+		this(httpServer, ListenerTransport.EPOLL, listenerCount, lifecycleTimeout, shutdown,
+				ConnectionBalancing.DEFAULT);
 	}
 
 	/**
 	 * Create a new server.
 	 * @param httpServer the fully configured server, request handling included; each
 	 * listener derives its own server from it
+	 * @param transport the transport of every listener and its connections
 	 * @param listenerCount the number of listeners to bind
 	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
 	 * @param shutdown the shutdown mode
 	 * @param balancing how open connections are balanced across the listeners' loops
 	 */
-	public ReuseportWebServer(HttpServer httpServer, int listenerCount, @Nullable Duration lifecycleTimeout,
-			Shutdown shutdown, ConnectionBalancing balancing) {
+	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
+			@Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
+		Assert.notNull(transport, "'transport' must not be null");
 		Assert.notNull(balancing, "'balancing' must not be null");
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
 		this.httpServer = httpServer;
+		this.transport = transport;
 		this.listeners = IntStream.range(0, listenerCount).mapToObj(ReuseportListener::new).toList();
 		this.lifecycleTimeout = lifecycleTimeout;
 		this.balancing = balancing;
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.listeners, IDLE_GRACE)
 				: null;
+	}
+
+	/**
+	 * Return the transport of every listener and its connections.
+	 * @return the transport
+	 */
+	public ListenerTransport getTransport() {
+		return this.transport;
 	}
 
 	/**
@@ -146,7 +155,7 @@ public class ReuseportWebServer implements WebServer {
 			}
 			this.started = true;
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
-			StartupLog.started(this.port, scheme, this.listeners.size(), this.gracefulShutdown != null);
+			StartupLog.started(this.port, scheme, this.listeners.size(), this.transport, this.gracefulShutdown != null);
 			startAwaitThread();
 		}
 	}
@@ -154,7 +163,7 @@ public class ReuseportWebServer implements WebServer {
 	private void bindListeners() {
 		// Every loop exists before the first listener accepts, so that it can hand a
 		// connection to any of them
-		List<EventLoop> loops = this.listeners.stream().map(ReuseportListener::startLoop).toList();
+		List<EventLoop> loops = this.listeners.stream().map((listener) -> listener.startLoop(this.transport)).toList();
 		LoopBalancer balancer = new LoopBalancer(this.listeners, loops, this.balancing);
 		// Listener 0 binds the configured port, which may be 0; the others join the
 		// port it actually got.
@@ -170,7 +179,7 @@ public class ReuseportWebServer implements WebServer {
 
 	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port, LoopBalancer balancer) {
 		try {
-			return listener.bind(this.httpServer, port, this.lifecycleTimeout, balancer);
+			return listener.bind(this.httpServer, this.transport, port, this.lifecycleTimeout, balancer);
 		}
 		catch (Exception ex) {
 			ReuseportBindException.throwIfAddressInUse(ex, listener.index(), port);

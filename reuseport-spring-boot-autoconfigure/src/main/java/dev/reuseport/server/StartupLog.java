@@ -21,12 +21,13 @@ final class StartupLog {
 	 * @param port the port every listener is bound to
 	 * @param scheme {@code http} or {@code https}
 	 * @param listeners the number of listeners
+	 * @param transport the transport of the listeners
 	 * @param graceful whether the server shuts down gracefully
 	 */
-	static void started(int port, String scheme, int listeners, boolean graceful) {
+	static void started(int port, String scheme, int listeners, ListenerTransport transport, boolean graceful) {
 		KernelSettings kernel = KernelSettings.read();
 		logger.info("Netty started on port %d (%s) with %d SO_REUSEPORT %s listeners, one per event loop (%s)"
-			.formatted(port, scheme, listeners, ReuseportWebServer.TRANSPORT, kernel.describe()));
+			.formatted(port, scheme, listeners, transport.id(), kernel.describe()));
 		// A graceful shutdown loses none of the connections the server accepted, but
 		// when a listener closes the kernel resets those still waiting in its accept
 		// queue, unless tcp_migrate_req lets it move them to another process.

@@ -1,5 +1,6 @@
 /**
- * A Reactor Netty web server that binds one SO_REUSEPORT epoll listener per event loop.
+ * A Reactor Netty web server that binds one SO_REUSEPORT listener per event loop, on
+ * epoll or io_uring.
  */
 @NullMarked
 package dev.reuseport.server;

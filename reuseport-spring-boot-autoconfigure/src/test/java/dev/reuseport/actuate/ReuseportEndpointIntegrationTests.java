@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import com.jayway.jsonpath.JsonPath;
+import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.test.KeepAliveConnections;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.RawHttp;
@@ -18,8 +19,11 @@ import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.SocketStats;
 import dev.reuseport.test.Sysctl;
 import dev.reuseport.test.TestApplication;
+import dev.reuseport.test.Transports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -36,9 +40,11 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class ReuseportEndpointIntegrationTests {
 
-	@Test
-	void reportsTheKernelAndEveryListener() throws IOException {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3",
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void reportsTheKernelAndEveryListener(ListenerTransport transport) throws IOException {
+		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(transport),
+				"reuseport.listeners=3",
 				"management.server.port=0", "management.endpoints.web.exposure.include=reuseport")) {
 			int port = port(context);
 			int managementPort = managementPort(context);
@@ -55,7 +61,7 @@ class ReuseportEndpointIntegrationTests {
 									.stream()
 									.mapToInt(Integer::intValue)
 									.sum() == connections);
-			assertThat(JsonPath.<String>read(json, "$.transport")).isEqualTo("epoll");
+			assertThat(JsonPath.<String>read(json, "$.transport")).isEqualTo(transport.id());
 			assertThat(JsonPath.<Integer>read(json, "$.port")).isEqualTo(port);
 			assertThat(JsonPath.<String>read(json, "$.kernel.release")).isEqualTo(Sysctl.value("kernel.osrelease"));
 			assertThat(JsonPath.<Integer>read(json, "$.kernel.somaxconn"))

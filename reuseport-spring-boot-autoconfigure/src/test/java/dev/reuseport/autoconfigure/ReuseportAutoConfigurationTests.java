@@ -1,10 +1,15 @@
 package dev.reuseport.autoconfigure;
 
 import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportNettyReactiveWebServerFactory;
+import dev.reuseport.test.Transports;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
 
@@ -114,7 +119,7 @@ class ReuseportAutoConfigurationTests {
 
 	@Test
 	void fallsBackToASingleSocketServerWithOneWarningWhenEpollIsUnavailable(CapturedOutput output) {
-		this.contextRunner.withClassLoader(new FilteredClassLoader(Epoll.class)).run((context) -> {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(Epoll.class, IoUring.class)).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context.getBean(ReactiveWebServerFactory.class))
 				.isExactlyInstanceOf(NettyReactiveWebServerFactory.class);
@@ -128,7 +133,7 @@ class ReuseportAutoConfigurationTests {
 
 	@Test
 	void failsWithAnAnalyzedCauseWhenEpollIsUnavailableAndRequired() {
-		this.contextRunner.withClassLoader(new FilteredClassLoader(Epoll.class))
+		this.contextRunner.withClassLoader(new FilteredClassLoader(Epoll.class, IoUring.class))
 			.withPropertyValues("reuseport.required=true")
 			.run((context) -> {
 				assertThat(context).hasFailed();
@@ -141,6 +146,68 @@ class ReuseportAutoConfigurationTests {
 				assertThat(analysis.getDescription()).contains("native epoll transport, which is unavailable")
 					.contains("io.netty.channel.epoll.Epoll is not on the classpath");
 				assertThat(analysis.getAction()).contains("netty-transport-native-epoll")
+					.contains("reuseport.required=false");
+			});
+	}
+
+	@Test
+	void autoTransportIsIoUringWhenItIsOnTheClasspathAndUsable(CapturedOutput output) {
+		Transports.use(ListenerTransport.IO_URING);
+		this.contextRunner.run((context) -> {
+			assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
+				.isEqualTo(ListenerTransport.IO_URING);
+			assertThat(output).doesNotContain("io_uring is unavailable");
+		});
+	}
+
+	@Test
+	void autoTransportIsEpollWithoutIoUringOnTheClasspath(CapturedOutput output) {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(IoUring.class)).run((context) -> {
+			assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
+				.isEqualTo(ListenerTransport.EPOLL);
+			assertThat(output).doesNotContain("io_uring");
+		});
+	}
+
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void explicitTransportIsUsedWhereBothAreUsable(ListenerTransport transport) {
+		Transports.use(ListenerTransport.IO_URING);
+		this.contextRunner.withPropertyValues("reuseport.transport=" + transport.id())
+			.run((context) -> assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
+				.isEqualTo(transport));
+	}
+
+	@Test
+	void ioUringTransportFallsBackToEpollWithOneWarningThatNamesTheCause(CapturedOutput output) {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(IoUring.class))
+			.withPropertyValues("reuseport.transport=io_uring")
+			.run((context) -> {
+				assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
+					.isEqualTo(ListenerTransport.EPOLL);
+				assertThat(output.getOut().lines().filter((line) -> line.contains("io_uring")))
+					.singleElement()
+					.asString()
+					.contains(" WARN ")
+					.contains("reuseport.transport is io_uring, but io_uring is unavailable, so the listeners use "
+							+ "epoll instead")
+					.contains("Netty's io_uring transport is not on the classpath; add "
+							+ "io.netty:netty-transport-native-io_uring");
+			});
+	}
+
+	@Test
+	void ioUringTransportFailsWithAnAnalyzedCauseWhenUnavailableAndRequired() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(IoUring.class))
+			.withPropertyValues("reuseport.transport=io_uring", "reuseport.required=true")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = new PreAnalyzedFailureAnalyzer().analyze(context.getStartupFailure());
+				assertThat(analysis).isNotNull();
+				assertThat(analysis.getDescription())
+					.startsWith("reuseport.transport is io_uring, but io_uring is unavailable: Netty's io_uring "
+							+ "transport is not on the classpath");
+				assertThat(analysis.getAction()).contains("reuseport.transport=auto")
 					.contains("reuseport.required=false");
 			});
 	}

@@ -27,6 +27,7 @@ class ReuseportConfigurationFailureIntegrationTests {
 			reuseport.listeners                | 2.5     | Value: "2.5"
 			reuseport.enabled                  | perhaps | Value: "perhaps"
 			reuseport.required                 | perhaps | Value: "perhaps"
+			reuseport.transport                | uring   | Value: "uring"
 			reuseport.metrics.enabled          | perhaps | Value: "perhaps"
 			reuseport.metrics.imbalance-window | 0s      | with value 'PT0S' is invalid: It must be positive
 			reuseport.metrics.imbalance-window | -1m     | with value 'PT-1M' is invalid: It must be positive

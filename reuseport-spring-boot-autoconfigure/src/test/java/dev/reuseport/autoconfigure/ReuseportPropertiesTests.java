@@ -2,6 +2,7 @@ package dev.reuseport.autoconfigure;
 
 import java.util.Map;
 
+import dev.reuseport.autoconfigure.ReuseportProperties.Transport;
 import dev.reuseport.server.ConnectionBalancing;
 import org.junit.jupiter.api.Test;
 import reactor.netty.resources.LoopResources;
@@ -26,6 +27,7 @@ class ReuseportPropertiesTests {
 		assertThat(properties.getListeners()).isNull();
 		assertThat(properties.determineListenerCount()).isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT);
 		assertThat(properties.isRequired()).isFalse();
+		assertThat(properties.getTransport()).isEqualTo(Transport.AUTO);
 		assertThat(properties.getMetrics().isEnabled()).isTrue();
 		assertThat(properties.getBalance().toConnectionBalancing()).isEqualTo(new ConnectionBalancing(true, 0.15, 2));
 	}
@@ -61,6 +63,13 @@ class ReuseportPropertiesTests {
 		assertThat(properties.determineListenerCount()).isEqualTo(7);
 		assertThat(properties.isRequired()).isTrue();
 		assertThat(properties.getMetrics().isEnabled()).isFalse();
+	}
+
+	@Test
+	void transportBindsAsSpelledInTheDocumentation() {
+		assertThat(bind(Map.of("reuseport.transport", "io_uring")).getTransport()).isEqualTo(Transport.IO_URING);
+		assertThat(bind(Map.of("reuseport.transport", "epoll")).getTransport()).isEqualTo(Transport.EPOLL);
+		assertThat(bind(Map.of("reuseport.transport", "auto")).getTransport()).isEqualTo(Transport.AUTO);
 	}
 
 	@Test

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportWebServer;
 import dev.reuseport.test.LoopStall;
 import dev.reuseport.test.RawHttp;
@@ -29,11 +30,14 @@ import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.SocketStats;
 import dev.reuseport.test.TestApplication;
 import dev.reuseport.test.TestHttpClients;
+import dev.reuseport.test.Transports;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Flux;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -60,9 +64,11 @@ class ReuseportMetricsIntegrationTests {
 	private static final Pattern SAMPLE = Pattern
 		.compile("^(reuseport_listener_connections_\\w+)\\{listener=\"(\\d+)\",port=\"(\\d+)\"} (\\S+)$");
 
-	@Test
-	void countsEveryConnectionFromConcurrentClientsExactly() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3",
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void countsEveryConnectionFromConcurrentClientsExactly(ListenerTransport transport) throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(transport),
+				"reuseport.listeners=3",
 				"management.server.port=0", "management.endpoints.web.exposure.include=prometheus")) {
 			int port = port(context);
 			int clients = 8;
@@ -163,9 +169,11 @@ class ReuseportMetricsIntegrationTests {
 		}
 	}
 
-	@Test
-	void acceptQueueGaugeRisesOnlyOnAStalledListenerAndAgreesWithSs() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3")) {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void acceptQueueGaugeRisesOnlyOnAStalledListenerAndAgreesWithSs(ListenerTransport transport) throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(transport),
+				"reuseport.listeners=3")) {
 			int port = port(context);
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			ReuseportWebServer server = webServer(context);

@@ -4,9 +4,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 import dev.reuseport.test.TestApplication;
+import dev.reuseport.test.Transports;
 import io.netty.channel.unix.Errors.NativeIoException;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -21,12 +23,14 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 @ExtendWith(OutputCaptureExtension.class)
 class ReuseportBindFailureAnalyzerIntegrationTests {
 
-	@Test
-	void explainsAPortHeldBySocketWithoutReuseport(CapturedOutput output) throws Exception {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void explainsAPortHeldBySocketWithoutReuseport(ListenerTransport transport, CapturedOutput output)
+			throws Exception {
 		try (ServerSocket plainSocket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
 			int port = plainSocket.getLocalPort();
-			Throwable failure = catchThrowable(() -> TestApplication.run("server.port=" + port,
-					"reuseport.listeners=2"));
+			Throwable failure = catchThrowable(() -> TestApplication.run(Transports.use(transport),
+					"server.port=" + port, "reuseport.listeners=2"));
 			assertThat(failure).rootCause()
 				.isInstanceOf(NativeIoException.class)
 				.hasMessageContaining("Address already in use");

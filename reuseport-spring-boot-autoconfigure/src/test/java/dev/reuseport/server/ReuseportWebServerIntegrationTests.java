@@ -18,10 +18,12 @@ import dev.reuseport.test.RawHttp.Response;
 import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.TestApplication;
 import dev.reuseport.test.TestHttpClients;
+import dev.reuseport.test.Transports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
@@ -44,7 +46,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Integration tests for {@link ReuseportWebServer}: a real application on real epoll
- * sockets of 127.0.0.1, observed through the kernel and real clients.
+ * and io_uring sockets of 127.0.0.1, observed through the kernel and real clients.
  */
 @ExtendWith(OutputCaptureExtension.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -59,16 +61,20 @@ class ReuseportWebServerIntegrationTests {
 		}
 	}
 
-	@Test
-	void bindsOneListeningSocketPerEventLoopByDefault() {
-		try (ConfigurableApplicationContext context = TestApplication.run()) {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void bindsOneListeningSocketPerEventLoopByDefault(ListenerTransport transport) {
+		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(transport))) {
+			assertThat(webServer(context).getTransport()).isEqualTo(transport);
 			assertThat(ListeningSockets.count(port(context))).isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT);
 		}
 	}
 
-	@Test
-	void spreadsShortConnectionsOverEveryListenerAndServesEachOnTheLoopThatAcceptedIt() {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=4")) {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void spreadsShortConnectionsOverEveryListenerAndServesEachOnTheLoopThatAcceptedIt(ListenerTransport transport) {
+		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(transport),
+				"reuseport.listeners=4")) {
 			int port = port(context);
 			List<ServedBy> served = IntStream.range(0, 400)
 				.mapToObj((i) -> ServedBy.parse(RawHttp.get(port, "/whoami").body()))
@@ -79,18 +85,22 @@ class ReuseportWebServerIntegrationTests {
 		}
 	}
 
-	@Test
-	void portZeroBindsEveryListenerOnTheEphemeralPortOfTheConfiguredAddress(CapturedOutput output) {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3")) {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void portZeroBindsEveryListenerOnTheEphemeralPortOfTheConfiguredAddress(ListenerTransport transport,
+			CapturedOutput output) {
+		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(transport),
+				"reuseport.listeners=3")) {
 			int port = port(context);
 			assertThat(port).isPositive();
 			assertThat(context.getEnvironment().getProperty("local.server.port", Integer.class)).isEqualTo(port);
 			assertThat(ListeningSockets.on(port)).hasSize(3)
 				.allMatch((address) -> address.endsWith(String.format("0100007F:%04X", port)));
-			assertThat(output.getOut().lines().filter((line) -> line.contains("Netty started on port")))
+			assertThat(output.getOut().lines().filter((line) -> line.contains("Netty started on port " + port)))
 				.singleElement()
 				.asString()
-				.contains("Netty started on port " + port + " (http) with 3 SO_REUSEPORT epoll listeners");
+				.contains("Netty started on port " + port + " (http) with 3 SO_REUSEPORT " + transport.id()
+						+ " listeners");
 		}
 	}
 
@@ -194,10 +204,12 @@ class ReuseportWebServerIntegrationTests {
 		return ServedBy.parse(response.body()).listener();
 	}
 
-	@Test
-	void gracefulShutdownCompletesAnInFlightRequestOnANonZeroListenerAndRefusesNewConnections() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=3",
-				"server.shutdown=graceful")) {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void gracefulShutdownCompletesAnInFlightRequestOnANonZeroListenerAndRefusesNewConnections(
+			ListenerTransport transport) throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(transport),
+				"reuseport.listeners=3", "server.shutdown=graceful")) {
 			int port = port(context);
 			TestApplication.SLOW_REQUESTS.clear();
 			try (Socket inFlight = openSlowRequestOnNonZeroListener(port)) {

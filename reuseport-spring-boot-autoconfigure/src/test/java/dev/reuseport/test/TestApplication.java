@@ -41,8 +41,25 @@ public class TestApplication {
 	 */
 	public static final BlockingQueue<ServedBy> BLOCKING_REQUESTS = new LinkedBlockingQueue<>();
 
+	/**
+	 * The tests run on epoll unless they choose io_uring ({@link Transports}), so that
+	 * adding io_uring to the test classpath changes nothing else.
+	 */
 	private static final Map<String, Object> DEFAULTS = Map.of("server.port", "0", "server.address", "127.0.0.1",
-			"spring.main.banner-mode", "off");
+			"spring.main.banner-mode", "off", "reuseport.transport", "epoll");
+
+	/**
+	 * Start the application in a JVM of its own, log its startup and stop it: for tests
+	 * of what a different classpath changes.
+	 * @param args command-line arguments, such as {@code --reuseport.transport=auto};
+	 * they override the defaults
+	 */
+	public static void main(String[] args) {
+		new SpringApplicationBuilder(TestApplication.class).web(WebApplicationType.REACTIVE)
+			.properties(DEFAULTS)
+			.run(args)
+			.close();
+	}
 
 	/**
 	 * Start the application on an ephemeral port of 127.0.0.1.

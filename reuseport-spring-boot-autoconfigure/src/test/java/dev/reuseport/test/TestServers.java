@@ -3,6 +3,7 @@ package dev.reuseport.test;
 import java.util.function.BiFunction;
 
 import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportRequests;
 import dev.reuseport.server.ReuseportWebServer;
 import org.reactivestreams.Publisher;
@@ -51,7 +52,8 @@ public final class TestServers {
 					ReuseportRequests.listenerIndex((Connection) request).orElse(-1),
 					Thread.currentThread().getName())
 				.toString())));
-		ReuseportWebServer server = new ReuseportWebServer(httpServer, listeners, null, Shutdown.IMMEDIATE, balancing);
+		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, listeners, null,
+				Shutdown.IMMEDIATE, balancing);
 		server.start();
 		return server;
 	}

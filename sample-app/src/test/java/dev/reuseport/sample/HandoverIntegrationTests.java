@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 
 import dev.reuseport.sample.HandoverLoadClient.Report;
 import dev.reuseport.test.Prerequisites;
+import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -67,6 +68,15 @@ class HandoverIntegrationTests {
 	}
 
 	@Test
+	void rollingRestartsOnIoUringUnderLoadFailNoRequestWhenQueuedConnectionsMigrate() {
+		Prerequisites.require(IoUring.isAvailable(), "io_uring is unavailable: " + IoUring.unavailabilityCause());
+		Handovers handovers = run(1, "io_uring");
+		assertThat(handovers.report().failures()).as("failed requests, by kind").isEmpty();
+		assertThat(handovers.logs()).allSatisfy((log) -> assertThat(log).contains("SO_REUSEPORT io_uring listeners")
+			.contains("tcp_migrate_req=1"));
+	}
+
+	@Test
 	void rollingRestartsUnderLoadWithoutMigrationAreMeasuredForComparison() {
 		Handovers handovers = run(0);
 		// Recorded, not asserted: connections queued on a closing listener are reset
@@ -78,9 +88,14 @@ class HandoverIntegrationTests {
 	 * times (A to B, B to A', A' to B'), and check what holds whatever the sysctl.
 	 */
 	private Handovers run(int tcpMigrateReq) {
+		return run(tcpMigrateReq, "epoll");
+	}
+
+	private Handovers run(int tcpMigrateReq, String transport) {
 		Prerequisites.requireRoot("Creating a network namespace");
 		Path jar = Path.of(System.getProperty("sample.jar")).toAbsolutePath();
-		Path logs = jar.resolveSibling("handover").resolve("tcp_migrate_req-" + tcpMigrateReq);
+		Path logs = jar.resolveSibling("handover")
+			.resolve("tcp_migrate_req-" + tcpMigrateReq + ("epoll".equals(transport) ? "" : "-" + transport));
 		List<Long> pids = new ArrayList<>();
 		List<String> logFiles = new ArrayList<>();
 		String name = "reuseport-handover-" + ProcessHandle.current().pid() + "-" + tcpMigrateReq;
@@ -88,11 +103,11 @@ class HandoverIntegrationTests {
 			namespace.sysctl("net.ipv4.tcp_migrate_req", tcpMigrateReq);
 			try {
 				Report report;
-				startNext(namespace, jar, logs, pids, logFiles);
+				startNext(namespace, jar, logs, transport, pids, logFiles);
 				try (LoadProcess load = LoadProcess.start(namespace, logs.resolve("load.log"))) {
 					load.awaitAnswersFrom(pids.get(0));
 					for (int i = 0; i < HANDOVERS; i++) {
-						startNext(namespace, jar, logs, pids, logFiles);
+						startNext(namespace, jar, logs, transport, pids, logFiles);
 						load.awaitAnswersFrom(pids.get(pids.size() - 1));
 					}
 					report = load.finish();
@@ -100,9 +115,9 @@ class HandoverIntegrationTests {
 				stop(pids);
 				Handovers handovers = new Handovers(report, pids,
 						logFiles.stream().map(HandoverIntegrationTests::read).toList());
-				String summary = ("Handover with tcp_migrate_req=%d: %d handovers, %d requests, %d failed %s, "
+				String summary = ("Handover on %s with tcp_migrate_req=%d: %d handovers, %d requests, %d failed %s, "
 						+ "answers by pid %s")
-					.formatted(tcpMigrateReq, HANDOVERS, report.requests(), report.failed(), report.failures(),
+					.formatted(transport, tcpMigrateReq, HANDOVERS, report.requests(), report.failed(), report.failures(),
 							report.answersByPid());
 				System.out.println(summary);
 				Files.writeString(logs.resolve("summary.txt"), summary + System.lineSeparator());
@@ -124,7 +139,8 @@ class HandoverIntegrationTests {
 	 * Run the rolling-restart script, which starts the next process, waits until it is
 	 * up and stops the previous one, if any.
 	 */
-	private void startNext(NetworkNamespace namespace, Path jar, Path logs, List<Long> pids, List<String> logFiles) {
+	private void startNext(NetworkNamespace namespace, Path jar, Path logs, String transport, List<Long> pids,
+			List<String> logFiles) {
 		Path script = jar.getParent().resolveSibling("scripts").resolve("rolling-restart.sh");
 		List<String> command = new ArrayList<>(List.of("bash", script.toString()));
 		if (!pids.isEmpty()) {
@@ -132,6 +148,7 @@ class HandoverIntegrationTests {
 		}
 		command.add("--");
 		command.addAll(APPLICATION_ARGUMENTS);
+		command.add("--reuseport.transport=" + transport);
 		String output = Commands.run(namespace.command(command), null,
 				Map.of("SAMPLE_JAR", jar.toString(), "LOG_DIR", logs.toString(), "JAVA_OPTS", JAVA_OPTS, "JAVA",
 						Path.of(System.getProperty("java.home"), "bin", "java").toString()),
