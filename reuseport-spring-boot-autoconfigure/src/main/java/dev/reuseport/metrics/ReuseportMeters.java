@@ -14,6 +14,12 @@ public final class ReuseportMeters {
 	public static final String CONNECTIONS_ACTIVE = "reuseport.listener.connections.active";
 
 	/**
+	 * Gauge of the open TCP connections served on a listener's event loop, whichever
+	 * listener accepted them: the load that balancing evens out.
+	 */
+	public static final String CONNECTIONS_SERVED = "reuseport.listener.connections.served";
+
+	/**
 	 * Counter of the TCP connections accepted by a listener.
 	 */
 	public static final String CONNECTIONS_ACCEPTED = "reuseport.listener.connections.accepted";

@@ -74,6 +74,11 @@ class ReuseportServerMetrics implements MeterBinder {
 			.tags(tags)
 			.strongReference(true)
 			.register(registry);
+		Gauge.builder(ReuseportMeters.CONNECTIONS_SERVED, listener, ReuseportListener::servedConnections)
+			.description("Open TCP connections served on the listener's event loop, whichever listener accepted them")
+			.tags(tags)
+			.strongReference(true)
+			.register(registry);
 		FunctionCounter.builder(ReuseportMeters.CONNECTIONS_ACCEPTED, listener, ReuseportListener::acceptedConnections)
 			.description("TCP connections accepted by the listener")
 			.tags(tags)

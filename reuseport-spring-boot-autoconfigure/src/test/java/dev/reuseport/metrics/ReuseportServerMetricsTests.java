@@ -41,8 +41,8 @@ class ReuseportServerMetricsTests {
 		try {
 			String port = String.valueOf(server.getPort());
 			new ReuseportServerMetrics(server, WINDOW).bindTo(this.registry);
-			for (String name : List.of(ReuseportMeters.CONNECTIONS_ACTIVE, ReuseportMeters.CONNECTIONS_ACCEPTED,
-					ReuseportMeters.HANDOFFS, ReuseportMeters.REQUESTS, ReuseportMeters.ACCEPT_QUEUE,
+			for (String name : List.of(ReuseportMeters.CONNECTIONS_ACTIVE, ReuseportMeters.CONNECTIONS_SERVED,
+					ReuseportMeters.CONNECTIONS_ACCEPTED, ReuseportMeters.HANDOFFS, ReuseportMeters.REQUESTS, ReuseportMeters.ACCEPT_QUEUE,
 					ReuseportMeters.ACCEPT_QUEUE_LIMIT)) {
 				assertThat(this.registry.find(name).meters()).as(name)
 					.extracting((meter) -> meter.getId().getTag("listener") + ":" + meter.getId().getTag("port"))
@@ -66,6 +66,8 @@ class ReuseportServerMetricsTests {
 			new ReuseportServerMetrics(server, WINDOW).bindTo(this.registry);
 			assertMeter(ReuseportMeters.CONNECTIONS_ACTIVE, Meter.Type.GAUGE,
 					"Open TCP connections accepted by the listener");
+			assertMeter(ReuseportMeters.CONNECTIONS_SERVED, Meter.Type.GAUGE,
+					"Open TCP connections served on the listener's event loop, whichever listener accepted them");
 			assertMeter(ReuseportMeters.CONNECTIONS_ACCEPTED, Meter.Type.COUNTER,
 					"TCP connections accepted by the listener");
 			assertMeter(ReuseportMeters.REQUESTS, Meter.Type.COUNTER,
@@ -132,6 +134,14 @@ class ReuseportServerMetricsTests {
 					await().atMost(Duration.ofSeconds(5))
 						.untilAsserted(() -> assertThat(this.registry.get(ReuseportMeters.ACTIVE_IMBALANCE).gauge().value())
 							.isCloseTo((max - min) / mean, within(1e-9)));
+					// Each loop's served gauge counts the connections whose responses
+					// named that loop's thread, whichever listener accepted them
+					for (ReuseportListener listener : server.getListeners()) {
+						assertThat(this.registry.get(ReuseportMeters.CONNECTIONS_SERVED)
+							.tag(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index()))
+							.gauge()
+							.value()).as("connections served on %s", listener).isEqualTo(perLoop[listener.index()]);
+					}
 				}
 				for (int i = 0; i < 50; i++) {
 					served.add(ServedBy.parse(RawHttp.get(server.getPort(), "/").body()));
@@ -139,6 +149,8 @@ class ReuseportServerMetricsTests {
 			}
 			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
 				assertThat(this.registry.find(ReuseportMeters.CONNECTIONS_ACTIVE).gauges())
+					.allSatisfy((gauge) -> assertThat(gauge.value()).isZero());
+				assertThat(this.registry.find(ReuseportMeters.CONNECTIONS_SERVED).gauges())
 					.allSatisfy((gauge) -> assertThat(gauge.value()).isZero());
 				assertThat(this.registry.get(ReuseportMeters.ACTIVE_IMBALANCE).gauge().value()).isZero();
 			});

@@ -31,8 +31,9 @@ final class FewConnectionsSection {
 		md.append("connections can leave some loops busy and others idle, where A hands them to its loops in turn. ");
 		md.append("**Loop CPU spread** is (max − min) / mean of the CPU time that each event loop thread ");
 		md.append("(nginx: each worker) used over the step (`/proc/PID/task/*/stat`). **Open-connection spread** ");
-		md.append("is the same over the open connections of each listener of B and its variants, from `");
-		md.append(ListenerCounts.ACTIVE_METRIC).append("` scraped once in the middle of the step, less the ");
+		md.append("is the same over the open connections on each listener's loop of B and its variants, from `");
+		md.append(ListenerCounts.SERVED_METRIC).append("` (or `").append(ListenerCounts.ACTIVE_METRIC);
+		md.append("` for a starter without it) scraped once in the middle of the step, less the ");
 		md.append("scrape's own connection. 0 is even; lower is better.\n");
 		for (String step : this.run.fewSteps()) {
 			md.append("\n**").append(step.substring(RunData.FEW.length())).append(" connections** (`");

@@ -26,6 +26,13 @@ public final class ListenerCounts {
 	 */
 	public static final String ACTIVE_METRIC = "reuseport_listener_connections_active";
 
+	/**
+	 * The Prometheus name of the starter's {@code reuseport.listener.connections.served}
+	 * gauge: the open connections on each listener's loop, whichever listener accepted
+	 * them, which is what balancing evens out.
+	 */
+	public static final String SERVED_METRIC = "reuseport_listener_connections_served";
+
 	private static final Pattern LISTENER = Pattern.compile("(?:^|,)listener=\"(\\d+)\"");
 
 	private static final Pattern LISTENER_THREAD = Pattern.compile("reuseport-listener-(\\d+)");

@@ -133,8 +133,12 @@ final class RunLoader {
 	}
 
 	private void loadOpen(int round, String server, String step, Path dir, String text, String where) {
-		ListenerCounts counts = meters(server, ListenerCounts.parse(text, ListenerCounts.ACTIVE_METRIC),
-				ListenerCounts.ACTIVE_METRIC);
+		// The open connections per loop, where the starter reports them; before balancing,
+		// each listener served all of the connections it accepted on its own loop
+		ListenerCounts served = ListenerCounts.parse(text, ListenerCounts.SERVED_METRIC);
+		ListenerCounts counts = served.counts().isEmpty()
+				? meters(server, ListenerCounts.parse(text, ListenerCounts.ACTIVE_METRIC), ListenerCounts.ACTIVE_METRIC)
+				: served;
 		if (counts.counts().isEmpty()) {
 			return;
 		}

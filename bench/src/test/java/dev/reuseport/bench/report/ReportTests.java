@@ -162,6 +162,29 @@ class ReportTests {
 	}
 
 	@Test
+	void openConnectionsAreCountedPerServingLoopWhereTheStarterReportsThem() throws IOException {
+		writeFewConnectionsAndVariant();
+		// Balancing handed the scrape's connection, accepted by listener 0, to loop 3: the
+		// accepting listener's gauge does not count it on loop 3, the served gauge does
+		Files.writeString(this.raw.resolve("round-3/B/keepalive-c8.prom.txt"), """
+				reuseport_listener_connections_active{listener="0",port="18081"} 3.0
+				reuseport_listener_connections_active{listener="1",port="18081"} 2.0
+				reuseport_listener_connections_active{listener="2",port="18081"} 2.0
+				reuseport_listener_connections_active{listener="3",port="18081"} 2.0
+				reuseport_listener_connections_served{listener="0",port="18081"} 2.0
+				reuseport_listener_connections_served{listener="1",port="18081"} 2.0
+				reuseport_listener_connections_served{listener="2",port="18081"} 2.0
+				reuseport_listener_connections_served{listener="3",port="18081"} 3.0
+				""");
+		Files.writeString(this.raw.resolve("round-3/B/keepalive-c8.scrape-thread.txt"), "reuseport-listener-3");
+		RunData run = RunLoader.load(this.raw);
+		assertThat(run.problems).isEmpty();
+		assertThat(run.open.get("B").get("keepalive-c8").get(3).counts()).containsExactly(entry(0, 2L), entry(1, 2L),
+				entry(2, 2L), entry(3, 2L));
+		assertThat(run.values("B", "keepalive-c8.open.spread").get(3)).isZero();
+	}
+
+	@Test
 	void bWithoutOpenConnectionSamplesIsAProblem() throws IOException {
 		writeFewConnectionsAndVariant();
 		Files.writeString(this.raw.resolve("round-2/B/keepalive-c8.prom.txt"), "jvm_threads_live_threads 42.0\n");
