@@ -74,10 +74,9 @@ public class ReuseportEndpoint {
 	/**
 	 * Description of the server.
 	 *
-	 * @param transport the transport of the listeners, {@code epoll} or
-	 * {@code io_uring}, or {@code null} when the
-	 * application has no reuseport server (for example after falling back to a single
-	 * socket)
+	 * @param transport the transport of the listeners, {@code epoll} or {@code io_uring},
+	 * or {@code null} when the application has no reuseport server (for example after
+	 * falling back to a single socket)
 	 * @param port the port every listener is bound to, or -1 when not running
 	 * @param kernel the kernel settings that shape the listeners
 	 * @param balance the balancing of open connections across the event loops, or
@@ -106,8 +105,8 @@ public class ReuseportEndpoint {
 	 *
 	 * @param release the kernel release
 	 * @param somaxconn {@code net.core.somaxconn}, the cap on each accept queue
-	 * @param tcpMigrateReq {@code net.ipv4.tcp_migrate_req}: 1 when connections queued
-	 * on a closing listener move to another listener instead of being reset
+	 * @param tcpMigrateReq {@code net.ipv4.tcp_migrate_req}: 1 when connections queued on
+	 * a closing listener move to another listener instead of being reset
 	 */
 	public record KernelDescriptor(@Nullable String release, @Nullable Integer somaxconn,
 			@Nullable Integer tcpMigrateReq) {
@@ -138,8 +137,7 @@ public class ReuseportEndpoint {
 			return new ListenerDescriptor(listener.index(), listener.isOpen(),
 					(address != null) ? address.toString() : null, listener.fileDescriptor(), listener.threadName(),
 					listener.activeConnections(), listener.acceptedConnections(), listener.handedOffConnections(),
-					listener.servedConnections(), listener.requestsReceived(),
-					listener.acceptQueue().orElse(null));
+					listener.servedConnections(), listener.requestsReceived(), listener.acceptQueue().orElse(null));
 		}
 
 	}

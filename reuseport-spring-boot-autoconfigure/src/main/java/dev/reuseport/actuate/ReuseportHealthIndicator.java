@@ -11,11 +11,11 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * {@link org.springframework.boot.health.contributor.HealthIndicator} for the SO_REUSEPORT
- * listeners: UP when every configured listener is bound and open, DOWN when one has
- * closed while the server runs, because its share of new connections is then served by
- * the others or, for a closed group, refused. UNKNOWN when the application has no running
- * reuseport server.
+ * {@link org.springframework.boot.health.contributor.HealthIndicator} for the
+ * SO_REUSEPORT listeners: UP when every configured listener is bound and open, DOWN when
+ * one has closed while the server runs, because its share of new connections is then
+ * served by the others or, for a closed group, refused. UNKNOWN when the application has
+ * no running reuseport server.
  *
  * @since 0.1.0
  */

@@ -9,10 +9,10 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.diagnostics.FailureAnalyzedException;
 
 /**
- * Chooses the native transport of the listeners from {@code reuseport.transport} and
- * what this JVM and kernel support. A transport that is unavailable falls back to the
- * next one, io_uring to epoll and epoll to Spring Boot's single socket, with one warning
- * that names the cause, or fails startup when {@code reuseport.required=true}.
+ * Chooses the native transport of the listeners from {@code reuseport.transport} and what
+ * this JVM and kernel support. A transport that is unavailable falls back to the next
+ * one, io_uring to epoll and epoll to Spring Boot's single socket, with one warning that
+ * names the cause, or fails startup when {@code reuseport.required=true}.
  */
 final class ListenerTransportSelector {
 

@@ -30,9 +30,9 @@ import org.springframework.http.client.ReactorResourceFactory;
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for a Reactor Netty web server that
  * binds one SO_REUSEPORT listener per event loop, on io_uring or epoll. It runs before
- * Spring Boot's {@link NettyReactiveWebServerAutoConfiguration}, whose factory then
- * backs off; Spring Boot's {@code server.*} and {@code server.netty.*} customizers still
- * apply to the factory defined here.
+ * Spring Boot's {@link NettyReactiveWebServerAutoConfiguration}, whose factory then backs
+ * off; Spring Boot's {@code server.*} and {@code server.netty.*} customizers still apply
+ * to the factory defined here.
  *
  * @since 0.1.0
  */

@@ -36,16 +36,16 @@ public class ReuseportProperties {
 	private final boolean enabled;
 
 	/**
-	 * Number of SO_REUSEPORT listeners, each accepting and serving on its own event
-	 * loop, from 1 to 1024. When not specified, Reactor Netty's I/O worker count is used
+	 * Number of SO_REUSEPORT listeners, each accepting and serving on its own event loop,
+	 * from 1 to 1024. When not specified, Reactor Netty's I/O worker count is used
 	 * ('reactor.netty.ioWorkerCount', or else the number of CPUs with a minimum of 4).
 	 */
 	private final @Nullable Integer listeners;
 
 	/**
 	 * Whether to fail startup when the native transport is unavailable, instead of
-	 * logging a warning and falling back: from io_uring to epoll when io_uring is
-	 * chosen explicitly, and from epoll to Spring Boot's single-socket server.
+	 * logging a warning and falling back: from io_uring to epoll when io_uring is chosen
+	 * explicitly, and from epoll to Spring Boot's single-socket server.
 	 */
 	private final boolean required;
 
@@ -73,9 +73,8 @@ public class ReuseportProperties {
 			@DefaultValue("false") boolean required, @DefaultValue("auto") Transport transport,
 			@DefaultValue Metrics metrics, @DefaultValue Balance balance) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
-			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners,
-					"It must be between " + MIN_LISTENERS + " and " + MAX_LISTENERS
-							+ ". Remove it to use one listener per event loop.");
+			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners, "It must be between "
+					+ MIN_LISTENERS + " and " + MAX_LISTENERS + ". Remove it to use one listener per event loop.");
 		}
 		this.enabled = enabled;
 		this.listeners = listeners;
@@ -179,8 +178,8 @@ public class ReuseportProperties {
 
 		/**
 		 * Window over which reuseport.listeners.imbalance compares the connections
-		 * accepted by each listener. It is measured between gauge reads, so it lasts
-		 * from one window to one window plus one scrape interval.
+		 * accepted by each listener. It is measured between gauge reads, so it lasts from
+		 * one window to one window plus one scrape interval.
 		 */
 		private final Duration imbalanceWindow;
 
@@ -233,15 +232,15 @@ public class ReuseportProperties {
 		private final boolean enabled;
 
 		/**
-		 * Spread of open connections per event loop, as a fraction of their mean, that
-		 * is tolerated before connections are handed to a less-loaded loop.
+		 * Spread of open connections per event loop, as a fraction of their mean, that is
+		 * tolerated before connections are handed to a less-loaded loop.
 		 */
 		private final double marginRatio;
 
 		/**
 		 * Spread of open connections per event loop, in connections, that is tolerated
-		 * before connections are handed to a less-loaded loop; at least 1. It keeps
-		 * short connections on the loop that accepted them.
+		 * before connections are handed to a less-loaded loop; at least 1. It keeps short
+		 * connections on the loop that accepted them.
 		 */
 		private final int marginConnections;
 

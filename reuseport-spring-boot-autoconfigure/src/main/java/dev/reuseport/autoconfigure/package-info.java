@@ -1,6 +1,5 @@
 /**
- * Auto-configuration for one SO_REUSEPORT listener per event loop, on epoll or
- * io_uring.
+ * Auto-configuration for one SO_REUSEPORT listener per event loop, on epoll or io_uring.
  */
 @NullMarked
 package dev.reuseport.autoconfigure;

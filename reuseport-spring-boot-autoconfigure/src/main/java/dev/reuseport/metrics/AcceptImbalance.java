@@ -13,8 +13,8 @@ import java.util.function.ToLongFunction;
  * listeners, as {@code (max - min) / mean}: 0 when every listener accepted the same
  * number (or none accepted any), 1 when the spread equals the mean.
  * <p>
- * Samples of the accepted counters are taken when the value is read (each scrape), so
- * no thread is needed. The window runs from the newest sample that is at least
+ * Samples of the accepted counters are taken when the value is read (each scrape), so no
+ * thread is needed. The window runs from the newest sample that is at least
  * {@code window} old, or from the oldest sample while none is that old yet, to now. With
  * a scrape interval shorter than the window it therefore covers between one window and
  * one window plus one scrape interval.

@@ -32,7 +32,8 @@ public class ListenQueueMetrics implements MeterBinder {
 
 	@Override
 	public void bindTo(MeterRegistry registry) {
-		FunctionCounter.builder(ReuseportMeters.LISTEN_OVERFLOWS, this.tcpExt, (tcpExt) -> tcpExt.read("ListenOverflows"))
+		FunctionCounter
+			.builder(ReuseportMeters.LISTEN_OVERFLOWS, this.tcpExt, (tcpExt) -> tcpExt.read("ListenOverflows"))
 			.description("Handshakes dropped because an accept queue was full, for every listening socket of the "
 					+ "network namespace (TcpExt ListenOverflows)")
 			.register(registry);

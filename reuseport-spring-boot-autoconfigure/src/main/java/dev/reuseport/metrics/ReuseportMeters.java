@@ -46,20 +46,17 @@ public final class ReuseportMeters {
 	public static final String ACCEPT_QUEUE_LIMIT = "reuseport.listener.accept.queue.limit";
 
 	/**
-	 * Gauge of the spread of recently accepted connections across a server's
-	 * listeners.
+	 * Gauge of the spread of recently accepted connections across a server's listeners.
 	 */
 	public static final String IMBALANCE = "reuseport.listeners.imbalance";
 
 	/**
-	 * Gauge of the spread of the open TCP connections across a server's event loops
-	 * now.
+	 * Gauge of the spread of the open TCP connections across a server's event loops now.
 	 */
 	public static final String ACTIVE_IMBALANCE = "reuseport.listeners.active.imbalance";
 
 	/**
-	 * Counter of the network namespace's accept-queue overflows (TcpExt
-	 * ListenOverflows).
+	 * Counter of the network namespace's accept-queue overflows (TcpExt ListenOverflows).
 	 */
 	public static final String LISTEN_OVERFLOWS = "reuseport.listen.overflows";
 

@@ -17,8 +17,8 @@ import org.springframework.util.Assert;
 
 /**
  * {@link MeterBinder} for the listeners of a started {@link ReuseportWebServer}: per
- * listener, the open, the accepted and the handed-off TCP connections, the requests,
- * and the accept queue read from the kernel, each tagged with the listener index and the
+ * listener, the open, the accepted and the handed-off TCP connections, the requests, and
+ * the accept queue read from the kernel, each tagged with the listener index and the
  * port; per server, the spread of recent connections across listeners and that of open
  * connections across event loops.
  * <p>
@@ -36,8 +36,8 @@ class ReuseportServerMetrics implements MeterBinder {
 	/**
 	 * Create a binder for a started server.
 	 * @param server the started server
-	 * @param imbalanceWindow the window over which
-	 * {@code reuseport.listeners.imbalance} compares the listeners' accepted connections
+	 * @param imbalanceWindow the window over which {@code reuseport.listeners.imbalance}
+	 * compares the listeners' accepted connections
 	 */
 	ReuseportServerMetrics(ReuseportWebServer server, Duration imbalanceWindow) {
 		Assert.isTrue(server.getPort() >= 0, "'server' must be started");
@@ -62,7 +62,8 @@ class ReuseportServerMetrics implements MeterBinder {
 			.strongReference(true)
 			.register(registry);
 		for (ReuseportListener listener : this.server.getListeners()) {
-			bindListener(registry, listener, this.tags.and(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index())));
+			bindListener(registry, listener,
+					this.tags.and(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index())));
 		}
 	}
 

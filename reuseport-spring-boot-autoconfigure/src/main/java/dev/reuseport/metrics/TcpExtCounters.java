@@ -42,7 +42,8 @@ final class TcpExtCounters {
 			}
 		}
 		catch (IOException | RuntimeException ex) {
-			// Not Linux, or /proc is not readable: report no value rather than fail a scrape
+			// Not Linux, or /proc is not readable: report no value rather than fail a
+			// scrape
 		}
 		return Double.NaN;
 	}

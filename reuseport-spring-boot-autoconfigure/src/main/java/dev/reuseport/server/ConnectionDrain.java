@@ -14,15 +14,14 @@ import reactor.netty.NettyPipeline;
 import reactor.netty.channel.ChannelOperations;
 
 /**
- * Drains the connections served on one listener's event loop during a graceful
- * shutdown, once its listening socket is closed; a connection that another listener
- * accepted and handed to this loop drains here too. Reactor Netty's own drain closes idle keep-alive connections at once,
- * which loses a request that a client sends at that moment; this one ends every
- * connection in the way its protocol allows without such a race:
+ * Drains the connections served on one listener's event loop during a graceful shutdown,
+ * once its listening socket is closed; a connection that another listener accepted and
+ * handed to this loop drains here too. Reactor Netty's own drain closes idle keep-alive
+ * connections at once, which loses a request that a client sends at that moment; this one
+ * ends every connection in the way its protocol allows without such a race:
  * <ul>
  * <li>HTTP/1.1: a {@link KeepAliveDrainHandler}, added now, answers with
- * {@code Connection: close} and closes an idle connection only after a grace
- * period.</li>
+ * {@code Connection: close} and closes an idle connection only after a grace period.</li>
  * <li>HTTP/2: the connection is closed, which makes Netty send {@code GOAWAY} and close
  * once its active streams complete; the client retries newer streams elsewhere.</li>
  * <li>A connection that does not speak HTTP yet (TLS handshake, HTTP/2 preface): closed
@@ -31,8 +30,8 @@ import reactor.netty.channel.ChannelOperations;
  * </ul>
  * {@link #drained()} completes when the last connection has closed. Everything but that
  * future is confined to the event loop, on which {@link ReuseportListener} reports each
- * connection's opening and closing. Nothing touches a connection's pipeline
- * before the drain starts, so that serving a request costs nothing more.
+ * connection's opening and closing. Nothing touches a connection's pipeline before the
+ * drain starts, so that serving a request costs nothing more.
  */
 final class ConnectionDrain {
 
@@ -54,9 +53,9 @@ final class ConnectionDrain {
 	}
 
 	/**
-	 * Start draining every connection, unless already started. Must run on the
-	 * listener's event loop, once its listening socket is closed, so that no connection
-	 * arrives afterwards.
+	 * Start draining every connection, unless already started. Must run on the listener's
+	 * event loop, once its listening socket is closed, so that no connection arrives
+	 * afterwards.
 	 * @param idleGrace how long an idle connection stays open for a request that its
 	 * client may be sending
 	 */
@@ -71,8 +70,8 @@ final class ConnectionDrain {
 	}
 
 	/**
-	 * Track a connection served on the loop. One that arrives once the drain has
-	 * started, handed off by a listener that was still open, drains at once.
+	 * Track a connection served on the loop. One that arrives once the drain has started,
+	 * handed off by a listener that was still open, drains at once.
 	 * @param channel the connection
 	 */
 	void connectionOpened(Channel channel) {
@@ -106,8 +105,8 @@ final class ConnectionDrain {
 	}
 
 	/**
-	 * Drain a connection that did not speak HTTP when the drain started. If it has
-	 * become an HTTP/1.1 connection meanwhile, it may have answered requests without
+	 * Drain a connection that did not speak HTTP when the drain started. If it has become
+	 * an HTTP/1.1 connection meanwhile, it may have answered requests without
 	 * {@code Connection: close}, so it drains as a kept-alive connection from now on. A
 	 * connection that serves a request on a protocol it switched to is left to the
 	 * shutdown timeout; any other is closed.

@@ -12,8 +12,8 @@ import org.springframework.boot.web.server.GracefulShutdownCallback;
 import org.springframework.boot.web.server.GracefulShutdownResult;
 
 /**
- * Shuts the listeners of a {@link ReuseportWebServer} down without failing a request of
- * a well-behaved client, on every listener at once:
+ * Shuts the listeners of a {@link ReuseportWebServer} down without failing a request of a
+ * well-behaved client, on every listener at once:
  * <ol>
  * <li>Close the listening sockets. The kernel moves the connections still waiting in
  * their accept queues to the other listeners of the port, such as those of the process

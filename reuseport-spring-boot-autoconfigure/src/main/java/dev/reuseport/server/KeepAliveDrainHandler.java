@@ -34,8 +34,8 @@ import reactor.netty.channel.ChannelOperations;
  * <p>
  * It sits right after {@link NettyPipeline#HttpTrafficHandler}, so it sees one request at
  * a time, pipelining already resolved, and every response before the traffic handler
- * decides whether to keep the connection open. Its state is confined to the
- * connection's event loop.
+ * decides whether to keep the connection open. Its state is confined to the connection's
+ * event loop.
  */
 final class KeepAliveDrainHandler extends ChannelDuplexHandler {
 
@@ -104,7 +104,8 @@ final class KeepAliveDrainHandler extends ChannelDuplexHandler {
 		if (msg instanceof HttpResponse response) {
 			this.informationalResponse = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
 			if (!this.informationalResponse) {
-				// The traffic handler reads this header and closes once the response is out
+				// The traffic handler reads this header and closes once the response is
+				// out
 				HttpUtil.setKeepAlive(response, false);
 				this.closeAfterResponse = true;
 			}

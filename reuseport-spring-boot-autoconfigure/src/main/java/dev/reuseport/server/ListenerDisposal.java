@@ -11,8 +11,8 @@ import org.apache.commons.logging.LogFactory;
  * Disposes the listeners of a {@link ReuseportWebServer} in parallel, as an immediate
  * stop does: every listening socket and idle connection closes at the same moment, then
  * each listener waits for its requests in flight, as Spring Boot's own server does on
- * stop. One listener after the other would make the last one wait for the timeouts of
- * all the others.
+ * stop. One listener after the other would make the last one wait for the timeouts of all
+ * the others.
  */
 final class ListenerDisposal {
 

@@ -9,9 +9,9 @@ import io.netty.channel.unix.RawUnixChannelOption;
 import io.netty.channel.unix.UnixChannel;
 
 /**
- * Reads facts about a listening socket from the socket itself, with
- * {@code getsockopt}, rather than by parsing {@code ss} output. Netty's epoll and io_uring
- * channels both pass a {@link RawUnixChannelOption} to {@code getsockopt} on their socket.
+ * Reads facts about a listening socket from the socket itself, with {@code getsockopt},
+ * rather than by parsing {@code ss} output. Netty's epoll and io_uring channels both pass
+ * a {@link RawUnixChannelOption} to {@code getsockopt} on their socket.
  */
 final class ListenerSocketInfo {
 
@@ -45,7 +45,8 @@ final class ListenerSocketInfo {
 		}
 		try {
 			ByteBuffer tcpInfo = channel.config().getOption(TCP_INFO).order(ByteOrder.nativeOrder());
-			return Optional.of(new AcceptQueue(tcpInfo.getInt(TCPI_UNACKED_OFFSET), tcpInfo.getInt(TCPI_SACKED_OFFSET)));
+			return Optional
+				.of(new AcceptQueue(tcpInfo.getInt(TCPI_UNACKED_OFFSET), tcpInfo.getInt(TCPI_SACKED_OFFSET)));
 		}
 		catch (RuntimeException ex) {
 			// The socket closed between the check and the read

@@ -14,8 +14,8 @@ import reactor.netty.resources.LoopResources;
  * The native transport of a server's SO_REUSEPORT listeners: it creates each listener's
  * event loop and runs the listener and its connections on it.
  * <p>
- * Netty's io_uring classes are touched only by {@link #IO_URING}, so that
- * {@link #EPOLL} works without them on the classpath.
+ * Netty's io_uring classes are touched only by {@link #IO_URING}, so that {@link #EPOLL}
+ * works without them on the classpath.
  *
  * @since 0.1.0
  */
@@ -27,8 +27,8 @@ public enum ListenerTransport {
 	EPOLL("epoll"),
 
 	/**
-	 * Netty 4.2's native io_uring transport ({@code netty-transport-native-io_uring}),
-	 * on Linux 5.9 or later where io_uring is not disabled.
+	 * Netty 4.2's native io_uring transport ({@code netty-transport-native-io_uring}), on
+	 * Linux 5.9 or later where io_uring is not disabled.
 	 */
 	IO_URING("io_uring");
 

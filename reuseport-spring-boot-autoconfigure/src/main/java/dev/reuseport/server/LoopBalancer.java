@@ -19,17 +19,17 @@ import io.netty.channel.EventLoopGroup;
  * its loop holds no more open connections than the least-loaded loop plus the margin of
  * {@link ConnectionBalancing}. Beyond that it hands the connection to the least-loaded
  * loop, as HAProxy's {@code tune.listener.multi-queue} does, and goes on handing off
- * until its loop is back within half the margin, so that a loop at the edge does not
- * flip between the two on every connection. Short connections close before they add up
- * to the margin, so they stay on the loop that accepted them.
+ * until its loop is back within half the margin, so that a loop at the edge does not flip
+ * between the two on every connection. Short connections close before they add up to the
+ * margin, so they stay on the loop that accepted them.
  * <p>
- * The load is the number of open TCP connections per loop, counted from the moment a
- * loop is chosen so that a burst of connections sees the ones chosen just before it.
- * HTTP/2 streams and requests in flight are not counted: they come and go within a
- * connection, which cannot move between loops once registered, and counting them would
- * cost every request an update of shared state. A loop whose listener has a backlog in
- * its accept queue is not loaded less than it looks, so that backlog counts too when the
- * loop is considered as a target: a loop that is stalled keeps its queue and receives no
+ * The load is the number of open TCP connections per loop, counted from the moment a loop
+ * is chosen so that a burst of connections sees the ones chosen just before it. HTTP/2
+ * streams and requests in flight are not counted: they come and go within a connection,
+ * which cannot move between loops once registered, and counting them would cost every
+ * request an update of shared state. A loop whose listener has a backlog in its accept
+ * queue is not loaded less than it looks, so that backlog counts too when the loop is
+ * considered as a target: a loop that is stalled keeps its queue and receives no
  * connection from the others.
  */
 final class LoopBalancer {
@@ -169,9 +169,9 @@ final class LoopBalancer {
 	/**
 	 * Return the least-loaded loop if the own loop is beyond the margin, or the own loop.
 	 * Only when the open connections say that a hand-off is due are the accept queues
-	 * read, one system call per loop, and the connections waiting in a loop's queue
-	 * count as its load too: they will be its own, and a loop that is stalled keeps
-	 * them there, so that it receives none from the others.
+	 * read, one system call per loop, and the connections waiting in a loop's queue count
+	 * as its load too: they will be its own, and a loop that is stalled keeps them there,
+	 * so that it receives none from the others.
 	 */
 	private int handOffTarget(int own, int ownCount) {
 		long total = 0;

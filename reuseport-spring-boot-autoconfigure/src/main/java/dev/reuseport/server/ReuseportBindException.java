@@ -9,9 +9,9 @@ import org.springframework.boot.web.server.WebServerException;
 
 /**
  * Thrown when a SO_REUSEPORT listener cannot bind because its port is held by a socket
- * that it may not share: one bound without SO_REUSEPORT, or one owned by another user.
- * It is a distinct type so that its failure analysis explains both causes rather than
- * Spring Boot's generic "port already in use".
+ * that it may not share: one bound without SO_REUSEPORT, or one owned by another user. It
+ * is a distinct type so that its failure analysis explains both causes rather than Spring
+ * Boot's generic "port already in use".
  *
  * @since 0.1.0
  */

@@ -26,12 +26,12 @@ import reactor.netty.http.server.HttpServerState;
 import reactor.netty.resources.LoopResources;
 
 /**
- * One SO_REUSEPORT listening socket and the event loop that owns it. The listener
- * accepts on its loop and serves each connection it accepts on the same loop, unless
- * that loop holds clearly more open connections than another loop of the server: then
- * the connection is handed to that loop once, when it is registered, and stays there
- * (see {@link LoopBalancer}). The listener also counts the TCP connections it has
- * accepted, those still open and those it has handed off.
+ * One SO_REUSEPORT listening socket and the event loop that owns it. The listener accepts
+ * on its loop and serves each connection it accepts on the same loop, unless that loop
+ * holds clearly more open connections than another loop of the server: then the
+ * connection is handed to that loop once, when it is registered, and stays there (see
+ * {@link LoopBalancer}). The listener also counts the TCP connections it has accepted,
+ * those still open and those it has handed off.
  *
  * @since 0.1.0
  */
@@ -40,8 +40,7 @@ public final class ReuseportListener {
 	/**
 	 * Channel attribute that links each accepted connection to its listener.
 	 */
-	static final AttributeKey<ReuseportListener> LISTENER = AttributeKey.valueOf(ReuseportListener.class,
-			"listener");
+	static final AttributeKey<ReuseportListener> LISTENER = AttributeKey.valueOf(ReuseportListener.class, "listener");
 
 	/**
 	 * Prefix of the event loop thread names; the listener index follows it.
@@ -91,8 +90,7 @@ public final class ReuseportListener {
 	}
 
 	/**
-	 * Return the number of TCP connections accepted by this listener that are still
-	 * open.
+	 * Return the number of TCP connections accepted by this listener that are still open.
 	 * @return the open connection count
 	 */
 	public long activeConnections() {
@@ -108,8 +106,8 @@ public final class ReuseportListener {
 	}
 
 	/**
-	 * Return the total number of TCP connections this listener has accepted and handed
-	 * to the event loop of another listener, because its own loop held clearly more open
+	 * Return the total number of TCP connections this listener has accepted and handed to
+	 * the event loop of another listener, because its own loop held clearly more open
 	 * connections.
 	 * @return the handed-off connection count
 	 */
@@ -232,9 +230,9 @@ public final class ReuseportListener {
 	}
 
 	/**
-	 * Called once per accepted TCP connection, on the loop that serves it. HTTP/2
-	 * streams are child channels of the connection and are not seen here. The
-	 * connection drains with the others of its loop, where its state is confined.
+	 * Called once per accepted TCP connection, on the loop that serves it. HTTP/2 streams
+	 * are child channels of the connection and are not seen here. The connection drains
+	 * with the others of its loop, where its state is confined.
 	 */
 	private void connectionAccepted(Channel channel, LoopBalancer balancer) {
 		this.accepted.increment();
@@ -258,8 +256,8 @@ public final class ReuseportListener {
 	}
 
 	/**
-	 * Called on this listener's loop for each state change of each connection and
-	 * HTTP/2 stream; {@code REQUEST_RECEIVED} comes once per request of any protocol.
+	 * Called on this listener's loop for each state change of each connection and HTTP/2
+	 * stream; {@code REQUEST_RECEIVED} comes once per request of any protocol.
 	 */
 	private void connectionStateChanged(Connection connection, State state) {
 		if (state == HttpServerState.REQUEST_RECEIVED) {
@@ -270,15 +268,15 @@ public final class ReuseportListener {
 	/**
 	 * Close the listening socket, then drain the connections served on its loop without
 	 * racing their clients (see {@link ConnectionDrain}); from then on no listener hands
-	 * a connection to this loop. Closing the socket makes the kernel
-	 * move the connections still waiting in its accept queue to another listener of the
-	 * port when {@code net.ipv4.tcp_migrate_req=1}, and reset them otherwise. Both steps
-	 * run in one task on the listener's event loop, so no connection is accepted after
-	 * the drain has started.
+	 * a connection to this loop. Closing the socket makes the kernel move the connections
+	 * still waiting in its accept queue to another listener of the port when
+	 * {@code net.ipv4.tcp_migrate_req=1}, and reset them otherwise. Both steps run in one
+	 * task on the listener's event loop, so no connection is accepted after the drain has
+	 * started.
 	 * @param idleGrace how long an idle keep-alive connection stays open for a request
 	 * that its client may be sending
-	 * @return a future that completes once every connection served on the listener's
-	 * loop is closed
+	 * @return a future that completes once every connection served on the listener's loop
+	 * is closed
 	 */
 	CompletableFuture<Void> drain(Duration idleGrace) {
 		this.draining = true;
@@ -329,8 +327,8 @@ public final class ReuseportListener {
 			}
 		}
 		catch (TimeoutException | ExecutionException ex) {
-			throw new IllegalStateException("Listener " + this.index + " did not drain within " + timeout.toMillis()
-					+ " ms", ex);
+			throw new IllegalStateException(
+					"Listener " + this.index + " did not drain within " + timeout.toMillis() + " ms", ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

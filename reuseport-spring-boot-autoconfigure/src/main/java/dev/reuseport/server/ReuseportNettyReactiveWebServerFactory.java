@@ -86,8 +86,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	}
 
 	/**
-	 * Return the number of listeners each server binds, or {@code null} when this
-	 * factory creates plain single-socket servers.
+	 * Return the number of listeners each server binds, or {@code null} when this factory
+	 * creates plain single-socket servers.
 	 * @return the listener count
 	 */
 	public @Nullable Integer getListenerCount() {

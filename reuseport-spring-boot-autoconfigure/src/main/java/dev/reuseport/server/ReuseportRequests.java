@@ -33,8 +33,8 @@ public final class ReuseportRequests {
 	/**
 	 * Return the index of the listener that accepted {@code connection}, or an empty
 	 * result when it did not arrive through a {@link ReuseportWebServer}. For Reactor
-	 * Netty handlers, such as the routes of a {@code NettyRouteProvider}, which reach
-	 * the connection with {@code request.withConnection(…)}.
+	 * Netty handlers, such as the routes of a {@code NettyRouteProvider}, which reach the
+	 * connection with {@code request.withConnection(…)}.
 	 * @param connection the connection, or the HTTP/2 stream, that carries a request
 	 * @return the listener index
 	 */

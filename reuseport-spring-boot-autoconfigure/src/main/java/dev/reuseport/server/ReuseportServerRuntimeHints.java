@@ -10,9 +10,9 @@ import org.springframework.aot.hint.RuntimeHintsRegistrar;
  * <p>
  * Netty decides which events a handler may skip by looking up the handler's public
  * methods reflectively ({@code io.netty.channel.ChannelHandlerMask}), so each handler
- * type needs reflection metadata; Netty and Reactor Netty ship it for their own
- * handlers, and this registers the server's. Everything else the starter needs is
- * inferred by Spring's AOT processing: the endpoint's response types through its
+ * type needs reflection metadata; Netty and Reactor Netty ship it for their own handlers,
+ * and this registers the server's. Everything else the starter needs is inferred by
+ * Spring's AOT processing: the endpoint's response types through its
  * {@code @ReadOperation} methods, the properties through their binding, and the failure
  * analyzer through {@code spring.factories}.
  */

@@ -18,10 +18,10 @@ import org.springframework.boot.web.server.WebServerException;
 import org.springframework.util.Assert;
 
 /**
- * {@link WebServer} that binds one SO_REUSEPORT listener per event loop, all on
- * the same address and port. The kernel spreads new connections across the listeners;
- * each connection is accepted on the loop that owns its listener and served there, as
- * long as that loop holds no clearly more open connections than the others (see
+ * {@link WebServer} that binds one SO_REUSEPORT listener per event loop, all on the same
+ * address and port. The kernel spreads new connections across the listeners; each
+ * connection is accepted on the loop that owns its listener and served there, as long as
+ * that loop holds no clearly more open connections than the others (see
  * {@link ConnectionBalancing}).
  * <p>
  * The server owns its event loops: they are created by {@link #start()} and shut down by
@@ -32,16 +32,16 @@ import org.springframework.util.Assert;
 public class ReuseportWebServer implements WebServer {
 
 	/**
-	 * How long {@link #stop()} waits for connections and loops when no lifecycle
-	 * timeout is set.
+	 * How long {@link #stop()} waits for connections and loops when no lifecycle timeout
+	 * is set.
 	 */
 	private static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
 
 	/**
-	 * How long a graceful shutdown keeps an idle keep-alive connection open for a
-	 * request that its client may be sending at that moment; Envoy drains HTTP/1.1
-	 * connections for as long. A shorter {@code server.netty.idle-timeout} still closes
-	 * idle connections sooner, as it always does.
+	 * How long a graceful shutdown keeps an idle keep-alive connection open for a request
+	 * that its client may be sending at that moment; Envoy drains HTTP/1.1 connections
+	 * for as long. A shorter {@code server.netty.idle-timeout} still closes idle
+	 * connections sooner, as it always does.
 	 */
 	static final Duration IDLE_GRACE = Duration.ofSeconds(5);
 
@@ -113,8 +113,8 @@ public class ReuseportWebServer implements WebServer {
 	}
 
 	/**
-	 * Return the listeners, in index order. The list is fixed for the life of the
-	 * server; each listener is bound only while the server runs.
+	 * Return the listeners, in index order. The list is fixed for the life of the server;
+	 * each listener is bound only while the server runs.
 	 * @return the listeners
 	 */
 	public List<ReuseportListener> getListeners() {
@@ -131,13 +131,12 @@ public class ReuseportWebServer implements WebServer {
 
 	/**
 	 * Return the spread of the open connections across the listeners' loops now, as
-	 * {@code (max - min) / mean} of {@link ReuseportListener#servedConnections()}: 0
-	 * when balanced or idle.
+	 * {@code (max - min) / mean} of {@link ReuseportListener#servedConnections()}: 0 when
+	 * balanced or idle.
 	 * @return the spread
 	 */
 	public double getActiveConnectionImbalance() {
-		return LoopBalancer
-			.spread(this.listeners.stream().mapToLong(ReuseportListener::servedConnections).toArray());
+		return LoopBalancer.spread(this.listeners.stream().mapToLong(ReuseportListener::servedConnections).toArray());
 	}
 
 	@Override
@@ -208,8 +207,8 @@ public class ReuseportWebServer implements WebServer {
 	}
 
 	/**
-	 * Shut down without failing a request of a well-behaved client, on every listener
-	 * at once (see {@link GracefulShutdown}).
+	 * Shut down without failing a request of a well-behaved client, on every listener at
+	 * once (see {@link GracefulShutdown}).
 	 */
 	@Override
 	public void shutDownGracefully(GracefulShutdownCallback callback) {

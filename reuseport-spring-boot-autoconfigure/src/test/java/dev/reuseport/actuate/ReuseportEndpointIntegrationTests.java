@@ -44,8 +44,8 @@ class ReuseportEndpointIntegrationTests {
 	@EnumSource(ListenerTransport.class)
 	void reportsTheKernelAndEveryListener(ListenerTransport transport) throws IOException {
 		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(transport),
-				"reuseport.listeners=3",
-				"management.server.port=0", "management.endpoints.web.exposure.include=reuseport")) {
+				"reuseport.listeners=3", "management.server.port=0",
+				"management.endpoints.web.exposure.include=reuseport")) {
 			int port = port(context);
 			int managementPort = managementPort(context);
 			int connections = 30;

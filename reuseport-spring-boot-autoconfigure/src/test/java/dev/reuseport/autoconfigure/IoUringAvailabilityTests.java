@@ -17,15 +17,13 @@ class IoUringAvailabilityTests {
 
 	@Test
 	void namesTheSysctlWhenTheKernelDisablesIoUringForEveryone() {
-		assertThat(IoUringAvailability.reason(SETUP_REFUSED, OptionalInt.of(2)))
-			.contains("kernel.io_uring_disabled=2")
+		assertThat(IoUringAvailability.reason(SETUP_REFUSED, OptionalInt.of(2))).contains("kernel.io_uring_disabled=2")
 			.contains("set it to 0");
 	}
 
 	@Test
 	void namesTheGroupWhenTheKernelRestrictsIoUring() {
-		assertThat(IoUringAvailability.reason(SETUP_REFUSED, OptionalInt.of(1)))
-			.contains("kernel.io_uring_disabled=1")
+		assertThat(IoUringAvailability.reason(SETUP_REFUSED, OptionalInt.of(1))).contains("kernel.io_uring_disabled=1")
 			.contains("kernel.io_uring_group");
 	}
 

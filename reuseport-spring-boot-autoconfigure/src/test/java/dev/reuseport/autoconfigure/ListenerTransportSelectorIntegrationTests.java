@@ -63,8 +63,7 @@ class ListenerTransportSelectorIntegrationTests {
 	void autoWithoutTheNativeLibraryUsesEpollAndSaysWhyAtInfo() throws Exception {
 		String log = runApplication(List.of(NATIVE_JAR), "--reuseport.transport=auto");
 		assertThat(log).contains("SO_REUSEPORT epoll listeners");
-		assertThat(log.lines().filter((line) -> line.contains("io_uring")))
-			.singleElement()
+		assertThat(log.lines().filter((line) -> line.contains("io_uring"))).singleElement()
 			.asString()
 			.contains(" INFO ")
 			.contains("io_uring is on the classpath but unavailable, so the listeners use epoll")
@@ -73,8 +72,7 @@ class ListenerTransportSelectorIntegrationTests {
 
 	@Test
 	void ioUringWithoutItsNativeLibraryFailsStartupWhenRequired() throws Exception {
-		String log = runApplication(List.of(NATIVE_JAR), "--reuseport.transport=io_uring",
-				"--reuseport.required=true");
+		String log = runApplication(List.of(NATIVE_JAR), "--reuseport.transport=io_uring", "--reuseport.required=true");
 		assertThat(log).contains("APPLICATION FAILED TO START")
 			.contains("reuseport.transport is io_uring, but io_uring is unavailable: Netty's native io_uring library "
 					+ "could not be loaded")
@@ -91,9 +89,9 @@ class ListenerTransportSelectorIntegrationTests {
 				Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
 					.filter((entry) -> withoutJars.stream().noneMatch(entry::contains))
 					.toList());
-		List<String> command = new ArrayList<>(List.of(
-				Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-				"-cp", classpath, TestApplication.class.getName()));
+		List<String> command = new ArrayList<>(
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
+						"-cp", classpath, TestApplication.class.getName()));
 		command.addAll(List.of(arguments));
 		Path log = this.output.resolve("application.log");
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

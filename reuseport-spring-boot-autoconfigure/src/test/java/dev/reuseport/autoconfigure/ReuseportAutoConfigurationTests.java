@@ -51,10 +51,9 @@ class ReuseportAutoConfigurationTests {
 	void reuseportFactoryIsAutoConfiguredWithOneListenerPerEventLoopByDefault() {
 		this.contextRunner.run((context) -> {
 			assertThat(context).hasSingleBean(ReactiveWebServerFactory.class);
-			assertThat(context.getBean(ReactiveWebServerFactory.class))
-				.isInstanceOfSatisfying(ReuseportNettyReactiveWebServerFactory.class, (factory) -> assertThat(
-						factory.getListenerCount())
-					.isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT));
+			assertThat(context.getBean(ReactiveWebServerFactory.class)).isInstanceOfSatisfying(
+					ReuseportNettyReactiveWebServerFactory.class, (factory) -> assertThat(factory.getListenerCount())
+						.isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT));
 		});
 	}
 
@@ -69,7 +68,8 @@ class ReuseportAutoConfigurationTests {
 	@Test
 	void listenerCountComesFromReuseportListeners() {
 		this.contextRunner.withPropertyValues("reuseport.listeners=3")
-			.run((context) -> assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getListenerCount())
+			.run((context) -> assertThat(
+					context.getBean(ReuseportNettyReactiveWebServerFactory.class).getListenerCount())
 				.isEqualTo(3));
 	}
 
@@ -78,8 +78,8 @@ class ReuseportAutoConfigurationTests {
 		this.contextRunner.withUserConfiguration(CustomizationsConfiguration.class).run((context) -> {
 			ReuseportNettyReactiveWebServerFactory factory = context
 				.getBean(ReuseportNettyReactiveWebServerFactory.class);
-			assertThat(factory.getServerCustomizers()).contains(context.getBean("customNettyServerCustomizer",
-					NettyServerCustomizer.class));
+			assertThat(factory.getServerCustomizers())
+				.contains(context.getBean("customNettyServerCustomizer", NettyServerCustomizer.class));
 		});
 	}
 
@@ -87,8 +87,8 @@ class ReuseportAutoConfigurationTests {
 	void autoConfigurationBacksOffWhenDisabled() {
 		this.contextRunner.withPropertyValues("reuseport.enabled=false").run((context) -> {
 			assertThat(context).doesNotHaveBean(ReuseportNettyReactiveWebServerFactory.class);
-			assertThat(context.getBean(ReactiveWebServerFactory.class)).isExactlyInstanceOf(
-					NettyReactiveWebServerFactory.class);
+			assertThat(context.getBean(ReactiveWebServerFactory.class))
+				.isExactlyInstanceOf(NettyReactiveWebServerFactory.class);
 		});
 	}
 
@@ -123,8 +123,7 @@ class ReuseportAutoConfigurationTests {
 			assertThat(context).hasNotFailed();
 			assertThat(context.getBean(ReactiveWebServerFactory.class))
 				.isExactlyInstanceOf(NettyReactiveWebServerFactory.class);
-			assertThat(output.getOut().lines().filter((line) -> line.contains("WARN")))
-				.singleElement()
+			assertThat(output.getOut().lines().filter((line) -> line.contains("WARN"))).singleElement()
 				.asString()
 				.contains("Native epoll is unavailable")
 				.contains("io.netty.channel.epoll.Epoll");
@@ -185,8 +184,7 @@ class ReuseportAutoConfigurationTests {
 			.run((context) -> {
 				assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
 					.isEqualTo(ListenerTransport.EPOLL);
-				assertThat(output.getOut().lines().filter((line) -> line.contains("io_uring")))
-					.singleElement()
+				assertThat(output.getOut().lines().filter((line) -> line.contains("io_uring"))).singleElement()
 					.asString()
 					.contains(" WARN ")
 					.contains("reuseport.transport is io_uring, but io_uring is unavailable, so the listeners use "

@@ -91,8 +91,8 @@ class ReuseportPropertiesTests {
 	}
 
 	private ReuseportProperties bind(Map<String, String> values) {
-		return new Binder(new MapConfigurationPropertySource(values))
-			.bindOrCreate("reuseport", ReuseportProperties.class);
+		return new Binder(new MapConfigurationPropertySource(values)).bindOrCreate("reuseport",
+				ReuseportProperties.class);
 	}
 
 }

@@ -20,8 +20,7 @@ class ListenQueueMetricsTests {
 	private final MeterRegistry registry = new SimpleMeterRegistry();
 
 	@Test
-	void shouldRegisterTheNamespaceCountersWithoutTagsAndReadThemOnEachScrape(@TempDir Path dir)
-			throws IOException {
+	void shouldRegisterTheNamespaceCountersWithoutTagsAndReadThemOnEachScrape(@TempDir Path dir) throws IOException {
 		Path netstat = dir.resolve("netstat");
 		Files.writeString(netstat, "TcpExt: ListenOverflows ListenDrops\nTcpExt: 1 2\n");
 		new ListenQueueMetrics(netstat).bindTo(this.registry);

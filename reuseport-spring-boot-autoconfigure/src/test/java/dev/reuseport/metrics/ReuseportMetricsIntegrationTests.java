@@ -55,8 +55,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Integration tests for the reuseport meters of a whole application: exact per-listener
- * counts from real connections, read back from a real registry and from a real
- * Prometheus scrape.
+ * counts from real connections, read back from a real registry and from a real Prometheus
+ * scrape.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class ReuseportMetricsIntegrationTests {
@@ -68,8 +68,8 @@ class ReuseportMetricsIntegrationTests {
 	@EnumSource(ListenerTransport.class)
 	void countsEveryConnectionFromConcurrentClientsExactly(ListenerTransport transport) throws Exception {
 		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(transport),
-				"reuseport.listeners=3",
-				"management.server.port=0", "management.endpoints.web.exposure.include=prometheus")) {
+				"reuseport.listeners=3", "management.server.port=0",
+				"management.endpoints.web.exposure.include=prometheus")) {
 			int port = port(context);
 			int clients = 8;
 			int connectionsPerClient = 40;
@@ -207,16 +207,15 @@ class ReuseportMetricsIntegrationTests {
 				}
 			}
 			await().atMost(Duration.ofSeconds(10))
-				.untilAsserted(() -> assertThat(registry.find(ReuseportMeters.ACCEPT_QUEUE).gauges())
-					.hasSize(3)
+				.untilAsserted(() -> assertThat(registry.find(ReuseportMeters.ACCEPT_QUEUE).gauges()).hasSize(3)
 					.allSatisfy((gauge) -> assertThat(gauge.value()).isZero()));
 		}
 	}
 
 	@Test
 	void listenOverflowsIncreaseWhenAStalledListenerIsFloodedAndServiceResumes() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run(
-				new Class<?>[] { TinyBacklogConfiguration.class }, "reuseport.listeners=1")) {
+		try (ConfigurableApplicationContext context = TestApplication
+			.run(new Class<?>[] { TinyBacklogConfiguration.class }, "reuseport.listeners=1")) {
 			int port = port(context);
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			double overflowsBefore = registry.get(ReuseportMeters.LISTEN_OVERFLOWS).functionCounter().count();
@@ -315,8 +314,8 @@ class ReuseportMetricsIntegrationTests {
 			.map(SAMPLE::matcher)
 			.filter(Matcher::matches)
 			.filter((sample) -> sample.group(3).equals(String.valueOf(port)))
-			.collect(Collectors.groupingBy((sample) -> sample.group(1), Collectors
-				.toMap((sample) -> Integer.parseInt(sample.group(2)), (sample) -> Double.parseDouble(sample.group(4)))));
+			.collect(Collectors.groupingBy((sample) -> sample.group(1), Collectors.toMap(
+					(sample) -> Integer.parseInt(sample.group(2)), (sample) -> Double.parseDouble(sample.group(4)))));
 	}
 
 	private static double sum(Map<Integer, Double> values) {

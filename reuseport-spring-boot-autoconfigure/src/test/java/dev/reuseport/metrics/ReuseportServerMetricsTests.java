@@ -42,8 +42,8 @@ class ReuseportServerMetricsTests {
 			String port = String.valueOf(server.getPort());
 			new ReuseportServerMetrics(server, WINDOW).bindTo(this.registry);
 			for (String name : List.of(ReuseportMeters.CONNECTIONS_ACTIVE, ReuseportMeters.CONNECTIONS_SERVED,
-					ReuseportMeters.CONNECTIONS_ACCEPTED, ReuseportMeters.HANDOFFS, ReuseportMeters.REQUESTS, ReuseportMeters.ACCEPT_QUEUE,
-					ReuseportMeters.ACCEPT_QUEUE_LIMIT)) {
+					ReuseportMeters.CONNECTIONS_ACCEPTED, ReuseportMeters.HANDOFFS, ReuseportMeters.REQUESTS,
+					ReuseportMeters.ACCEPT_QUEUE, ReuseportMeters.ACCEPT_QUEUE_LIMIT)) {
 				assertThat(this.registry.find(name).meters()).as(name)
 					.extracting((meter) -> meter.getId().getTag("listener") + ":" + meter.getId().getTag("port"))
 					.containsExactlyInAnyOrder("0:" + port, "1:" + port);
@@ -132,8 +132,9 @@ class ReuseportServerMetricsTests {
 					long min = Arrays.stream(perLoop).min().orElseThrow();
 					double mean = 64.0 / perLoop.length;
 					await().atMost(Duration.ofSeconds(5))
-						.untilAsserted(() -> assertThat(this.registry.get(ReuseportMeters.ACTIVE_IMBALANCE).gauge().value())
-							.isCloseTo((max - min) / mean, within(1e-9)));
+						.untilAsserted(
+								() -> assertThat(this.registry.get(ReuseportMeters.ACTIVE_IMBALANCE).gauge().value())
+									.isCloseTo((max - min) / mean, within(1e-9)));
 					// Each loop's served gauge counts the connections whose responses
 					// named that loop's thread, whichever listener accepted them
 					for (ReuseportListener listener : server.getListeners()) {

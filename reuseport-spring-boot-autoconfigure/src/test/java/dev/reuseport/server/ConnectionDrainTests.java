@@ -152,8 +152,8 @@ class ConnectionDrainTests {
 	}
 
 	/**
-	 * Open a connection whose pipeline has a stand-in handler for each name, and track
-	 * it as {@link ReuseportListener} does.
+	 * Open a connection whose pipeline has a stand-in handler for each name, and track it
+	 * as {@link ReuseportListener} does.
 	 */
 	private EmbeddedChannel open(String... handlerNames) {
 		EmbeddedChannel channel = new EmbeddedChannel();

@@ -29,8 +29,8 @@ import reactor.netty.channel.ChannelOperations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link KeepAliveDrainHandler}, on an {@link EmbeddedChannel} whose clock
- * only moves when the test moves it.
+ * Tests for {@link KeepAliveDrainHandler}, on an {@link EmbeddedChannel} whose clock only
+ * moves when the test moves it.
  */
 class KeepAliveDrainHandlerTests {
 
@@ -77,8 +77,7 @@ class KeepAliveDrainHandlerTests {
 		this.channel.writeOutbound(response(HttpResponseStatus.OK));
 		assertThat(connectionHeader(this.channel.readOutbound())).isEqualTo("close");
 		advance(GRACE.multipliedBy(2));
-		assertThat(this.channel.isOpen()).as("left to the traffic handler, which closes after the response")
-			.isTrue();
+		assertThat(this.channel.isOpen()).as("left to the traffic handler, which closes after the response").isTrue();
 	}
 
 	@Test
@@ -153,8 +152,8 @@ class KeepAliveDrainHandlerTests {
 
 	/**
 	 * A request that Reactor Netty is serving, bound to the connection as
-	 * {@code HttpTrafficHandler} binds one from the moment it reads the request until
-	 * the request ends.
+	 * {@code HttpTrafficHandler} binds one from the moment it reads the request until the
+	 * request ends.
 	 */
 	static final class Request extends ChannelOperations<NettyInbound, NettyOutbound> {
 

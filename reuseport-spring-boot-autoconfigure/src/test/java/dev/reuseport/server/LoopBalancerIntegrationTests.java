@@ -27,9 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Integration tests for {@link LoopBalancer}: real servers on 127.0.0.1 and real
- * clients, the spread of open connections read from the responses and checked against
- * the server's own per-loop counts.
+ * Integration tests for {@link LoopBalancer}: real servers on 127.0.0.1 and real clients,
+ * the spread of open connections read from the responses and checked against the server's
+ * own per-loop counts.
  */
 class LoopBalancerIntegrationTests {
 
@@ -65,9 +65,10 @@ class LoopBalancerIntegrationTests {
 			for (int round = 0; round < ROUNDS; round++) {
 				long[] perLoop = openAtOnceAndCount(server, connections);
 				double spread = LoopBalancer.spread(perLoop);
-				System.out.printf("Balanced (margin %d connections), %d keep-alive connections on %d loops: %s, "
-						+ "(max - min) / mean %.2f%n", balancing.marginConnections(), connections, LISTENERS,
-						Arrays.toString(perLoop), spread);
+				System.out.printf(
+						"Balanced (margin %d connections), %d keep-alive connections on %d loops: %s, "
+								+ "(max - min) / mean %.2f%n",
+						balancing.marginConnections(), connections, LISTENERS, Arrays.toString(perLoop), spread);
 				assertThat(spread <= maxSpread || max(perLoop) - min(perLoop) <= maxConnectionsApart)
 					.as("spread %s of %s", spread, Arrays.toString(perLoop))
 					.isTrue();
@@ -88,8 +89,8 @@ class LoopBalancerIntegrationTests {
 				System.out.printf("Unbalanced, %d keep-alive connections on %d loops: %s, (max - min) / mean %.2f%n",
 						connections, LISTENERS, Arrays.toString(perLoop), LoopBalancer.spread(perLoop));
 			}
-			assertThat(server.getListeners()).allSatisfy(
-					(listener) -> assertThat(listener.handedOffConnections()).as(listener.toString()).isZero());
+			assertThat(server.getListeners())
+				.allSatisfy((listener) -> assertThat(listener.handedOffConnections()).as(listener.toString()).isZero());
 		}
 		finally {
 			server.stop();
@@ -127,8 +128,7 @@ class LoopBalancerIntegrationTests {
 
 	@Test
 	void http2ConnectionsSpreadEvenlyOverTheLoops() {
-		ReuseportWebServer server = TestServers.startServedBy(LISTENERS, ConnectionBalancing.DEFAULT,
-				HttpProtocol.H2C);
+		ReuseportWebServer server = TestServers.startServedBy(LISTENERS, ConnectionBalancing.DEFAULT, HttpProtocol.H2C);
 		int connections = 64;
 		String uri = "http://127.0.0.1:" + server.getPort() + "/";
 		try {
@@ -166,8 +166,8 @@ class LoopBalancerIntegrationTests {
 	}
 
 	/**
-	 * Open {@code connections} connections at once and return how many each loop
-	 * serves; close them once counted.
+	 * Open {@code connections} connections at once and return how many each loop serves;
+	 * close them once counted.
 	 */
 	private long[] openAtOnceAndCount(ReuseportWebServer server, int connections) {
 		try (KeepAliveConnections open = KeepAliveConnections.open(server.getPort(), "/", connections)) {
@@ -179,8 +179,8 @@ class LoopBalancerIntegrationTests {
 	}
 
 	/**
-	 * Count the connections per loop from the clients' answers, and check that the
-	 * server counts the same on each loop.
+	 * Count the connections per loop from the clients' answers, and check that the server
+	 * counts the same on each loop.
 	 */
 	private long[] awaitServedMatches(ReuseportWebServer server, List<ServedBy> served) {
 		Map<String, Long> byThread = served.stream()

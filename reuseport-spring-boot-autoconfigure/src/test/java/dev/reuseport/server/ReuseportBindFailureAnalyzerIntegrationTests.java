@@ -42,11 +42,13 @@ class ReuseportBindFailureAnalyzerIntegrationTests {
 			assertThat(analysis.getDescription()).isEqualTo(("Web server failed to start. Reuseport listener 0 could "
 					+ "not bind port %d. Either another socket holds port %d without SO_REUSEPORT (a server without "
 					+ "reuseport, or any other program), or a process running as another user holds it with "
-					+ "SO_REUSEPORT.").formatted(port, port));
+					+ "SO_REUSEPORT.")
+				.formatted(port, port));
 			assertThat(analysis.getAction()).isEqualTo(("Identify the process listening on port %d (for example with "
 					+ "'ss -ltnp sport = :%d'). Every process that shares a port must enable SO_REUSEPORT (for this "
 					+ "starter, reuseport.enabled=true) and run as the same user. Otherwise stop that process or "
-					+ "configure this application to listen on another port with server.port.").formatted(port, port));
+					+ "configure this application to listen on another port with server.port.")
+				.formatted(port, port));
 			// Registered in spring.factories, so Spring Boot reports it at startup
 			assertThat(output).contains("APPLICATION FAILED TO START")
 				.contains("Reuseport listener 0 could not bind port " + port);

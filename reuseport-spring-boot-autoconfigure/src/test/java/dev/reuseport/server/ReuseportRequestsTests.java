@@ -63,8 +63,7 @@ class ReuseportRequestsTests {
 
 	private static Mono<Void> answerListenerIndex(HttpServerRequest request, HttpServerResponse response) {
 		StringBuilder answer = new StringBuilder();
-		request.withConnection(
-				(connection) -> answer.append(ReuseportRequests.listenerIndex(connection).orElse(-1)));
+		request.withConnection((connection) -> answer.append(ReuseportRequests.listenerIndex(connection).orElse(-1)));
 		return response.sendString(Mono.just(answer + " " + Thread.currentThread().getName())).then();
 	}
 

@@ -44,7 +44,8 @@ class ReuseportServerRuntimeHintsTests {
 		new ReuseportServerRuntimeHints().registerHints(this.hints, getClass().getClassLoader());
 		// ChannelHandlerMask looks up each event method by name and parameters, and
 		// skips the handler for that event when the method found carries @Skip. The
-		// methods inherited from ChannelDuplexHandler are covered by Netty's own metadata.
+		// methods inherited from ChannelDuplexHandler are covered by Netty's own
+		// metadata.
 		List<Method> overridden = Arrays.stream(KeepAliveDrainHandler.class.getDeclaredMethods())
 			.filter((method) -> Modifier.isPublic(method.getModifiers()) && method.getParameterCount() > 0
 					&& method.getParameterTypes()[0] == ChannelHandlerContext.class)

@@ -50,8 +50,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Integration tests for {@link ReuseportWebServer} under hostile or unlucky conditions:
- * malformed input, a flood past the accept backlog, a blocked event loop and another
- * user trying to join the port, all on real sockets of 127.0.0.1.
+ * malformed input, a flood past the accept backlog, a blocked event loop and another user
+ * trying to join the port, all on real sockets of 127.0.0.1.
  */
 @ExtendWith(OutputCaptureExtension.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -71,8 +71,8 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 	private static final Pattern EXCEPTION = Pattern.compile("^(Caused by: )?[\\w.$]+(Exception|Error)(: .*)?$");
 
 	/**
-	 * What a malformed request may make the application log: Reactor Netty's report of
-	 * a request it could not decode and answered with a 4xx, and WebFlux's report of a
+	 * What a malformed request may make the application log: Reactor Netty's report of a
+	 * request it could not decode and answered with a 4xx, and WebFlux's report of a
 	 * request body that failed or ended early while {@code /echo} read it.
 	 */
 	private static final List<Pattern> EXPECTED_PROBLEMS = List.of(
@@ -119,17 +119,17 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 			assertThat(servedListeners(port)).containsExactly(0, 1, 2, 3);
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			await().atMost(Duration.ofSeconds(10))
-				.untilAsserted(() -> assertThat(registry.get(ReuseportMeters.CONNECTIONS_ACTIVE).gauges())
-					.hasSize(LISTENERS)
-					.allSatisfy((gauge) -> assertThat(gauge.value()).isZero()));
+				.untilAsserted(
+						() -> assertThat(registry.get(ReuseportMeters.CONNECTIONS_ACTIVE).gauges()).hasSize(LISTENERS)
+							.allSatisfy((gauge) -> assertThat(gauge.value()).isZero()));
 			for (ReuseportListener listener : listeners) {
 				assertThat(listener.acceptedConnections()).as("connections accepted by %s", listener)
 					.isGreaterThan(acceptedBefore.get(listener.index()) + MALFORMED_REQUESTS / (2 * LISTENERS));
 			}
 			assertThat(output.toString().lines().filter(ReuseportWebServerFaultToleranceIntegrationTests::isProblem))
 				.as("problems logged, beyond the expected reports of malformed requests")
-				.allMatch((line) -> EXPECTED_PROBLEMS.stream()
-					.anyMatch((expected) -> expected.matcher(line).matches()));
+				.allMatch(
+						(line) -> EXPECTED_PROBLEMS.stream().anyMatch((expected) -> expected.matcher(line).matches()));
 		}
 	}
 
@@ -190,8 +190,7 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 	}
 
 	@Test
-	void floodPastTheBacklogOverflowsOnlyTheStalledListenerAndEveryConnectionIsServedOnceItResumes()
-			throws Exception {
+	void floodPastTheBacklogOverflowsOnlyTheStalledListenerAndEveryConnectionIsServedOnceItResumes() throws Exception {
 		try (ConfigurableApplicationContext context = TestApplication
 			.run(new Class<?>[] { SmallBacklogConfiguration.class }, "reuseport.listeners=2")) {
 			int port = port(context);
@@ -205,16 +204,20 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 						.isPresent());
 				await().atMost(Duration.ofSeconds(2)).until(() -> answers.stream().anyMatch(Future::isDone));
 				assertThat(answers.stream().filter(Future::isDone)).as("answered during the stall")
-					.allSatisfy((answer) -> assertThat(answer.get().servedBy().listener())
-						.isNotEqualTo(stalledListener));
+					.allSatisfy(
+							(answer) -> assertThat(answer.get().servedBy().listener()).isNotEqualTo(stalledListener));
 			});
 			double overflows = registry.get(ReuseportMeters.LISTEN_OVERFLOWS).functionCounter().count()
 					- overflowsBefore;
-			System.out.printf("Flood: %d connections while listener %d (backlog %d) was stalled; %d of them served "
-					+ "by it once it resumed; ListenOverflows +%.0f%n", run.answers().size(), run.listener(),
-					SmallBacklogConfiguration.BACKLOG, run.answersFrom(run.listener()).size(), overflows);
-			// No listener hands a connection to the stalled loop, whose queue is full; once
-			// it resumes, the stalled listener may hand part of its backlog to the idle loop
+			System.out.printf(
+					"Flood: %d connections while listener %d (backlog %d) was stalled; %d of them served "
+							+ "by it once it resumed; ListenOverflows +%.0f%n",
+					run.answers().size(), run.listener(), SmallBacklogConfiguration.BACKLOG,
+					run.answersFrom(run.listener()).size(), overflows);
+			// No listener hands a connection to the stalled loop, whose queue is full;
+			// once
+			// it resumes, the stalled listener may hand part of its backlog to the idle
+			// loop
 			assertThat(run.answers()).filteredOn((answer) -> answer.servedBy().listener() != run.listener())
 				.allSatisfy((answer) -> assertThat(answer.servedBy().onOwnLoop()).isTrue());
 			assertThat(run.answersFrom(run.listener())).isNotEmpty();
@@ -235,9 +238,11 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 				.filter((answer) -> answer.servedBy().listener() != run.listener())
 				.map(TimedAnswer::millis)
 				.toList();
-			System.out.printf("Blocked loop: %d of %d requests waited on listener %d (max %d ms); "
-					+ "the others' p99 is %d ms%n", waited.size(), run.answers().size(), run.listener(),
-					percentile(waited, 100), percentile(others, 99));
+			System.out.printf(
+					"Blocked loop: %d of %d requests waited on listener %d (max %d ms); "
+							+ "the others' p99 is %d ms%n",
+					waited.size(), run.answers().size(), run.listener(), percentile(waited, 100),
+					percentile(others, 99));
 			assertThat(waited).as("requests that waited on the blocked listener").isNotEmpty();
 			assertThat(percentile(waited, 100)).isGreaterThan(1000);
 			assertThat(others).hasSizeGreaterThan(run.answers().size() / 2);
@@ -287,8 +292,8 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 			int port = port(context);
 			ReuseportBindAttempt.Result sameUser = ReuseportBindAttempt.run(List.of(), "127.0.0.1", port);
 			assertThat(sameUser.exitValue()).as("same user: %s", sameUser.output()).isZero();
-			ReuseportBindAttempt.Result otherUser = ReuseportBindAttempt.run(
-					List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"), "127.0.0.1", port);
+			ReuseportBindAttempt.Result otherUser = ReuseportBindAttempt
+				.run(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"), "127.0.0.1", port);
 			assertThat(otherUser.exitValue()).as("user nobody: %s", otherUser.output())
 				.isEqualTo(ReuseportBindAttempt.ADDRESS_IN_USE);
 			assertThat(otherUser.output()).contains("Address already in use");
@@ -298,8 +303,8 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 	}
 
 	/**
-	 * Send requests on new connections until every listener has answered one, or give
-	 * up after a bounded number.
+	 * Send requests on new connections until every listener has answered one, or give up
+	 * after a bounded number.
 	 */
 	private static Set<Integer> servedListeners(int port) {
 		Set<Integer> served = new TreeSet<>();

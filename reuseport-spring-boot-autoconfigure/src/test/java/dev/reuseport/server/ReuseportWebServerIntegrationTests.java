@@ -45,8 +45,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Integration tests for {@link ReuseportWebServer}: a real application on real epoll
- * and io_uring sockets of 127.0.0.1, observed through the kernel and real clients.
+ * Integration tests for {@link ReuseportWebServer}: a real application on real epoll and
+ * io_uring sockets of 127.0.0.1, observed through the kernel and real clients.
  */
 @ExtendWith(OutputCaptureExtension.class)
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -79,9 +79,10 @@ class ReuseportWebServerIntegrationTests {
 			List<ServedBy> served = IntStream.range(0, 400)
 				.mapToObj((i) -> ServedBy.parse(RawHttp.get(port, "/whoami").body()))
 				.toList();
-			assertThat(served).allSatisfy((servedBy) -> assertThat(servedBy.onOwnLoop()).as(servedBy.toString()).isTrue());
-			assertThat(served.stream().map(ServedBy::listener).collect(Collectors.toSet()))
-				.containsExactlyInAnyOrder(0, 1, 2, 3);
+			assertThat(served)
+				.allSatisfy((servedBy) -> assertThat(servedBy.onOwnLoop()).as(servedBy.toString()).isTrue());
+			assertThat(served.stream().map(ServedBy::listener).collect(Collectors.toSet())).containsExactlyInAnyOrder(0,
+					1, 2, 3);
 		}
 	}
 
@@ -114,10 +115,11 @@ class ReuseportWebServerIntegrationTests {
 		assertThat(ListeningSockets.count(port)).isZero();
 		assertThat(webServer.getPort()).isEqualTo(-1);
 		assertThat(webServer.getListeners()).noneMatch(ReuseportListener::isOpen);
-		await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces()
-			.keySet()
-			.stream()
-			.noneMatch((thread) -> thread.getName().startsWith(ReuseportListener.THREAD_NAME_PREFIX)));
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> Thread.getAllStackTraces()
+				.keySet()
+				.stream()
+				.noneMatch((thread) -> thread.getName().startsWith(ReuseportListener.THREAD_NAME_PREFIX)));
 	}
 
 	@Test
@@ -173,7 +175,8 @@ class ReuseportWebServerIntegrationTests {
 			Set<Integer> compressed = ConcurrentHashMap.newKeySet();
 			Set<Integer> routed = ConcurrentHashMap.newKeySet();
 			Set<Integer> closedAfterOneRequest = ConcurrentHashMap.newKeySet();
-			for (int i = 0; i < 300 && (compressed.size() < 3 || routed.size() < 3 || closedAfterOneRequest.size() < 3); i++) {
+			for (int i = 0; i < 300
+					&& (compressed.size() < 3 || routed.size() < 3 || closedAfterOneRequest.size() < 3); i++) {
 				Response large = RawHttp.get(port, "/large", "Accept-Encoding: gzip");
 				if ("gzip".equals(large.header("content-encoding"))) {
 					compressed.add(listenerOf(RawHttp.get(port, "/whoami")));
@@ -194,8 +197,7 @@ class ReuseportWebServerIntegrationTests {
 			assertThat(routed).as("NettyRouteProvider").containsExactlyInAnyOrder(0, 1, 2);
 			assertThat(closedAfterOneRequest).as("server.netty.max-keep-alive-requests")
 				.containsExactlyInAnyOrder(0, 1, 2);
-			assertThat(context.getBean(CustomizationsConfiguration.class).initializedOn)
-				.as("NettyServerCustomizer")
+			assertThat(context.getBean(CustomizationsConfiguration.class).initializedOn).as("NettyServerCustomizer")
 				.containsExactlyInAnyOrder("reuseport-listener-0", "reuseport-listener-1", "reuseport-listener-2");
 		}
 	}
@@ -256,8 +258,6 @@ class ReuseportWebServerIntegrationTests {
 		}
 	}
 
-
-
 	@Configuration(proxyBeanMethods = false)
 	static class CustomizationsConfiguration {
 
@@ -272,8 +272,7 @@ class ReuseportWebServerIntegrationTests {
 		@Bean
 		NettyRouteProvider providedRoute() {
 			return (routes) -> routes.get("/provided", (request, response) -> {
-				String servedBy = new ServedBy(
-						channelListener(request), Thread.currentThread().getName()).toString();
+				String servedBy = new ServedBy(channelListener(request), Thread.currentThread().getName()).toString();
 				return response.sendString(reactor.core.publisher.Mono.just("provided " + servedBy));
 			});
 		}

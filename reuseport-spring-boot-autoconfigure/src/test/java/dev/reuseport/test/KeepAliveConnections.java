@@ -22,8 +22,8 @@ public final class KeepAliveConnections implements AutoCloseable {
 	}
 
 	/**
-	 * Open {@code count} connections at once, then send one request on each and read
-	 * its answer.
+	 * Open {@code count} connections at once, then send one request on each and read its
+	 * answer.
 	 * @param port the port on 127.0.0.1
 	 * @param path the path of the request, which answers as {@link ServedBy}
 	 * @param count the number of connections

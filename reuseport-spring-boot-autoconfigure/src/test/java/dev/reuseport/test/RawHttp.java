@@ -86,8 +86,8 @@ public final class RawHttp {
 	 * Read one response with a {@code Content-Length} from a kept-alive connection.
 	 * @param socket the connection
 	 * @return the response
-	 * @throws IOException on a read failure, or when the connection closes before the
-	 * end of the response
+	 * @throws IOException on a read failure, or when the connection closes before the end
+	 * of the response
 	 */
 	public static Response read(Socket socket) throws IOException {
 		InputStream in = socket.getInputStream();

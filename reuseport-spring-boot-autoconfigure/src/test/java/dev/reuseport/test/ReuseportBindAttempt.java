@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.util.FileSystemUtils;
 
 /**
- * Tries to bind a TCP socket with {@code SO_REUSEPORT} to an address, in a JVM of its
- * own so that a test can run it as another user. It binds without listening, so that
- * even a successful attempt takes no connection away from the server under test.
+ * Tries to bind a TCP socket with {@code SO_REUSEPORT} to an address, in a JVM of its own
+ * so that a test can run it as another user. It binds without listening, so that even a
+ * successful attempt takes no connection away from the server under test.
  */
 public final class ReuseportBindAttempt {
 

@@ -21,8 +21,8 @@ public record ServedBy(int listener, String thread) {
 	}
 
 	/**
-	 * Whether the request was served on the event loop of the listener that accepted
-	 * its connection.
+	 * Whether the request was served on the event loop of the listener that accepted its
+	 * connection.
 	 * @return whether the accepting and the serving loop are the same
 	 */
 	public boolean onOwnLoop() {

@@ -22,8 +22,8 @@ public final class SocketStats {
 	}
 
 	/**
-	 * Return, by file descriptor, the Recv-Q (queue length) and Send-Q (backlog) of
-	 * this JVM's listening sockets on {@code port}.
+	 * Return, by file descriptor, the Recv-Q (queue length) and Send-Q (backlog) of this
+	 * JVM's listening sockets on {@code port}.
 	 * @param port the port
 	 * @return {@code [recvQ, sendQ]} by file descriptor
 	 */
@@ -35,9 +35,11 @@ public final class SocketStats {
 				throw new IllegalStateException("ss failed: " + output);
 			}
 			Map<Integer, int[]> queues = new HashMap<>();
-			output.lines().map(LISTEN_LINE::matcher).filter(Matcher::matches).forEach((line) -> queues.put(
-					Integer.parseInt(line.group(3)),
-					new int[] { Integer.parseInt(line.group(1)), Integer.parseInt(line.group(2)) }));
+			output.lines()
+				.map(LISTEN_LINE::matcher)
+				.filter(Matcher::matches)
+				.forEach((line) -> queues.put(Integer.parseInt(line.group(3)),
+						new int[] { Integer.parseInt(line.group(1)), Integer.parseInt(line.group(2)) }));
 			return queues;
 		}
 		catch (IOException ex) {

@@ -12,8 +12,8 @@ import com.sun.security.auth.module.UnixSystem;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Kernel settings as the {@code sysctl} command sees them, so that tests compare what
- * the starter reads from {@code /proc/sys} with a source that does not share its code.
+ * Kernel settings as the {@code sysctl} command sees them, so that tests compare what the
+ * starter reads from {@code /proc/sys} with a source that does not share its code.
  */
 public final class Sysctl {
 
@@ -47,7 +47,8 @@ public final class Sysctl {
 	public static String runInNewNetworkNamespace(List<String> settings, Class<?> mainClass) {
 		requireRoot("creates a network namespace with unshare -n and sets its sysctls");
 		List<String> command = new ArrayList<>(List.of("unshare", "-n", "--", "sh", "-c",
-				"sysctl -q -w \"$@\" >/dev/null && exec \"$JAVA\" -XX:-UsePerfData -cp \"$CLASSPATH\" \"$MAIN\"", "sh"));
+				"sysctl -q -w \"$@\" >/dev/null && exec \"$JAVA\" -XX:-UsePerfData -cp \"$CLASSPATH\" \"$MAIN\"",
+				"sh"));
 		command.addAll(settings);
 		Result result = run(command, mainClass.getName());
 		if (result.exitValue() != 0) {

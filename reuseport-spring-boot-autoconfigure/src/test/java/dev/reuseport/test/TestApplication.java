@@ -30,14 +30,14 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 public class TestApplication {
 
 	/**
-	 * The {@link ServedBy} of each {@code /slow} request, published as soon as it
-	 * arrives and before it answers.
+	 * The {@link ServedBy} of each {@code /slow} request, published as soon as it arrives
+	 * and before it answers.
 	 */
 	public static final BlockingQueue<ServedBy> SLOW_REQUESTS = new LinkedBlockingQueue<>();
 
 	/**
-	 * The {@link ServedBy} of each {@code /block} request, published before it blocks
-	 * its event loop.
+	 * The {@link ServedBy} of each {@code /block} request, published before it blocks its
+	 * event loop.
 	 */
 	public static final BlockingQueue<ServedBy> BLOCKING_REQUESTS = new LinkedBlockingQueue<>();
 
@@ -141,8 +141,8 @@ public class TestApplication {
 	}
 
 	/**
-	 * Block the event loop that serves the request, on purpose and for a bounded time,
-	 * so that its listener stops accepting while the others go on.
+	 * Block the event loop that serves the request, on purpose and for a bounded time, so
+	 * that its listener stops accepting while the others go on.
 	 */
 	private Mono<ServerResponse> block(ServerRequest request) {
 		ServedBy servedBy = servedBy(request);

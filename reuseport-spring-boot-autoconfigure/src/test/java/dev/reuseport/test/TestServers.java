@@ -48,10 +48,11 @@ public final class TestServers {
 			.host("127.0.0.1")
 			.port(0)
 			.protocol((protocols.length > 0) ? protocols : new HttpProtocol[] { HttpProtocol.HTTP11 })
-			.handle((request, response) -> response.sendString(Mono.fromSupplier(() -> new ServedBy(
-					ReuseportRequests.listenerIndex((Connection) request).orElse(-1),
-					Thread.currentThread().getName())
-				.toString())));
+			.handle((request,
+					response) -> response.sendString(Mono.fromSupplier(
+							() -> new ServedBy(ReuseportRequests.listenerIndex((Connection) request).orElse(-1),
+									Thread.currentThread().getName())
+								.toString())));
 		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, listeners, null,
 				Shutdown.IMMEDIATE, balancing);
 		server.start();
@@ -66,8 +67,8 @@ public final class TestServers {
 	 */
 	public static ReuseportWebServer start(int listeners,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler) {
-		ReuseportWebServer server = new ReuseportWebServer(HttpServer.create().host("127.0.0.1").port(0).handle(handler),
-				listeners, null, Shutdown.IMMEDIATE);
+		ReuseportWebServer server = new ReuseportWebServer(
+				HttpServer.create().host("127.0.0.1").port(0).handle(handler), listeners, null, Shutdown.IMMEDIATE);
 		server.start();
 		return server;
 	}

@@ -14,8 +14,8 @@ public final class Transports {
 
 	/**
 	 * Return the property that chooses {@code transport}, once this machine is known to
-	 * support it: a test on io_uring skips where io_uring is unavailable, and fails
-	 * there in CI ({@code CI=true}), whose machines allow it.
+	 * support it: a test on io_uring skips where io_uring is unavailable, and fails there
+	 * in CI ({@code CI=true}), whose machines allow it.
 	 * @param transport the transport under test
 	 * @return {@code reuseport.transport=<transport>}
 	 */

@@ -4,8 +4,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
 /**
- * Sample application: every answer says which process, listener and event loop served
- * it.
+ * Sample application: every answer says which process, listener and event loop served it.
  */
 @SpringBootApplication
 public class SampleApplication {

@@ -64,7 +64,8 @@ class AotProcessedApplicationIntegrationTests {
 				"--server.port=" + port, "--server.address=" + SampleAppSupport.HOST,
 				"--reuseport.listeners=" + LISTENERS)) {
 			sample.awaitStarted(STARTUP_TIMEOUT);
-			// Without AOT-generated code, spring.aot.enabled=true fails startup; this line
+			// Without AOT-generated code, spring.aot.enabled=true fails startup; this
+			// line
 			// says that the generated code is what started
 			assertThat(sample.output()).contains("Starting AOT-processed SampleApplication");
 			assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS);
@@ -91,11 +92,13 @@ class AotProcessedApplicationIntegrationTests {
 		// needs each response type's constructors and accessors
 		for (Class<?> type : List.of(ReuseportDescriptor.class, KernelDescriptor.class, ListenerDescriptor.class,
 				AcceptQueue.class)) {
-			assertThat(reflection).as("reflection metadata of the endpoint's response types").containsKey(type.getName());
+			assertThat(reflection).as("reflection metadata of the endpoint's response types")
+				.containsKey(type.getName());
 			assertThat(methodNames(reflection.get(type.getName()))).as("methods of %s", type.getName())
 				.containsAll(accessors(type));
 		}
-		// Registered by the starter's RuntimeHintsRegistrar in META-INF/spring/aot.factories
+		// Registered by the starter's RuntimeHintsRegistrar in
+		// META-INF/spring/aot.factories
 		assertThat(reflection).containsKey("dev.reuseport.server.KeepAliveDrainHandler");
 		// Registered by the sample's @RegisterReflectionForBinding: the controller's
 		// ResponseEntity<?> does not name the type of its JSON answer
@@ -137,10 +140,10 @@ class AotProcessedApplicationIntegrationTests {
 				}
 			}
 		}
-		assertThat(byListener).as("per-listener meters in the scrape").containsKeys(
-				"reuseport_listener_connections_accepted_total", "reuseport_listener_connections_active",
-				"reuseport_listener_requests_total", "reuseport_listener_accept_queue",
-				"reuseport_listener_accept_queue_limit");
+		assertThat(byListener).as("per-listener meters in the scrape")
+			.containsKeys("reuseport_listener_connections_accepted_total", "reuseport_listener_connections_active",
+					"reuseport_listener_requests_total", "reuseport_listener_accept_queue",
+					"reuseport_listener_accept_queue_limit");
 		byListener.forEach((name, values) -> assertThat(values.keySet()).as("listener labels of %s", name)
 			.containsExactlyInAnyOrder("0", "1", "2"));
 		Map<String, Double> accepted = byListener.get("reuseport_listener_connections_accepted_total");
@@ -157,8 +160,8 @@ class AotProcessedApplicationIntegrationTests {
 		assertThat(json.<Integer>read("$.port")).isEqualTo(port);
 		assertThat(json.<List<Integer>>read("$.listeners[*].index")).containsExactly(0, 1, 2);
 		assertThat(json.<List<Boolean>>read("$.listeners[*].open")).containsOnly(true);
-		assertThat(json.<List<String>>read("$.listeners[*].thread")).containsExactly(
-				SampleAppSupport.LOOP_PREFIX + 0, SampleAppSupport.LOOP_PREFIX + 1, SampleAppSupport.LOOP_PREFIX + 2);
+		assertThat(json.<List<String>>read("$.listeners[*].thread")).containsExactly(SampleAppSupport.LOOP_PREFIX + 0,
+				SampleAppSupport.LOOP_PREFIX + 1, SampleAppSupport.LOOP_PREFIX + 2);
 		List<Integer> accepted = json.read("$.listeners[*].acceptedConnections");
 		assertThat(accepted.stream().mapToInt(Integer::intValue).sum()).as("connections accepted in %s", accepted)
 			.isEqualTo(acceptedConnections);

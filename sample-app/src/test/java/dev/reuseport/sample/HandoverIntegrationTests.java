@@ -24,12 +24,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Integration tests for rolling restarts under load: sample processes replace one
- * another on one port with {@code scripts/rolling-restart.sh} while
- * {@link HandoverLoadClient} sends requests, all inside a network namespace that the
- * test creates, so that {@code net.ipv4.tcp_migrate_req} is set there and not on the
- * host. They need root; they skip without it, except in CI ({@code CI=true}), where they
- * fail.
+ * Integration tests for rolling restarts under load: sample processes replace one another
+ * on one port with {@code scripts/rolling-restart.sh} while {@link HandoverLoadClient}
+ * sends requests, all inside a network namespace that the test creates, so that
+ * {@code net.ipv4.tcp_migrate_req} is set there and not on the host. They need root; they
+ * skip without it, except in CI ({@code CI=true}), where they fail.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class HandoverIntegrationTests {
@@ -63,8 +62,8 @@ class HandoverIntegrationTests {
 	void rollingRestartsUnderLoadFailNoRequestWhenQueuedConnectionsMigrate() {
 		Handovers handovers = run(1);
 		assertThat(handovers.report().failures()).as("failed requests, by kind").isEmpty();
-		assertThat(handovers.logs()).allSatisfy((log) -> assertThat(log).contains("tcp_migrate_req=1")
-			.doesNotContain(MIGRATION_WARNING));
+		assertThat(handovers.logs())
+			.allSatisfy((log) -> assertThat(log).contains("tcp_migrate_req=1").doesNotContain(MIGRATION_WARNING));
 	}
 
 	@Test
@@ -72,8 +71,8 @@ class HandoverIntegrationTests {
 		Prerequisites.require(IoUring.isAvailable(), "io_uring is unavailable: " + IoUring.unavailabilityCause());
 		Handovers handovers = run(1, "io_uring");
 		assertThat(handovers.report().failures()).as("failed requests, by kind").isEmpty();
-		assertThat(handovers.logs()).allSatisfy((log) -> assertThat(log).contains("SO_REUSEPORT io_uring listeners")
-			.contains("tcp_migrate_req=1"));
+		assertThat(handovers.logs()).allSatisfy(
+				(log) -> assertThat(log).contains("SO_REUSEPORT io_uring listeners").contains("tcp_migrate_req=1"));
 	}
 
 	@Test
@@ -117,8 +116,8 @@ class HandoverIntegrationTests {
 						logFiles.stream().map(HandoverIntegrationTests::read).toList());
 				String summary = ("Handover on %s with tcp_migrate_req=%d: %d handovers, %d requests, %d failed %s, "
 						+ "answers by pid %s")
-					.formatted(transport, tcpMigrateReq, HANDOVERS, report.requests(), report.failed(), report.failures(),
-							report.answersByPid());
+					.formatted(transport, tcpMigrateReq, HANDOVERS, report.requests(), report.failed(),
+							report.failures(), report.answersByPid());
 				System.out.println(summary);
 				Files.writeString(logs.resolve("summary.txt"), summary + System.lineSeparator());
 				assertThat(report.answersByPid()).as("answers by pid").containsOnlyKeys(pids);
@@ -136,8 +135,8 @@ class HandoverIntegrationTests {
 	}
 
 	/**
-	 * Run the rolling-restart script, which starts the next process, waits until it is
-	 * up and stops the previous one, if any.
+	 * Run the rolling-restart script, which starts the next process, waits until it is up
+	 * and stops the previous one, if any.
 	 */
 	private void startNext(NetworkNamespace namespace, Path jar, Path logs, String transport, List<Long> pids,
 			List<String> logFiles) {
@@ -149,10 +148,11 @@ class HandoverIntegrationTests {
 		command.add("--");
 		command.addAll(APPLICATION_ARGUMENTS);
 		command.add("--reuseport.transport=" + transport);
-		String output = Commands.run(namespace.command(command), null,
-				Map.of("SAMPLE_JAR", jar.toString(), "LOG_DIR", logs.toString(), "JAVA_OPTS", JAVA_OPTS, "JAVA",
-						Path.of(System.getProperty("java.home"), "bin", "java").toString()),
-				TIMEOUT.multipliedBy(2));
+		String output = Commands
+			.run(namespace.command(command), null,
+					Map.of("SAMPLE_JAR", jar.toString(), "LOG_DIR", logs.toString(), "JAVA_OPTS", JAVA_OPTS, "JAVA",
+							Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+					TIMEOUT.multipliedBy(2));
 		Matcher started = STARTED.matcher(output);
 		assertThat(started.find()).as("output of %s:%n%s", command, output).isTrue();
 		pids.add(Long.parseLong(started.group(1)));
@@ -197,8 +197,8 @@ class HandoverIntegrationTests {
 	}
 
 	/**
-	 * {@link HandoverLoadClient} in its own JVM inside the namespace. Closing its standard
-	 * input ends the load.
+	 * {@link HandoverLoadClient} in its own JVM inside the namespace. Closing its
+	 * standard input ends the load.
 	 */
 	private static final class LoadProcess implements AutoCloseable {
 

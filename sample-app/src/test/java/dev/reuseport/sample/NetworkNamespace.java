@@ -8,10 +8,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A network namespace of its own, created with {@code ip netns add} and deleted on
- * close, so that a test can set per-namespace sysctls such as
- * {@code net.ipv4.tcp_migrate_req} and run processes on its loopback without touching
- * the host's settings. Creating one needs root.
+ * A network namespace of its own, created with {@code ip netns add} and deleted on close,
+ * so that a test can set per-namespace sysctls such as {@code net.ipv4.tcp_migrate_req}
+ * and run processes on its loopback without touching the host's settings. Creating one
+ * needs root.
  */
 final class NetworkNamespace implements AutoCloseable {
 

@@ -31,8 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * End-to-end tests of the sample application's meters with a real Prometheus server,
- * and of the monitoring assets in {@code sample-app/monitoring}: the alerting rules, their
+ * End-to-end tests of the sample application's meters with a real Prometheus server, and
+ * of the monitoring assets in {@code sample-app/monitoring}: the alerting rules, their
  * unit tests, the Prometheus configuration and the Grafana dashboard's queries.
  * <p>
  * They run the {@code prometheus} and {@code promtool} binaries of the Debian package
@@ -257,7 +257,8 @@ class PrometheusEndToEndIntegrationTests {
 		 * @return the response, as JSON, whose status is success
 		 */
 		String query(String query) throws IOException {
-			HttpResponse<String> response = get("/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
+			HttpResponse<String> response = get(
+					"/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
 			assertThat(response.statusCode()).as("status of %s: %s", query, response.body()).isEqualTo(200);
 			assertThat(JsonPath.<String>read(response.body(), "$.status")).isEqualTo("success");
 			return response.body();

@@ -24,10 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Support for tests that talk to the sample application over real sockets on
- * 127.0.0.1: free ports, its answer to {@code GET /}, and its executable jar run as a
- * separate process. Raw HTTP, socket listings and prerequisites come from the
- * auto-configuration's test helpers.
+ * Support for tests that talk to the sample application over real sockets on 127.0.0.1:
+ * free ports, its answer to {@code GET /}, and its executable jar run as a separate
+ * process. Raw HTTP, socket listings and prerequisites come from the auto-configuration's
+ * test helpers.
  */
 final class SampleAppSupport {
 
@@ -141,9 +141,8 @@ final class SampleAppSupport {
 		}
 
 		/**
-		 * Run {@code java [jvmArguments] -jar <sample.jar> [arguments]}. The jar is
-		 * named by the {@code sample.jar} system property, which the failsafe plugin
-		 * sets.
+		 * Run {@code java [jvmArguments] -jar <sample.jar> [arguments]}. The jar is named
+		 * by the {@code sample.jar} system property, which the failsafe plugin sets.
 		 * @param name the name of the output file, unique among the tests
 		 * @param jvmArguments the JVM's arguments
 		 * @param arguments the application's arguments
@@ -256,8 +255,8 @@ final class SampleAppSupport {
 	}
 
 	/**
-	 * Stop a process that a test started: SIGTERM, so that it can shut down, then
-	 * SIGKILL if it is still running after {@code timeout}.
+	 * Stop a process that a test started: SIGTERM, so that it can shut down, then SIGKILL
+	 * if it is still running after {@code timeout}.
 	 * @param process the process
 	 * @param timeout how long to wait after each signal
 	 */

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Timeout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Integration tests for two processes of the sample application that share one port,
- * each with its own SO_REUSEPORT listeners, as in a rolling restart.
+ * Integration tests for two processes of the sample application that share one port, each
+ * with its own SO_REUSEPORT listeners, as in a rolling restart.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class TwoProcessesIntegrationTests {

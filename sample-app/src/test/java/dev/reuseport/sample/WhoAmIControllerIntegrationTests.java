@@ -22,8 +22,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link WhoAmIController}, with the sample application running in this JVM
- * on three SO_REUSEPORT listeners and a separate management port.
+ * Tests for {@link WhoAmIController}, with the sample application running in this JVM on
+ * three SO_REUSEPORT listeners and a separate management port.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WhoAmIControllerIntegrationTests {

@@ -17,8 +17,8 @@ import dev.reuseport.bench.report.Stats;
  * The burst-accept client: opens a fixed number of TCP connections as fast as several
  * {@link BurstWorker threads} can, sends one {@code GET / ... Connection: close} on each,
  * reads the response to the end and closes. It records each connection's connect time
- * (from {@code connect()} until the connection is established) and response time, and
- * the growth of {@code TcpExt ListenOverflows} and {@code ListenDrops} over the burst.
+ * (from {@code connect()} until the connection is established) and response time, and the
+ * growth of {@code TcpExt ListenOverflows} and {@code ListenDrops} over the burst.
  * <p>
  * A SYN dropped because an accept queue was full is retransmitted after a second, so
  * overflows show up as connect times over {@value #RETRANSMIT_MS} ms, which are counted.

@@ -38,8 +38,8 @@ final class Exchanges implements Closeable {
 		this.address = address;
 		this.outcome = outcome;
 		this.selector = Selector.open();
-		String request = "GET / HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n"
-			.formatted(address.getHostString(), address.getPort());
+		String request = "GET / HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n".formatted(address.getHostString(),
+				address.getPort());
 		this.request = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
 	}
 

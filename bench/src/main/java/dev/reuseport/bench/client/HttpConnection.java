@@ -13,9 +13,9 @@ import java.util.Locale;
 
 /**
  * A blocking HTTP/1.1 keep-alive connection for the few control requests of a scenario
- * ({@code /thread}, {@code /block}, {@code /listeners}): every request on it is served
- * by the same server event loop. It reads responses framed by {@code Content-Length},
- * which is how the bench app answers them.
+ * ({@code /thread}, {@code /block}, {@code /listeners}): every request on it is served by
+ * the same server event loop. It reads responses framed by {@code Content-Length}, which
+ * is how the bench app answers them.
  */
 final class HttpConnection implements Closeable {
 

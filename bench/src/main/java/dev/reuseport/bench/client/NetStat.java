@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The counters of {@code /proc/net/netstat}, keyed as {@code TcpExt.ListenOverflows}.
- * The file holds pairs of lines, a header line of names and a line of values, each
- * starting with the same prefix ({@code TcpExt:}, {@code IpExt:}, ...). The counters
- * belong to the network namespace, not to one process.
+ * The counters of {@code /proc/net/netstat}, keyed as {@code TcpExt.ListenOverflows}. The
+ * file holds pairs of lines, a header line of names and a line of values, each starting
+ * with the same prefix ({@code TcpExt:}, {@code IpExt:}, ...). The counters belong to the
+ * network namespace, not to one process.
  */
 public final class NetStat {
 

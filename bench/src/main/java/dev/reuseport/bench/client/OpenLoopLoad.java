@@ -9,10 +9,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A steady open-loop load of new connections: one exchange on a new connection every
  * {@code 1/rate} seconds, on schedule whether or not earlier ones have finished, so that
- * a stalled server delays the exchanges without slowing the load down. It runs on its
- * own thread until {@link #stop()}, then waits a bounded time for the exchanges under
- * way, and records for each exchange when it started and how long its connect and its
- * whole exchange took.
+ * a stalled server delays the exchanges without slowing the load down. It runs on its own
+ * thread until {@link #stop()}, then waits a bounded time for the exchanges under way,
+ * and records for each exchange when it started and how long its connect and its whole
+ * exchange took.
  */
 final class OpenLoopLoad implements Runnable, Exchanges.Outcome {
 

@@ -18,8 +18,8 @@ import java.util.Map;
  * Usage: {@code StallClient --port 8080 --loops 4 --samples FILE [--block-ms 1000]
  * [--gap-ms 1000] [--lead-ms 1000] [--rate 200]}. The samples file holds one
  * {@code loop <name> <listener> <start ms> <end ms>} line per block, where listener says
- * whether the loop holds a listening socket, and one {@code conn} line per new
- * connection (see {@link OpenLoopLoad#write(PrintStream)}). A summary is printed as
+ * whether the loop holds a listening socket, and one {@code conn} line per new connection
+ * (see {@link OpenLoopLoad#write(PrintStream)}). A summary is printed as
  * {@code key=value} lines.
  */
 public final class StallClient {

@@ -17,9 +17,9 @@ import dev.reuseport.bench.report.WrkResult;
 /**
  * Warms a server up until its throughput is stable: it runs the given wrk command in
  * windows of {@code --window-seconds} until {@code --windows} consecutive windows agree
- * within {@code --tolerance} ({@link Stats#stableAfter}), or until
- * {@code --max-seconds} have passed. Every window's wrk output is appended to
- * {@code --log}; the outcome is printed as {@code key=value} lines.
+ * within {@code --tolerance} ({@link Stats#stableAfter}), or until {@code --max-seconds}
+ * have passed. Every window's wrk output is appended to {@code --log}; the outcome is
+ * printed as {@code key=value} lines.
  * <p>
  * Usage: {@code WarmupRunner --log FILE [--window-seconds 2] [--windows 3]
  * [--tolerance 0.05] [--max-seconds 60] -- wrk -t 2 -c 64 http://127.0.0.1:8080/}. The
@@ -74,7 +74,8 @@ public final class WarmupRunner {
 		out.println("windows.agreeing=" + windows);
 		out.println("tolerance=" + tolerance);
 		out.println("max.seconds=" + maxSeconds);
-		out.println("windows=" + throughput.stream().map((rps) -> "%.0f".formatted(rps)).collect(Collectors.joining(",")));
+		out.println(
+				"windows=" + throughput.stream().map((rps) -> "%.0f".formatted(rps)).collect(Collectors.joining(",")));
 	}
 
 	private static double parse(String output) {

@@ -20,8 +20,8 @@ import io.netty.handler.codec.http.HttpUtil;
 /**
  * Minimal HTTP/1.1 handler for server C: every request gets {@code 200 Hello, World!} as
  * {@code text/plain}, and the connection is closed after the response when the request
- * asked for it ({@code Connection: close}). Responses are flushed once per read batch,
- * as in Netty's own hello-world example.
+ * asked for it ({@code Connection: close}). Responses are flushed once per read batch, as
+ * in Netty's own hello-world example.
  */
 @Sharable
 final class HelloHandler extends SimpleChannelInboundHandler<HttpObject> {

@@ -23,13 +23,13 @@ import io.netty.util.concurrent.FastThreadLocalThread;
 /**
  * Server C, the JVM ceiling: raw Netty 4.2 on epoll with one SO_REUSEPORT listener per
  * event loop. Each listener has its own single-loop group, so a connection is accepted
- * and served on the loop of the listener that the kernel chose, as with the starter,
- * but with nothing between the HTTP codec and {@link HelloHandler}.
+ * and served on the loop of the listener that the kernel chose, as with the starter, but
+ * with nothing between the HTTP codec and {@link HelloHandler}.
  * <p>
  * Usage: {@code RawNettyServer --port 8080 [--loops 4] [--backlog 4096] [--address
- * 127.0.0.1]}. The default loop count is Reactor Netty's: the number of CPUs, at least
- * 4; the default backlog is Netty's, the kernel's {@code somaxconn}. The server
- * runs until the process is terminated.
+ * 127.0.0.1]}. The default loop count is Reactor Netty's: the number of CPUs, at least 4;
+ * the default backlog is Netty's, the kernel's {@code somaxconn}. The server runs until
+ * the process is terminated.
  */
 public final class RawNettyServer {
 

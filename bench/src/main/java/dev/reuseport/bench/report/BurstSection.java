@@ -39,7 +39,8 @@ final class BurstSection {
 			md.append(backlog.getValue()
 				.entrySet()
 				.stream()
-				.map((e) -> e.getKey() + " " + e.getValue().stream().map(String::valueOf).collect(Collectors.joining("/"))
+				.map((e) -> e.getKey() + " "
+						+ e.getValue().stream().map(String::valueOf).collect(Collectors.joining("/"))
 						+ (e.getValue().stream().allMatch((q) -> String.valueOf(q).equals(backlog.getKey())) ? " ✓"
 								: " ✗"))
 				.collect(Collectors.joining("; ")));

@@ -63,7 +63,8 @@ final class Charts {
 			ratios.append('\n');
 		}
 		Files.writeString(dir.resolve("ratios.dat"), ratios);
-		StringBuilder stall = new StringBuilder("# per server (one gnuplot index each): time ms, share of connections\n");
+		StringBuilder stall = new StringBuilder(
+				"# per server (one gnuplot index each): time ms, share of connections\n");
 		List<String> stallServers = new ArrayList<>();
 		for (Map.Entry<String, StallRun> entry : this.run.stalls.entrySet()) {
 			double[] times = entry.getValue().stalledTimes();
@@ -93,7 +94,8 @@ final class Charts {
 			gp.append("set title 'Ratio to A, log scale (median over rounds, bars: min-max); req/s higher is better, ");
 			gp.append("CPU/req lower is better'\n");
 			gp.append("set style data histogram\nset style histogram errorbars gap 2 lw 1\n");
-			gp.append("set style fill solid 0.6 border -1\nset grid ytics\nset logscale y\nset yrange [0.02:*]\nset key top left\n");
+			gp.append(
+					"set style fill solid 0.6 border -1\nset grid ytics\nset logscale y\nset yrange [0.02:*]\nset key top left\n");
 			gp.append("set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n");
 			StringBuilder plot = new StringBuilder();
 			for (int i = 0; i < servers.size(); i++) {

@@ -56,8 +56,7 @@ final class FewConnectionsSection {
 
 	private String lastOpen(String server, String step) {
 		SortedMap<Integer, ListenerCounts> rounds = this.run.open.getOrDefault(server, Map.of()).get(step);
-		return (rounds == null || rounds.isEmpty()) ? ""
-				: SteadyStateSection.perListener(rounds.get(rounds.lastKey()));
+		return (rounds == null || rounds.isEmpty()) ? "" : SteadyStateSection.perListener(rounds.get(rounds.lastKey()));
 	}
 
 	private String ratioCell(String server, String name) {

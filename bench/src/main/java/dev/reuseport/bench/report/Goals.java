@@ -8,8 +8,8 @@ import dev.reuseport.bench.report.Stats.Summary;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The goals of the benchmark issue, evaluated on one run: targets that the report
- * states as met or missed, never assertions.
+ * The goals of the benchmark issue, evaluated on one run: targets that the report states
+ * as met or missed, never assertions.
  */
 final class Goals {
 
@@ -38,8 +38,8 @@ final class Goals {
 		goals.add(new Goal("Throughput on keep-alive: B ≥ 1.00× A", Format.ratioCell(keepAlive),
 				status(keepAlive, (m) -> m >= 1.00), RunData.KEEPALIVE));
 		Summary churn = run.ratio("B", "A", RunData.CHURN + ".rps");
-		goals.add(new Goal("Throughput on churn: B ≥ 1.05× A", Format.ratioCell(churn),
-				status(churn, (m) -> m >= 1.05), RunData.CHURN));
+		goals.add(new Goal("Throughput on churn: B ≥ 1.05× A", Format.ratioCell(churn), status(churn, (m) -> m >= 1.05),
+				RunData.CHURN));
 		goals.add(stallShare(run));
 		goals.add(stallP999(run));
 		goals.add(burst(run));
@@ -92,7 +92,8 @@ final class Goals {
 
 	/**
 	 * The meters cost nothing measurable when B/B0, for CPU per request and throughput,
-	 * has a range over the rounds that includes 1, or a median within {@link #NOISE} of 1.
+	 * has a range over the rounds that includes 1, or a median within {@link #NOISE} of
+	 * 1.
 	 */
 	private static Goal meterCost(RunData run) {
 		List<String> figures = new ArrayList<>();
@@ -104,9 +105,11 @@ final class Goals {
 			measured &= ratio != null;
 			withinNoise &= ratio != null && (withinRange(ratio) || Math.abs(ratio.median() - 1) <= NOISE);
 		}
-		return new Goal("Meter cost: B within noise of B0 (B/B0 range includes 1, or median within "
-				+ Math.round(NOISE * 100) + " %)", String.join("; ", figures),
-				!measured ? "not measured" : withinNoise ? "met" : "missed", "keepalive, churn");
+		return new Goal(
+				"Meter cost: B within noise of B0 (B/B0 range includes 1, or median within " + Math.round(NOISE * 100)
+						+ " %)",
+				String.join("; ", figures), !measured ? "not measured" : withinNoise ? "met" : "missed",
+				"keepalive, churn");
 	}
 
 	private static boolean withinRange(Summary ratio) {

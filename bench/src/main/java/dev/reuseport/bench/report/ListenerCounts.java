@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 public final class ListenerCounts {
 
 	/**
-	 * The Prometheus name of the starter's {@code reuseport.listener.connections.accepted}
-	 * counter.
+	 * The Prometheus name of the starter's
+	 * {@code reuseport.listener.connections.accepted} counter.
 	 */
 	public static final String METRIC = "reuseport_listener_connections_accepted_total";
 
@@ -115,8 +115,8 @@ public final class ListenerCounts {
 	 * @param loop the name of the loop that served the connection, as {@code GET /thread}
 	 * answers it on that connection
 	 * @return the counts without that connection
-	 * @throws IllegalArgumentException when the loop is not a listener's, or its
-	 * listener counts no open connection
+	 * @throws IllegalArgumentException when the loop is not a listener's, or its listener
+	 * counts no open connection
 	 */
 	public ListenerCounts withoutConnectionServedBy(String loop) {
 		Matcher thread = LISTENER_THREAD.matcher(loop.strip());

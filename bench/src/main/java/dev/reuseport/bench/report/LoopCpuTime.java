@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The CPU time that each event loop of a server used over one step, from the
- * per-thread {@code /proc/PID/task/TID/stat} lines that {@code bench/run.sh} records
- * before and after the step: every thread of a JVM server, or each nginx worker
- * process. The loops are the threads whose name ({@code comm}) starts with the server's
- * loop thread name, cut as the kernel cuts {@code comm}: to {@value #COMM_LENGTH}
- * characters, so that {@code reuseport-listener-0} reads {@code reuseport-liste}.
+ * The CPU time that each event loop of a server used over one step, from the per-thread
+ * {@code /proc/PID/task/TID/stat} lines that {@code bench/run.sh} records before and
+ * after the step: every thread of a JVM server, or each nginx worker process. The loops
+ * are the threads whose name ({@code comm}) starts with the server's loop thread name,
+ * cut as the kernel cuts {@code comm}: to {@value #COMM_LENGTH} characters, so that
+ * {@code reuseport-listener-0} reads {@code reuseport-liste}.
  * <p>
  * The file holds {@code clk_tck=N} and one {@code before <stat line>} and
  * {@code after <stat line>} per thread. A loop that started during the step counts from
@@ -33,8 +33,8 @@ public final class LoopCpuTime {
 
 	/**
 	 * Return the name that a server's event loop threads start with: Reactor Netty's
-	 * {@code reactor-http-epoll-N} for A, the starter's {@code reuseport-listener-N} for B,
-	 * B0 and the variants, {@code raw-listener-N} for C and the worker processes'
+	 * {@code reactor-http-epoll-N} for A, the starter's {@code reuseport-listener-N} for
+	 * B, B0 and the variants, {@code raw-listener-N} for C and the worker processes'
 	 * {@code nginx} for D.
 	 * @param server the server
 	 * @return the name, before the kernel cuts it

@@ -13,14 +13,14 @@ import static dev.reuseport.bench.report.Format.row;
 /**
  * Turns the raw files of one {@code bench/run.sh} run into the Markdown report and its
  * charts: the goals of the benchmark issue as met or missed, the steady-state tables
- * (median and min-max over rounds, and the ratio to A taken within each round), the
- * steps with few long-lived connections, the variants of B against B, the stalled loop,
- * the bursts, the machine, the versions and the commands.
+ * (median and min-max over rounds, and the ratio to A taken within each round), the steps
+ * with few long-lived connections, the variants of B against B, the stalled loop, the
+ * bursts, the machine, the versions and the commands.
  * <p>
  * Usage: {@code Report <raw directory> [<markdown file>]}. The report is printed and,
- * when a file is given, also written there with its charts beside it
- * ({@link Charts}). The exit status is 1 when the harness failed to produce a figure
- * (listed under "Problems"); timings never fail it.
+ * when a file is given, also written there with its charts beside it ({@link Charts}).
+ * The exit status is 1 when the harness failed to produce a figure (listed under
+ * "Problems"); timings never fail it.
  */
 public final class Report {
 
@@ -126,7 +126,10 @@ public final class Report {
 
 	private void renderMachine(StringBuilder md) {
 		md.append("\n## Machine and versions\n\n");
-		md.append("- Machine: ").append(this.run.meta("nproc")).append(" CPUs (`nproc`), ").append(this.run.meta("cpu"));
+		md.append("- Machine: ")
+			.append(this.run.meta("nproc"))
+			.append(" CPUs (`nproc`), ")
+			.append(this.run.meta("cpu"));
 		md.append(", kernel ").append(this.run.meta("kernel")).append(", ").append(this.run.meta("memory"));
 		md.append(" memory\n- Load average before the run: ").append(this.run.meta("loadavg")).append('\n');
 		md.append("- CPU pinning: ").append(this.run.meta("pin")).append('\n');
@@ -136,7 +139,8 @@ public final class Report {
 		md.append(", file descriptor limit ").append(this.run.meta("nofile")).append(", clock ticks ");
 		md.append(this.run.meta("clk_tck")).append(" per second\n");
 		md.append("- Java: ").append(this.run.meta("java")).append('\n');
-		Versions.detect().forEach((name, version) -> md.append("- ").append(name).append(": ").append(version).append('\n'));
+		Versions.detect()
+			.forEach((name, version) -> md.append("- ").append(name).append(": ").append(version).append('\n'));
 		md.append("- nginx: ").append(this.run.meta("nginx")).append('\n');
 		md.append("- wrk: ").append(this.run.meta("wrk")).append('\n');
 		md.append("- Project: ").append(this.run.meta("git")).append('\n');

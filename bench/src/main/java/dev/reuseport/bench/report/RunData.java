@@ -29,7 +29,8 @@ final class RunData {
 	static final String CHURN = "churn";
 
 	/**
-	 * The prefix of the keep-alive steps with few connections: {@code keepalive-c8} has 8.
+	 * The prefix of the keep-alive steps with few connections: {@code keepalive-c8} has
+	 * 8.
 	 */
 	static final String FEW = "keepalive-c";
 

@@ -25,9 +25,9 @@ import java.util.stream.Stream;
  * {@code <step>.loops} ({@link LoopCpuTime}), and for B and its variants
  * {@code prom-after-churn.txt} and, per few-connection step, {@code <step>.prom.txt} with
  * {@code <step>.scrape-thread.txt} (the loop that served the scrape);
- * {@code stall/<server>/samples.txt} ({@link StallRun}); {@code burst-<backlog>/<server>/}
- * {@code alone.txt}, {@code stalled.txt} (burst client) and {@code listen.txt}
- * ({@code ss -Hltn}).
+ * {@code stall/<server>/samples.txt} ({@link StallRun});
+ * {@code burst-<backlog>/<server>/} {@code alone.txt}, {@code stalled.txt} (burst client)
+ * and {@code listen.txt} ({@code ss -Hltn}).
  */
 final class RunLoader {
 
@@ -133,7 +133,8 @@ final class RunLoader {
 	}
 
 	private void loadOpen(int round, String server, String step, Path dir, String text, String where) {
-		// The open connections per loop, where the starter reports them; before balancing,
+		// The open connections per loop, where the starter reports them; before
+		// balancing,
 		// each listener served all of the connections it accepted on its own loop
 		ListenerCounts served = ListenerCounts.parse(text, ListenerCounts.SERVED_METRIC);
 		ListenerCounts counts = served.counts().isEmpty()
@@ -172,13 +173,14 @@ final class RunLoader {
 
 	private void loadBurst(String backlog, String server, Path dir) {
 		String where = "burst at backlog " + backlog + ", " + server + ": ";
-		read(dir.resolve("listen.txt"), where, (text) -> this.run.backlogs
-			.computeIfAbsent(backlog, (b) -> new LinkedHashMap<>())
-			.put(server, text.lines()
-				.map((line) -> line.trim().split("\\s+"))
-				.filter((fields) -> fields.length >= 4)
-				.map((fields) -> Integer.parseInt(fields[2]))
-				.toList()));
+		read(dir.resolve("listen.txt"), where,
+				(text) -> this.run.backlogs.computeIfAbsent(backlog, (b) -> new LinkedHashMap<>())
+					.put(server,
+							text.lines()
+								.map((line) -> line.trim().split("\\s+"))
+								.filter((fields) -> fields.length >= 4)
+								.map((fields) -> Integer.parseInt(fields[2]))
+								.toList()));
 		for (String variant : List.of("alone", "stalled")) {
 			Path file = dir.resolve(variant + ".txt");
 			if (variant.equals("stalled") && !Files.exists(file)) {

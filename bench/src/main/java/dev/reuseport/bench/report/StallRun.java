@@ -8,10 +8,10 @@ import java.util.List;
  * One server's stalled-loop run, from the samples file of {@code StallClient}: the
  * blocks, one per event loop, and the new connections of the steady load. A connection
  * counts for a block when it started early enough in it to be delayed by more than
- * {@link #DELAYED_MS}: at least that long before the block ended. Otherwise a server
- * that stalls every new connection for the rest of a 1 s block would show only half of
- * them delayed. One that failed or never finished counts as delayed, with an infinite
- * time. The p99.9 covers every connection that started during any block.
+ * {@link #DELAYED_MS}: at least that long before the block ended. Otherwise a server that
+ * stalls every new connection for the rest of a 1 s block would show only half of them
+ * delayed. One that failed or never finished counts as delayed, with an infinite time.
+ * The p99.9 covers every connection that started during any block.
  */
 public final class StallRun {
 
@@ -85,7 +85,10 @@ public final class StallRun {
 	 * @return the mean share
 	 */
 	public double meanShare() {
-		return loops().stream().mapToDouble(LoopStall::delayedShare).filter((s) -> !Double.isNaN(s)).average()
+		return loops().stream()
+			.mapToDouble(LoopStall::delayedShare)
+			.filter((s) -> !Double.isNaN(s))
+			.average()
 			.orElse(Double.NaN);
 	}
 
@@ -155,8 +158,8 @@ public final class StallRun {
 	 * @param p99 their 99th percentile
 	 * @param max their longest
 	 */
-	public record LoopStall(String loop, boolean listener, int connections, double delayedShare, double p50,
-			double p99, double max) {
+	public record LoopStall(String loop, boolean listener, int connections, double delayedShare, double p50, double p99,
+			double max) {
 
 	}
 

@@ -10,9 +10,9 @@ import static dev.reuseport.bench.report.Format.percent;
 import static dev.reuseport.bench.report.Format.row;
 
 /**
- * The stalled-loop part of the report: per server, each blocked loop's share of
- * delayed new connections and their times, then the worst loop, the mean over loops and
- * the p99.9 over every block.
+ * The stalled-loop part of the report: per server, each blocked loop's share of delayed
+ * new connections and their times, then the worst loop, the mean over loops and the p99.9
+ * over every block.
  */
 final class StallSection {
 

@@ -50,7 +50,11 @@ public final class Stats {
 	 * @return the summary, or {@code null} when there is no value
 	 */
 	public static @Nullable Summary summarize(Collection<Double> values) {
-		double[] sorted = values.stream().mapToDouble(Double::doubleValue).filter((v) -> !Double.isNaN(v)).sorted().toArray();
+		double[] sorted = values.stream()
+			.mapToDouble(Double::doubleValue)
+			.filter((v) -> !Double.isNaN(v))
+			.sorted()
+			.toArray();
 		if (sorted.length == 0) {
 			return null;
 		}

@@ -12,9 +12,9 @@ import static dev.reuseport.bench.report.Format.ratioCell;
 import static dev.reuseport.bench.report.Format.row;
 
 /**
- * The steady-state part of the report: the headline, the keep-alive and churn tables
- * with CPU per request, latency and the spread of CPU time over the loops, the warm-ups
- * and the balance of B and its variants.
+ * The steady-state part of the report: the headline, the keep-alive and churn tables with
+ * CPU per request, latency and the spread of CPU time over the loops, the warm-ups and
+ * the balance of B and its variants.
  */
 final class SteadyStateSection {
 
@@ -30,7 +30,8 @@ final class SteadyStateSection {
 		row(md, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
 		for (String server : this.run.servers()) {
 			row(md, server, cell(this.run.summary(server, "keepalive.rps"), Format::count),
-					ratioCell(server, "keepalive.rps"), cell(this.run.summary(server, "keepalive.cpu.us"), Format::micros),
+					ratioCell(server, "keepalive.rps"),
+					cell(this.run.summary(server, "keepalive.cpu.us"), Format::micros),
 					ratioCell(server, "keepalive.cpu.us"), cell(this.run.summary(server, "churn.rps"), Format::count),
 					ratioCell(server, "churn.rps"), cell(this.run.summary(server, "churn.cpu.us"), Format::micros),
 					ratioCell(server, "churn.cpu.us"));

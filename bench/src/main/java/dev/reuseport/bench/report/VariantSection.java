@@ -7,9 +7,9 @@ import static dev.reuseport.bench.report.Format.row;
 
 /**
  * The part of the report that compares each variant of B ({@code bench/run.sh
- * --variant}) with B itself: each figure's ratio to B's, taken within each round like
- * the ratios to A, so that two builds or two configurations of the starter can be told
- * apart on a drifting machine.
+ * --variant}) with B itself: each figure's ratio to B's, taken within each round like the
+ * ratios to A, so that two builds or two configurations of the starter can be told apart
+ * on a drifting machine.
  */
 final class VariantSection {
 

@@ -12,8 +12,8 @@ import org.springframework.boot.SpringBootVersion;
 import org.springframework.core.SpringVersion;
 
 /**
- * The versions of the libraries on the benchmark's class path, which is the class path
- * of servers A, B, B0 and C.
+ * The versions of the libraries on the benchmark's class path, which is the class path of
+ * servers A, B, B0 and C.
  */
 final class Versions {
 

@@ -7,9 +7,9 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The WebFlux application behind servers A, B and B0: {@code GET /} answers a short
- * plain-text body, and {@link LoopController} serves the stalled-loop scenario. A runs
- * it with {@code --reuseport.enabled=false} (Spring Boot's own Reactor Netty server), B
- * with the starter's defaults and B0 with {@code --reuseport.metrics.enabled=false}.
+ * plain-text body, and {@link LoopController} serves the stalled-loop scenario. A runs it
+ * with {@code --reuseport.enabled=false} (Spring Boot's own Reactor Netty server), B with
+ * the starter's defaults and B0 with {@code --reuseport.metrics.enabled=false}.
  * {@code --bench.backlog=N} sets the listen backlog of every listening socket.
  */
 @SpringBootApplication

@@ -7,10 +7,10 @@ import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 
 /**
  * Applies the bench's own settings to every server that the app binds: Spring Boot's
- * single server for A, each of the starter's listeners for B and B0, because the
- * starter derives every listener from the customized server. It sets the listen
- * backlog from {@code bench.backlog} (Reactor Netty's default is Netty's, the
- * kernel's {@code somaxconn}) and records the loops that hold the listening sockets.
+ * single server for A, each of the starter's listeners for B and B0, because the starter
+ * derives every listener from the customized server. It sets the listen backlog from
+ * {@code bench.backlog} (Reactor Netty's default is Netty's, the kernel's
+ * {@code somaxconn}) and records the loops that hold the listening sockets.
  */
 class BenchServerCustomizer implements NettyServerCustomizer {
 

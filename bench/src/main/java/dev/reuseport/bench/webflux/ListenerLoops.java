@@ -6,8 +6,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import reactor.netty.DisposableServer;
 
 /**
- * The names of the event loop threads that hold the server's listening sockets, filled
- * in as each socket is bound.
+ * The names of the event loop threads that hold the server's listening sockets, filled in
+ * as each socket is bound.
  */
 class ListenerLoops {
 

@@ -8,11 +8,11 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The routes that the stalled-loop scenario drives, in the bench app only: a request
- * that names the event loop serving its connection, one that blocks that loop, and the
- * loops that hold the listening sockets. Annotated handlers that return a plain value
- * run on the event loop of the connection, so a client that keeps a connection open
- * knows which loop its later requests run on.
+ * The routes that the stalled-loop scenario drives, in the bench app only: a request that
+ * names the event loop serving its connection, one that blocks that loop, and the loops
+ * that hold the listening sockets. Annotated handlers that return a plain value run on
+ * the event loop of the connection, so a client that keeps a connection open knows which
+ * loop its later requests run on.
  */
 @RestController
 class LoopController {

@@ -14,8 +14,7 @@ class NetStatTests {
 
 	private static NetStat netstat(long overflows, long drops) {
 		return NetStat.parse(List.of("TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPBacklogDrop",
-				"TcpExt: 0 0 %d %d 0".formatted(overflows, drops), "IpExt: InNoRoutes InTruncatedPkts",
-				"IpExt: 0 0"));
+				"TcpExt: 0 0 %d %d 0".formatted(overflows, drops), "IpExt: InNoRoutes InTruncatedPkts", "IpExt: 0 0"));
 	}
 
 	@Test

@@ -48,8 +48,8 @@ class ListenerCountsTests {
 	@Test
 	void totalAndSpread() {
 		ListenerCounts counts = ListenerCounts.parse(AFTER);
-		assertThat(counts.counts()).containsExactly(Map.entry(0, 10001L), Map.entry(1, 10320L),
-				Map.entry(2, 9880L), Map.entry(3, 10000L));
+		assertThat(counts.counts()).containsExactly(Map.entry(0, 10001L), Map.entry(1, 10320L), Map.entry(2, 9880L),
+				Map.entry(3, 10000L));
 		assertThat(counts.total()).isEqualTo(40201);
 		assertThat(counts.spread()).isCloseTo(440 / (40201 / 4.0), within(1e-9));
 	}

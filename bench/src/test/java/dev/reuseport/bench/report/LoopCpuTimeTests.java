@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.within;
  */
 class LoopCpuTimeTests {
 
-	// A real /proc/PID/task/TID/stat line's shape: tid (comm) state ppid ... utime stime ...
+	// A real /proc/PID/task/TID/stat line's shape: tid (comm) state ppid ... utime stime
+	// ...
 	private static String stat(long tid, String comm, long utime, long stime) {
 		return tid + " (" + comm + ") S 1 4242 4242 0 -1 4194368 2048 0 0 0 " + utime + " " + stime
 				+ " 0 0 20 0 41 0 123456 5000000000 60000 18446744073709551615 1 1 0 0 0 0 0 4096 17663 0 0 0 -1 1 0 0";
@@ -91,9 +92,8 @@ class LoopCpuTimeTests {
 			.withMessageContaining("clk_tck");
 		assertThatIllegalArgumentException().isThrownBy(() -> LoopCpuTime.parse(file(after), "reuseport-listener-"))
 			.withMessageContaining("before");
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> LoopCpuTime.parse(
-					file("before " + stat(1, "java", 1, 1), "after " + stat(1, "java", 2, 2)), "reuseport-listener-"))
+		assertThatIllegalArgumentException().isThrownBy(() -> LoopCpuTime
+			.parse(file("before " + stat(1, "java", 1, 1), "after " + stat(1, "java", 2, 2)), "reuseport-listener-"))
 			.withMessageContaining("no thread named reuseport-liste*");
 	}
 

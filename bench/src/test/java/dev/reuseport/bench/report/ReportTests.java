@@ -29,7 +29,8 @@ class ReportTests {
 		Files.writeString(this.raw.resolve("meta.properties"), "date=2026-01-01 00:00 UTC\nmode=full\nloops=4\n");
 		Files.writeString(this.raw.resolve("commands.txt"), "keepalive: wrk -t 2 -c 64 -d 10s --latency\n");
 		// A's figures drift from round to round; B stays 10 % ahead in rounds 1 and 3.
-		// CPU: A uses 100 ticks per 10,000 requests (100 µs each), B 90 in rounds 1 and 3.
+		// CPU: A uses 100 ticks per 10,000 requests (100 µs each), B 90 in rounds 1 and
+		// 3.
 		round(1, "A", 100_000, 10_000, 100, 100);
 		round(1, "B", 110_000, 12_000, 90, 110);
 		round(1, "B0", 110_000, 12_000, 91, 100);
@@ -116,7 +117,8 @@ class ReportTests {
 	void chartsAreWrittenAsDataAndAGnuplotScript() throws IOException {
 		Path script = new Charts(RunLoader.load(this.raw)).write(this.raw.resolve("charts"), this.raw.resolve("out"));
 		assertThat(Files.readString(script)).contains("-ratios.png").contains("-stall.svg").contains("index 1");
-		assertThat(Files.readString(this.raw.resolve("charts/ratios.dat"))).contains("\"keep-alive req/s\" 1.10000 0.900000 1.10000");
+		assertThat(Files.readString(this.raw.resolve("charts/ratios.dat")))
+			.contains("\"keep-alive req/s\" 1.10000 0.900000 1.10000");
 	}
 
 	@Test
@@ -128,7 +130,8 @@ class ReportTests {
 		// A's loops used 1 s each; B's 0, 2, 4 and 2 s: (4 - 0) / 2
 		assertThat(run.values("A", "keepalive-c8.loop.cpu.spread").values()).containsExactly(0.0, 0.0, 0.0);
 		assertThat(run.values("B", "keepalive-c8.loop.cpu.spread").values()).containsExactly(2.0, 2.0, 2.0);
-		// B's listeners report 0, 3, 4 and 2 open, the scrape's own connection on listener 1
+		// B's listeners report 0, 3, 4 and 2 open, the scrape's own connection on
+		// listener 1
 		assertThat(run.open.get("B").get("keepalive-c8").get(3).counts()).containsExactly(entry(0, 0L), entry(1, 2L),
 				entry(2, 4L), entry(3, 2L));
 		assertThat(run.values("B", "keepalive-c8.open.spread").values()).containsExactly(2.0, 2.0, 2.0);
@@ -164,7 +167,8 @@ class ReportTests {
 	@Test
 	void openConnectionsAreCountedPerServingLoopWhereTheStarterReportsThem() throws IOException {
 		writeFewConnectionsAndVariant();
-		// Balancing handed the scrape's connection, accepted by listener 0, to loop 3: the
+		// Balancing handed the scrape's connection, accepted by listener 0, to loop 3:
+		// the
 		// accepting listener's gauge does not count it on loop 3, the served gauge does
 		Files.writeString(this.raw.resolve("round-3/B/keepalive-c8.prom.txt"), """
 				reuseport_listener_connections_active{listener="0",port="18081"} 3.0
@@ -223,8 +227,8 @@ class ReportTests {
 				double rps = a ? 10_000 : server.equals("Bx") ? 4_000 : 5_000;
 				Files.writeString(dir.resolve("keepalive-c8.txt"), wrk(rps));
 				Files.writeString(dir.resolve("keepalive-c8.cpu"), cpu(a ? 100 : 50));
-				Files.writeString(dir.resolve("keepalive-c8.loops"), a ? loops(name, 100, 100, 100, 100)
-						: loops(name, 0, 200, 400, 200));
+				Files.writeString(dir.resolve("keepalive-c8.loops"),
+						a ? loops(name, 100, 100, 100, 100) : loops(name, 0, 200, 400, 200));
 				if (server.equals("B")) {
 					Files.writeString(dir.resolve("keepalive-c8.prom.txt"), """
 							reuseport_listener_connections_active{listener="0",port="18081"} 0.0
@@ -281,8 +285,7 @@ class ReportTests {
 		return "clk_tck=100\nbefore " + before + "\nafter " + after + "\n";
 	}
 
-	private void stall(String server, String first, double firstMs, String second, double secondMs)
-			throws IOException {
+	private void stall(String server, String first, double firstMs, String second, double secondMs) throws IOException {
 		Path dir = Files.createDirectories(this.raw.resolve("stall").resolve(server));
 		Files.writeString(dir.resolve("samples.txt"), """
 				loop %s 0.0 1000.0
