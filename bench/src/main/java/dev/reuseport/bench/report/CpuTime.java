@@ -22,14 +22,24 @@ public final class CpuTime {
 	 */
 	public static double seconds(String text) {
 		List<String> lines = text.lines().map(String::strip).toList();
-		double ticksPerSecond = lines.stream()
+		double ticksPerSecond = ticksPerSecond(lines);
+		long before = ticks(lines, "before ");
+		long after = ticks(lines, "after ");
+		return (after - before) / ticksPerSecond;
+	}
+
+	/**
+	 * Return the clock rate that a {@code clk_tck=} line of a recorded file gives.
+	 * @param lines the file's lines, stripped
+	 * @return the clock ticks per second
+	 * @throws IllegalArgumentException when there is no such line
+	 */
+	static double ticksPerSecond(List<String> lines) {
+		return lines.stream()
 			.filter((line) -> line.startsWith("clk_tck="))
 			.mapToDouble((line) -> Double.parseDouble(line.substring("clk_tck=".length())))
 			.findFirst()
 			.orElseThrow(() -> new IllegalArgumentException("no clk_tck= line"));
-		long before = ticks(lines, "before ");
-		long after = ticks(lines, "after ");
-		return (after - before) / ticksPerSecond;
 	}
 
 	private static long ticks(List<String> lines, String prefix) {

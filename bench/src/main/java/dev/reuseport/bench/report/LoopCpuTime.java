@@ -60,11 +60,7 @@ public final class LoopCpuTime {
 	public static LoopCpuTime parse(String text, String loopThreadName) {
 		String comm = loopThreadName.substring(0, Math.min(loopThreadName.length(), COMM_LENGTH));
 		List<String> lines = text.lines().map(String::strip).toList();
-		double ticksPerSecond = lines.stream()
-			.filter((line) -> line.startsWith("clk_tck="))
-			.mapToDouble((line) -> Double.parseDouble(line.substring("clk_tck=".length())))
-			.findFirst()
-			.orElseThrow(() -> new IllegalArgumentException("no clk_tck= line"));
+		double ticksPerSecond = CpuTime.ticksPerSecond(lines);
 		Map<Long, Long> before = ticksByThread(lines, "before ", comm);
 		Map<Long, Long> after = ticksByThread(lines, "after ", comm);
 		if (lines.stream().noneMatch((line) -> line.startsWith("before "))) {
