@@ -29,7 +29,7 @@ import reactor.netty.channel.ChannelOperations;
  * become HTTP/1.1 meanwhile drains as above from then on.</li>
  * </ul>
  * {@link #drained()} completes when the last connection has closed. Everything but that
- * future is confined to the event loop, on which {@link ReuseportListener} reports each
+ * future is confined to the event loop, on which {@link ListenerConnections} reports each
  * connection's opening and closing. Nothing touches a connection's pipeline before the
  * drain starts, so that serving a request costs nothing more.
  */

@@ -60,7 +60,7 @@ final class GracefulShutdown {
 			.formatted(this.listeners.size(), this.idleGrace.toMillis()));
 		this.aborted = false;
 		CompletableFuture<?>[] drains = this.listeners.stream()
-			.map((listener) -> listener.drain(this.idleGrace))
+			.map((listener) -> listener.socket().drain(this.idleGrace))
 			.toArray(CompletableFuture[]::new);
 		CompletableFuture<Void> draining = CompletableFuture.allOf(drains);
 		this.draining = draining;

@@ -43,7 +43,7 @@ final class ListenerDisposal {
 
 	private static void dispose(ReuseportListener listener, Duration timeout) {
 		try {
-			listener.dispose(timeout);
+			listener.socket().dispose(timeout);
 		}
 		catch (RuntimeException ex) {
 			// Reactor Netty reports a drain timeout or an interrupt as an exception

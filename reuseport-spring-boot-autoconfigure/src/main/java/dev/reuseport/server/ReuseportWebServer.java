@@ -2,12 +2,9 @@ package dev.reuseport.server;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
 
-import io.netty.channel.EventLoop;
 import org.jspecify.annotations.Nullable;
-import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.web.server.GracefulShutdownCallback;
@@ -32,12 +29,6 @@ import org.springframework.util.Assert;
 public class ReuseportWebServer implements WebServer {
 
 	/**
-	 * How long {@link #stop()} waits for connections and loops when no lifecycle timeout
-	 * is set.
-	 */
-	private static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
-
-	/**
 	 * How long a graceful shutdown keeps an idle keep-alive connection open for a request
 	 * that its client may be sending at that moment; Envoy drains HTTP/1.1 connections
 	 * for as long. A shorter {@code server.netty.idle-timeout} still closes idle
@@ -51,7 +42,7 @@ public class ReuseportWebServer implements WebServer {
 
 	private final List<ReuseportListener> listeners;
 
-	private final @Nullable Duration lifecycleTimeout;
+	private final ListenerBinding binding;
 
 	private final @Nullable GracefulShutdown gracefulShutdown;
 
@@ -63,7 +54,7 @@ public class ReuseportWebServer implements WebServer {
 
 	private volatile int port = -1;
 
-	private volatile @Nullable CountDownLatch stopped;
+	private volatile @Nullable ServerAwaitThread awaitThread;
 
 	/**
 	 * Create a new server with epoll listeners.
@@ -98,8 +89,8 @@ public class ReuseportWebServer implements WebServer {
 		this.httpServer = httpServer;
 		this.transport = transport;
 		this.listeners = IntStream.range(0, listenerCount).mapToObj(ReuseportListener::new).toList();
-		this.lifecycleTimeout = lifecycleTimeout;
 		this.balancing = balancing;
+		this.binding = new ListenerBinding(httpServer, transport, this.listeners, lifecycleTimeout, balancing);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.listeners, IDLE_GRACE)
 				: null;
 	}
@@ -146,64 +137,17 @@ public class ReuseportWebServer implements WebServer {
 				return;
 			}
 			try {
-				bindListeners();
+				this.binding.bind((bound) -> this.port = bound);
 			}
 			catch (RuntimeException ex) {
-				releaseListeners(Duration.ZERO);
+				this.binding.release(Duration.ZERO);
 				throw ex;
 			}
 			this.started = true;
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
 			StartupLog.started(this.port, scheme, this.listeners.size(), this.transport, this.gracefulShutdown != null);
-			startAwaitThread();
+			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());
 		}
-	}
-
-	private void bindListeners() {
-		// Every loop exists before the first listener accepts, so that it can hand a
-		// connection to any of them
-		List<EventLoop> loops = this.listeners.stream().map((listener) -> listener.startLoop(this.transport)).toList();
-		LoopBalancer balancer = new LoopBalancer(this.listeners, loops, this.balancing);
-		// Listener 0 binds the configured port, which may be 0; the others join the
-		// port it actually got.
-		Integer joinPort = null;
-		for (ReuseportListener listener : this.listeners) {
-			DisposableServer server = bind(listener, joinPort, balancer);
-			if (joinPort == null) {
-				joinPort = server.port();
-				this.port = joinPort;
-			}
-		}
-	}
-
-	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port, LoopBalancer balancer) {
-		try {
-			return listener.bind(this.httpServer, this.transport, port, this.lifecycleTimeout, balancer);
-		}
-		catch (Exception ex) {
-			ReuseportBindException.throwIfAddressInUse(ex, listener.index(), port);
-			throw new WebServerException("Unable to start Netty listener " + listener.index(), ex);
-		}
-	}
-
-	/**
-	 * Keep the JVM alive while the server runs, as Spring Boot's own servers do: the
-	 * event loop threads are daemons.
-	 */
-	private void startAwaitThread() {
-		CountDownLatch stopped = new CountDownLatch(1);
-		this.stopped = stopped;
-		Thread awaitThread = new Thread(() -> {
-			try {
-				stopped.await();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}, "reuseport-server");
-		awaitThread.setContextClassLoader(getClass().getClassLoader());
-		awaitThread.setDaemon(false);
-		awaitThread.start();
 	}
 
 	/**
@@ -231,19 +175,14 @@ public class ReuseportWebServer implements WebServer {
 			if (this.gracefulShutdown != null) {
 				this.gracefulShutdown.abort();
 			}
-			releaseListeners((this.lifecycleTimeout != null) ? this.lifecycleTimeout : DEFAULT_STOP_TIMEOUT);
+			this.binding.release();
 			this.started = false;
 			this.port = -1;
-			CountDownLatch stopped = this.stopped;
-			if (stopped != null) {
-				stopped.countDown();
+			ServerAwaitThread awaitThread = this.awaitThread;
+			if (awaitThread != null) {
+				awaitThread.stop();
 			}
 		}
-	}
-
-	private void releaseListeners(Duration timeout) {
-		ListenerDisposal.disposeAll(this.listeners, timeout);
-		this.listeners.forEach((listener) -> listener.shutdownLoop(timeout));
 	}
 
 	/**

@@ -1,0 +1,82 @@
+package dev.reuseport.server;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The event loop of one {@link ReuseportListener}, on which it accepts and serves
+ * connections, and the {@link ConnectionDrain} of the connections served there. Both are
+ * created on each start of the server and released on each stop.
+ */
+final class ListenerLoop {
+
+	private final String threadName;
+
+	private volatile @Nullable IoEventLoopGroup group;
+
+	private volatile @Nullable EventLoop eventLoop;
+
+	private volatile @Nullable ConnectionDrain drain;
+
+	ListenerLoop(String threadName) {
+		this.threadName = threadName;
+	}
+
+	/**
+	 * Create the event loop and its connection drain.
+	 * @param transport the transport of the loop and its sockets
+	 * @return the event loop
+	 */
+	EventLoop start(ListenerTransport transport) {
+		IoEventLoopGroup group = transport.newLoop(this::newThread);
+		this.group = group;
+		EventLoop eventLoop = group.next();
+		this.eventLoop = eventLoop;
+		this.drain = new ConnectionDrain();
+		return eventLoop;
+	}
+
+	/**
+	 * Return the event loop, or {@code null} when it is not started.
+	 * @return the event loop
+	 */
+	@Nullable EventLoop eventLoop() {
+		return this.eventLoop;
+	}
+
+	/**
+	 * Return the drain of the connections served on the loop, or {@code null} when the
+	 * loop is not started.
+	 * @return the connection drain
+	 */
+	@Nullable ConnectionDrain drain() {
+		return this.drain;
+	}
+
+	/**
+	 * Shut the event loop down, closing any connections left on it.
+	 * @param timeout how long to wait for the loop to terminate
+	 */
+	void shutdown(Duration timeout) {
+		IoEventLoopGroup group = this.group;
+		if (group != null) {
+			group.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS)
+				.awaitUninterruptibly(timeout.toMillis());
+			this.group = null;
+		}
+		this.eventLoop = null;
+		this.drain = null;
+	}
+
+	private Thread newThread(Runnable task) {
+		Thread thread = new FastThreadLocalThread(task, this.threadName);
+		thread.setDaemon(true);
+		return thread;
+	}
+
+}
