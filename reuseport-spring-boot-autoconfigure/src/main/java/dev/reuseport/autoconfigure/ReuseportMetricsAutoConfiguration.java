@@ -1,6 +1,8 @@
 package dev.reuseport.autoconfigure;
 
+import dev.reuseport.client.ClientLoopAffinity;
 import dev.reuseport.metrics.ListenQueueMetrics;
+import dev.reuseport.metrics.ReuseportClientMetricsBinder;
 import dev.reuseport.metrics.ReuseportServerMetricsBinder;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -14,14 +16,17 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for the meters of SO_REUSEPORT
- * listeners and of the network namespace's listen queues.
+ * listeners, of the network namespace's listen queues and of the HTTP client calls kept
+ * on the listeners' loops.
  *
  * @since 0.1.0
  */
-@AutoConfiguration(after = { MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class })
+@AutoConfiguration(after = { MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+		ReuseportClientAffinityAutoConfiguration.class })
 @ConditionalOnClass({ MeterRegistry.class, MetricsAutoConfiguration.class })
 @ConditionalOnBean(MeterRegistry.class)
 @ConditionalOnBooleanProperty(name = { "reuseport.enabled", "reuseport.metrics.enabled" }, matchIfMissing = true)
@@ -39,6 +44,19 @@ public final class ReuseportMetricsAutoConfiguration {
 	@ConditionalOnMissingBean
 	ListenQueueMetrics listenQueueMetrics() {
 		return new ListenQueueMetrics();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean(ClientLoopAffinity.class)
+	static class ClientMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ReuseportClientMetricsBinder reuseportClientMetricsBinder(MeterRegistry meterRegistry,
+				ClientLoopAffinity affinity) {
+			return new ReuseportClientMetricsBinder(meterRegistry, affinity);
+		}
+
 	}
 
 }

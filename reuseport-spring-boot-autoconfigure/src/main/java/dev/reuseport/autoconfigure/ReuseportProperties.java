@@ -60,6 +60,8 @@ public class ReuseportProperties {
 
 	private final Balance balance;
 
+	private final ClientAffinity clientAffinity;
+
 	/**
 	 * Create a new instance.
 	 * @param enabled whether to bind one listener per event loop
@@ -68,10 +70,11 @@ public class ReuseportProperties {
 	 * @param transport the native transport of the listeners
 	 * @param metrics the metrics settings
 	 * @param balance the settings of the balancing of open connections across loops
+	 * @param clientAffinity the settings of downstream calls made from request handlers
 	 */
 	public ReuseportProperties(@DefaultValue("true") boolean enabled, @Nullable Integer listeners,
 			@DefaultValue("false") boolean required, @DefaultValue("auto") Transport transport,
-			@DefaultValue Metrics metrics, @DefaultValue Balance balance) {
+			@DefaultValue Metrics metrics, @DefaultValue Balance balance, @DefaultValue ClientAffinity clientAffinity) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
 			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners, "It must be between "
 					+ MIN_LISTENERS + " and " + MAX_LISTENERS + ". Remove it to use one listener per event loop.");
@@ -82,6 +85,7 @@ public class ReuseportProperties {
 		this.transport = transport;
 		this.metrics = metrics;
 		this.balance = balance;
+		this.clientAffinity = clientAffinity;
 	}
 
 	/**
@@ -140,6 +144,14 @@ public class ReuseportProperties {
 	 */
 	public Balance getBalance() {
 		return this.balance;
+	}
+
+	/**
+	 * Return the settings of downstream calls made from request handlers.
+	 * @return the client affinity settings
+	 */
+	public ClientAffinity getClientAffinity() {
+		return this.clientAffinity;
 	}
 
 	/**
@@ -297,6 +309,38 @@ public class ReuseportProperties {
 		 */
 		public ConnectionBalancing toConnectionBalancing() {
 			return new ConnectionBalancing(this.enabled, this.marginRatio, this.marginConnections);
+		}
+
+	}
+
+	/**
+	 * Settings of the HTTP calls that request handlers make through Reactor Netty's
+	 * {@code HttpClient}, such as the auto-configured {@code WebClient.Builder}'s.
+	 */
+	public static class ClientAffinity {
+
+		/**
+		 * Whether a downstream call made on a listener's event loop opens or reuses a
+		 * connection on that same loop, from a connection pool of that loop, so that the
+		 * call and its response stay on the loop that serves the request. Calls made on
+		 * any other thread use the application's shared pool as before.
+		 */
+		private final boolean enabled;
+
+		/**
+		 * Create a new instance.
+		 * @param enabled whether downstream calls stay on the listener's loop
+		 */
+		public ClientAffinity(@DefaultValue("true") boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		/**
+		 * Return whether downstream calls stay on the listener's loop.
+		 * @return whether client affinity is enabled
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
 		}
 
 	}

@@ -67,6 +67,23 @@ public final class ReuseportMeters {
 	public static final String LISTEN_DROPS = "reuseport.listen.drops";
 
 	/**
+	 * Counter of the HTTP client calls made on a listener's event loop, tagged by whether
+	 * their connection lives on that same loop ({@link #LOOP_TAG}).
+	 */
+	public static final String CLIENT_CALLS = "reuseport.listener.client.calls";
+
+	/**
+	 * Counter of the HTTP client calls made on a thread that runs no listener's loop.
+	 */
+	public static final String CLIENT_CALLS_OFF_LOOP = "reuseport.client.calls.off.loop";
+
+	/**
+	 * Tag key of where a client call's connection lives: {@code same} for the loop the
+	 * call was made on, {@code other} for another loop.
+	 */
+	public static final String LOOP_TAG = "loop";
+
+	/**
 	 * Tag key of the listener index, from 0.
 	 */
 	public static final String LISTENER_TAG = "listener";

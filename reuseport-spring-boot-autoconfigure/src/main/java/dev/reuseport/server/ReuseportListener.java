@@ -153,6 +153,16 @@ public final class ReuseportListener {
 	}
 
 	/**
+	 * Return the event loop that accepts and serves this listener's connections while the
+	 * server runs. HTTP clients called from a request handler open their connections on
+	 * it, so that a downstream call stays on the loop of its request.
+	 * @return the event loop, or {@code null} when the server is not running
+	 */
+	public @Nullable EventLoop eventLoop() {
+		return this.loop.eventLoop();
+	}
+
+	/**
 	 * Return the event loop of this listener, which the server starts and shuts down.
 	 * @return the listener's loop
 	 */

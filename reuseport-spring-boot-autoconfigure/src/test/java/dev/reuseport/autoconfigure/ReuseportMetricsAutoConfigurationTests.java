@@ -2,7 +2,9 @@ package dev.reuseport.autoconfigure;
 
 import java.time.Duration;
 
+import dev.reuseport.client.ClientLoopAffinity;
 import dev.reuseport.metrics.ListenQueueMetrics;
+import dev.reuseport.metrics.ReuseportClientMetricsBinder;
 import dev.reuseport.metrics.ReuseportServerMetricsBinder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -50,6 +52,19 @@ class ReuseportMetricsAutoConfigurationTests {
 			.withPropertyValues("reuseport.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(ReuseportServerMetricsBinder.class)
 				.doesNotHaveBean(ListenQueueMetrics.class));
+	}
+
+	@Test
+	void clientCallsAreMeteredWhenClientAffinityIsConfigured() {
+		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.withBean(ClientLoopAffinity.class, () -> new ClientLoopAffinity(() -> null))
+			.run((context) -> assertThat(context).hasSingleBean(ReuseportClientMetricsBinder.class));
+	}
+
+	@Test
+	void clientCallsAreNotMeteredWithoutClientAffinity() {
+		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run((context) -> assertThat(context).doesNotHaveBean(ReuseportClientMetricsBinder.class));
 	}
 
 	@Test

@@ -30,6 +30,13 @@ class ReuseportPropertiesTests {
 		assertThat(properties.getTransport()).isEqualTo(Transport.AUTO);
 		assertThat(properties.getMetrics().isEnabled()).isTrue();
 		assertThat(properties.getBalance().toConnectionBalancing()).isEqualTo(new ConnectionBalancing(true, 0.15, 2));
+		assertThat(properties.getClientAffinity().isEnabled()).isTrue();
+	}
+
+	@Test
+	void bindsTheClientAffinityProperty() {
+		ReuseportProperties properties = bind(Map.of("reuseport.client-affinity.enabled", "false"));
+		assertThat(properties.getClientAffinity().isEnabled()).isFalse();
 	}
 
 	@Test

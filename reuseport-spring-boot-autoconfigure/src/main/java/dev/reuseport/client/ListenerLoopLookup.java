@@ -1,0 +1,51 @@
+package dev.reuseport.client;
+
+import java.util.function.Supplier;
+
+import dev.reuseport.server.ListenerTransport;
+import dev.reuseport.server.ReuseportListener;
+import dev.reuseport.server.ReuseportWebServer;
+import io.netty.channel.EventLoop;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Tells whether the current thread runs the event loop of one of the running server's
+ * listeners. The server is looked up on each call, because it is created after the
+ * clients and its loops are created again on each start.
+ */
+final class ListenerLoopLookup {
+
+	private final Supplier<@Nullable ReuseportWebServer> server;
+
+	ListenerLoopLookup(Supplier<@Nullable ReuseportWebServer> server) {
+		this.server = server;
+	}
+
+	/**
+	 * Return the listener loop the current thread runs.
+	 * @return the loop, or {@code null} when the current thread runs no listener's loop
+	 */
+	@Nullable CallerLoop current() {
+		ReuseportWebServer server = this.server.get();
+		if (server == null) {
+			return null;
+		}
+		for (ReuseportListener listener : server.getListeners()) {
+			EventLoop loop = listener.eventLoop();
+			if (loop != null && loop.inEventLoop()) {
+				return new CallerLoop(listener.index(), loop);
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Return the transport of the running server's listeners.
+	 * @return the transport, or {@code null} when no reuseport server runs
+	 */
+	@Nullable ListenerTransport transport() {
+		ReuseportWebServer server = this.server.get();
+		return (server != null) ? server.getTransport() : null;
+	}
+
+}

@@ -1,0 +1,139 @@
+package dev.reuseport.client;
+
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import io.netty.channel.EventLoop;
+import io.netty.resolver.AddressResolverGroup;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.ConnectionObserver;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.transport.TransportConfig;
+
+/**
+ * {@link ConnectionProvider} with one connection pool per listener event loop: a call
+ * made on a listener's loop takes a connection from that loop's pool, and calls made on
+ * any other thread use the application's provider, as before.
+ * <p>
+ * Reactor Netty keys a pool by remote address and pipeline
+ * ({@code PooledConnectionProvider.PoolKey} in reactor-netty-core 1.3.7), not by loop: a
+ * pooled connection opened on one loop is handed to a caller on any other, which is why
+ * plain Reactor Netty keeps only about one call in N on the caller's loop. Each loop's
+ * provider here is built from the application provider's own settings
+ * ({@link ConnectionProvider#mutate()}), so its limits (maximum connections, pending
+ * acquires and their timeout, idle and life times) hold per loop. A provider that does
+ * not pool ({@code mutate()} returns {@code null}) is used as it is: each call opens a
+ * new connection, which the loop resources already put on the caller's loop.
+ * <p>
+ * A loop's pool is disposed when the loop terminates, which the server does on stop.
+ */
+final class LoopAffineConnectionProvider implements ConnectionProvider {
+
+	private final ConnectionProvider fallback;
+
+	private final ListenerLoopLookup lookup;
+
+	private final ClientCallCounts counts;
+
+	private final Map<EventLoop, ConnectionProvider> pools = new ConcurrentHashMap<>();
+
+	LoopAffineConnectionProvider(ConnectionProvider fallback, ListenerLoopLookup lookup, ClientCallCounts counts) {
+		this.fallback = fallback;
+		this.lookup = lookup;
+		this.counts = counts;
+	}
+
+	@Override
+	public Mono<? extends Connection> acquire(TransportConfig config, ConnectionObserver connectionObserver,
+			@Nullable Supplier<? extends SocketAddress> remoteAddress,
+			@Nullable AddressResolverGroup<?> resolverGroup) {
+		CallerLoop caller = this.lookup.current();
+		if (caller == null) {
+			this.counts.calledOffListener();
+			return this.fallback.acquire(config, connectionObserver, remoteAddress, resolverGroup);
+		}
+		ConnectionProvider pool = this.pools.get(caller.loop());
+		if (pool == null) {
+			pool = newPool(caller);
+		}
+		return pool.acquire(config, connectionObserver, remoteAddress, resolverGroup)
+			.doOnNext((connection) -> this.counts.called(caller.listener(),
+					connection.channel().eventLoop() == caller.loop()));
+	}
+
+	private ConnectionProvider newPool(CallerLoop caller) {
+		Builder builder = this.fallback.mutate();
+		if (builder == null) {
+			return this.fallback;
+		}
+		EventLoop loop = caller.loop();
+		ConnectionProvider pool = builder.name(this.fallback.name() + ".listener-" + caller.listener()).build();
+		// Only the loop's own thread creates its pool, so no other pool can race this one
+		this.pools.put(loop, pool);
+		loop.terminationFuture().addListener((future) -> {
+			if (this.pools.remove(loop, pool)) {
+				pool.disposeLater().subscribe();
+			}
+		});
+		return pool;
+	}
+
+	@Override
+	public Mono<Void> disposeLater() {
+		return Mono.defer(() -> {
+			List<Mono<Void>> disposals = new ArrayList<>();
+			this.pools.forEach((loop, pool) -> {
+				if (this.pools.remove(loop, pool) && pool != this.fallback) {
+					disposals.add(pool.disposeLater());
+				}
+			});
+			return Mono.when(disposals);
+		});
+	}
+
+	@Override
+	public void disposeWhen(SocketAddress address) {
+		this.pools.values().forEach((pool) -> pool.disposeWhen(address));
+		this.fallback.disposeWhen(address);
+	}
+
+	@Override
+	public boolean isDisposed() {
+		return this.fallback.isDisposed();
+	}
+
+	@Override
+	public int maxConnections() {
+		return this.fallback.maxConnections();
+	}
+
+	@Override
+	public @Nullable Map<SocketAddress, Integer> maxConnectionsPerHost() {
+		return this.fallback.maxConnectionsPerHost();
+	}
+
+	@Override
+	public @Nullable Builder mutate() {
+		return this.fallback.mutate();
+	}
+
+	@Override
+	public String name() {
+		return this.fallback.name();
+	}
+
+	/**
+	 * Return the number of per-loop pools, for tests.
+	 * @return the pool count
+	 */
+	int loopPools() {
+		return this.pools.size();
+	}
+
+}
