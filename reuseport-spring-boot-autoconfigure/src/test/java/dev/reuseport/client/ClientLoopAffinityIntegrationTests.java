@@ -14,18 +14,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import dev.reuseport.metrics.ReuseportMeters;
+import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportListener;
+import dev.reuseport.server.ReuseportWebServer;
 import dev.reuseport.test.Downstream;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.RawHttp.Response;
 import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.TestApplication;
+import dev.reuseport.test.Transports;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.netty.resources.ConnectionProvider;
 
 import org.springframework.context.ConfigurableApplicationContext;
@@ -64,36 +69,39 @@ class ClientLoopAffinityIntegrationTests {
 		this.downstream.close();
 	}
 
-	@Test
-	void callsOverNewInboundConnectionsStayOnTheInboundLoop() throws Exception {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void callsOverNewInboundConnectionsStayOnTheInboundLoop(ListenerTransport transport) throws Exception {
 		List<ProxiedCall> calls;
-		try (ConfigurableApplicationContext context = run()) {
+		try (ConfigurableApplicationContext context = run(Transports.use(transport))) {
 			calls = overNewConnections(port(context), CALLS);
 			assertThat(calls)
 				.allSatisfy((call) -> assertThat(call.inbound()).startsWith(ReuseportListener.THREAD_NAME_PREFIX));
 			assertMeters(context, calls);
 		}
-		report("starter, new connections", calls);
+		report("starter on " + transport + ", new connections", calls);
 		assertThat(share(calls)).isGreaterThanOrEqualTo(REQUIRED_SHARE);
-		report("starter without client affinity, new connections",
-				withApplication(() -> run("reuseport.client-affinity.enabled=false"), this::overNewConnections));
+	}
+
+	@Test
+	void callsOverNewInboundConnectionsLeaveTheLoopWithoutClientAffinity() throws Exception {
+		List<ProxiedCall> calls = withApplication(() -> run("reuseport.client-affinity.enabled=false"),
+				this::overNewConnections);
+		report("starter without client affinity, new connections", calls);
+		assertThat(share(calls)).isLessThan(REQUIRED_SHARE);
 		report("default server, new connections",
 				withApplication(() -> run("reuseport.enabled=false"), this::overNewConnections));
 	}
 
 	@Test
-	void callsOverKeepAliveInboundConnectionsStayOnTheInboundLoop() throws Exception {
-		List<ProxiedCall> calls;
+	void callsStayOnTheInboundLoopAfterTheServerRestarts() throws Exception {
 		try (ConfigurableApplicationContext context = run()) {
-			calls = overKeepAlive(port(context), CALLS);
-			assertMeters(context, calls);
+			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
+			ReuseportWebServer server = webServer(context);
+			server.stop();
+			server.start();
+			assertThat(share(overKeepAlive(server.getPort(), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
 		}
-		report("starter, keep-alive", calls);
-		assertThat(share(calls)).isGreaterThanOrEqualTo(REQUIRED_SHARE);
-		report("starter without client affinity, keep-alive",
-				withApplication(() -> run("reuseport.client-affinity.enabled=false"), this::overKeepAlive));
-		report("default server, keep-alive",
-				withApplication(() -> run("reuseport.enabled=false"), this::overKeepAlive));
 	}
 
 	@Test

@@ -43,10 +43,12 @@ public class TestApplication {
 
 	/**
 	 * The tests run on epoll unless they choose io_uring ({@link Transports}), so that
-	 * adding io_uring to the test classpath changes nothing else.
+	 * adding io_uring to the test classpath changes nothing else; and without Spring
+	 * Cloud Gateway, which is on the test classpath, unless they turn it on.
 	 */
 	private static final Map<String, Object> DEFAULTS = Map.of("server.port", "0", "server.address", "127.0.0.1",
-			"spring.main.banner-mode", "off", "reuseport.transport", "epoll");
+			"spring.main.banner-mode", "off", "reuseport.transport", "epoll",
+			"spring.cloud.gateway.server.webflux.enabled", "false");
 
 	/**
 	 * Start the application in a JVM of its own, log its startup and stop it: for tests
