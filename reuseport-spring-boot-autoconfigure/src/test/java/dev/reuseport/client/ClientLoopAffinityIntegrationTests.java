@@ -94,6 +94,32 @@ class ClientLoopAffinityIntegrationTests {
 	}
 
 	@Test
+	void callsOverKeepAliveInboundConnectionsStayOnTheInboundLoop() throws Exception {
+		List<ProxiedCall> calls;
+		try (ConfigurableApplicationContext context = run()) {
+			calls = overKeepAlive(port(context), CALLS);
+			assertMeters(context, calls);
+		}
+		report("starter, keep-alive", calls);
+		assertThat(share(calls)).isGreaterThanOrEqualTo(REQUIRED_SHARE);
+		List<ProxiedCall> withoutAffinity = withApplication(() -> run("reuseport.client-affinity.enabled=false"),
+				this::overKeepAlive);
+		report("starter without client affinity, keep-alive", withoutAffinity);
+		assertThat(share(withoutAffinity)).isLessThan(REQUIRED_SHARE);
+		report("default server, keep-alive",
+				withApplication(() -> run("reuseport.enabled=false"), this::overKeepAlive));
+	}
+
+	@Test
+	void callsStayOnTheInboundLoopWithTheManagementServerOnItsOwnPort() throws Exception {
+		try (ConfigurableApplicationContext context = run("management.server.port=0")) {
+			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
+			assertThat(RawHttp.get(TestApplication.managementPort(context), "/actuator/health").status())
+				.isEqualTo(200);
+		}
+	}
+
+	@Test
 	void callsStayOnTheInboundLoopAfterTheServerRestarts() throws Exception {
 		try (ConfigurableApplicationContext context = run()) {
 			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
