@@ -44,6 +44,11 @@ final class Goals {
 		goals.add(stallP999(run));
 		goals.add(burst(run));
 		goals.add(meterCost(run));
+		if (!run.proxyServers().isEmpty()) {
+			Summary proxyCpu = run.ratio("B", "A", RunData.PROXY + ".cpu.us");
+			goals.add(new Goal("Proxy: CPU per proxied request (keep-alive) B ≤ 0.90× A", Format.ratioCell(proxyCpu),
+					status(proxyCpu, (m) -> m <= 0.90), RunData.PROXY));
+		}
 		return goals;
 	}
 

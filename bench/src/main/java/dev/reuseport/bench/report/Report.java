@@ -89,6 +89,7 @@ public final class Report {
 		steady.renderDetails(md);
 		new FewConnectionsSection(this.run).render(md);
 		new VariantSection(this.run).render(md);
+		new ProxySection(this.run).render(md);
 		new StallSection(this.run).render(md);
 		new BurstSection(this.run).render(md);
 		renderMachine(md);
@@ -134,6 +135,8 @@ public final class Report {
 		md.append(" memory\n- Load average before the run: ").append(this.run.meta("loadavg")).append('\n');
 		md.append("- CPU pinning: ").append(this.run.meta("pin")).append('\n');
 		md.append("- Network namespace: ").append(this.run.meta("netns")).append('\n');
+		md.append("- `net.ipv4.tcp_migrate_req`: ").append(this.run.meta("tcp_migrate_req")).append('\n');
+		md.append("- Scenarios: ").append(this.run.meta.getProperty("scenarios", "steady stall burst")).append('\n');
 		md.append("- `net.core.somaxconn` ").append(this.run.meta("somaxconn"));
 		md.append(", `net.ipv4.tcp_max_syn_backlog` ").append(this.run.meta("tcp_max_syn_backlog"));
 		md.append(", file descriptor limit ").append(this.run.meta("nofile")).append(", clock ticks ");
