@@ -84,9 +84,17 @@ public final class Report {
 		md.append("round, then the median (min–max) of those ratios.\n");
 		renderGoals(md);
 		SteadyStateSection steady = new SteadyStateSection(this.run);
-		steady.renderHeadline(md);
+		boolean steadyState = !this.run.servers().isEmpty();
+		if (steadyState) {
+			steady.renderHeadline(md);
+		}
 		renderCharts(md);
-		steady.renderDetails(md);
+		if (steadyState) {
+			steady.renderDetails(md);
+		}
+		else {
+			steady.renderWarmups(md);
+		}
 		new FewConnectionsSection(this.run).render(md);
 		new VariantSection(this.run).render(md);
 		new ProxySection(this.run).render(md);

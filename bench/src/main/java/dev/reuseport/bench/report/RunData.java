@@ -239,6 +239,18 @@ final class RunData {
 	}
 
 	/**
+	 * Return whether the run ran the scenario of a command of the goals table:
+	 * {@code keepalive} and {@code churn} belong to {@code steady}, the others are their
+	 * scenario's name. Runs that predate {@code --scenarios} ran steady, stall and burst.
+	 * @param command the command, such as {@code churn} or {@code proxy}
+	 * @return whether its scenario ran
+	 */
+	boolean ranScenarioOf(String command) {
+		String scenario = List.of(KEEPALIVE, CHURN).contains(command) ? "steady" : command;
+		return words(this.meta.getProperty("scenarios", "steady stall burst")).contains(scenario);
+	}
+
+	/**
 	 * Return whether the run recorded the CPU time of each loop thread, which runs do
 	 * since the few-connection steps came in.
 	 * @return whether each step has its {@code .loops} file

@@ -78,7 +78,7 @@ final class SteadyStateSection {
 		md.append("evenly.\n");
 	}
 
-	private void renderWarmups(StringBuilder md) {
+	void renderWarmups(StringBuilder md) {
 		md.append("\n## Warm-up\n\nEach server is started once and warmed with wrk in windows until ");
 		md.append(this.run.meta("warmup.windows")).append(" consecutive windows of ");
 		md.append(this.run.meta("warmup.window.seconds")).append(" s agree within ");
