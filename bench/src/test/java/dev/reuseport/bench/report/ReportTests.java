@@ -225,6 +225,15 @@ class ReportTests {
 	}
 
 	@Test
+	void proxyRatiosJoinTheRatioChart() throws IOException {
+		writeProxyAndRelief("1");
+		new Charts(RunLoader.load(this.raw)).write(this.raw.resolve("charts"), this.raw.resolve("out"));
+		String ratios = Files.readString(this.raw.resolve("charts/ratios.dat"));
+		assertThat(ratios).startsWith("# figure, then median min max of each server's ratio to A: B B0 B-noaffinity\n")
+			.contains("\"proxy CPU/req\" 0.850000 0.850000 0.850000 NaN NaN NaN 1.20000 1.20000 1.20000");
+	}
+
+	@Test
 	void reliefRowsCompareBWithReliefWithAAndWithBWithoutRelief() throws IOException {
 		writeProxyAndRelief("1 (set in the private namespace)");
 		String markdown = Report.load(this.raw).render();
