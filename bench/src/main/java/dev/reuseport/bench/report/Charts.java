@@ -119,6 +119,8 @@ final class Charts {
 			gp.append(
 					"set style fill solid 0.6 border -1\nset grid ytics\nset logscale y\nset yrange [0.02:*]\nset key top left\n");
 			gp.append("set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n");
+			// Eight groups with the proxy scenario: slanted labels do not overlap
+			gp.append("set xtics rotate by -20 scale 0\nset bmargin 5\n");
 			StringBuilder plot = new StringBuilder();
 			for (int i = 0; i < servers.size(); i++) {
 				plot.append(plot.isEmpty() ? "plot '" + dir.resolve("ratios.dat") + "'" : ", ''");
