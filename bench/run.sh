@@ -845,7 +845,7 @@ bursts() { # SERVER BACKLOG: the burst alone, then during a stalled loop (A, B, 
 # The run: start and warm every server once, alternate the measured rounds, then the
 # stalled loop and the bursts, then the bursts at the other backlogs on fresh servers.
 # ---------------------------------------------------------------------------------------
-log "mode $MODE: $ROUNDS round(s) of $SERVERS, $LOOPS loops, budget ${BUDGET}s, raw files in ${RAW#"$ROOT_DIR"/}"
+log "mode $MODE: $ROUNDS round(s), servers ${STARTED_SERVERS% }, $LOOPS loops, budget ${BUDGET}s, raw files in ${RAW#"$ROOT_DIR"/}"
 log "scenarios: $SCENARIOS; tcp_migrate_req $MIGRATE_DESC"
 read -r -a STEADY_LIST <<<"$STEADY_SERVERS"
 read -r -a PROXY_LIST <<<"$PROXY_SERVERS"
