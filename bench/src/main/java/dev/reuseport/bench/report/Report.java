@@ -71,7 +71,7 @@ public final class Report {
 		}
 		md.append("Run of ").append(this.run.meta("date")).append(" (`").append(this.run.meta("mode"));
 		md.append("` mode): ").append(this.run.meta("rounds.completed")).append(" of ");
-		md.append(this.run.meta("rounds.planned")).append(" planned rounds of ").append(this.run.meta("servers"));
+		md.append(this.run.meta("rounds.planned")).append(" planned rounds of ").append(this.run.roundServers());
 		md.append(", ").append(this.run.meta("loops")).append(" event loops or workers per server, ");
 		md.append(this.run.meta("elapsed.seconds")).append(" s in all.\n");
 		String stoppedEarly = this.run.meta.getProperty("stopped.early");
@@ -95,7 +95,9 @@ public final class Report {
 		else {
 			steady.renderWarmups(md);
 		}
-		new FewConnectionsSection(this.run).render(md);
+		if (steadyState) {
+			new FewConnectionsSection(this.run).render(md);
+		}
 		new VariantSection(this.run).render(md);
 		new ProxySection(this.run).render(md);
 		new StallSection(this.run).render(md);

@@ -2,9 +2,11 @@ package dev.reuseport.bench.report;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -219,6 +221,18 @@ final class RunData {
 			steps.addAll(proxySteps());
 		}
 		return steps;
+	}
+
+	/**
+	 * Return the servers that the rounds were to measure: those of the steady state, then
+	 * those of the proxy scenario that are not among them.
+	 * @return the servers, separated by spaces
+	 */
+	String roundServers() {
+		Set<String> servers = new LinkedHashSet<>(
+				words(this.meta.getProperty("steady.servers", this.meta.getProperty("servers", ""))));
+		servers.addAll(proxyServers());
+		return String.join(" ", servers);
 	}
 
 	/**

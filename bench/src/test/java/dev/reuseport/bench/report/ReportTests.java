@@ -216,7 +216,8 @@ class ReportTests {
 		assertThat(proxy.name()).startsWith("Proxy: CPU per proxied request");
 		assertThat(proxy.figure()).isEqualTo("0.85×");
 		assertThat(proxy.status()).isEqualTo("met");
-		assertThat(report.render()).contains("## Proxy")
+		assertThat(report.render()).contains("planned rounds of A B B0 B-noaffinity,")
+			.contains("## Proxy")
 			.contains("| A | 20,000 | 1 | 100.0 | 1 | 4.12 | 1 | 25.0 % | 30,000 | 0 |")
 			.contains("| B | 22,000 | 1.10× | 85.0 | 0.85× | 4.12 | 1.00× | 100.0 % | 30,000 | 0 |")
 			.contains("| B-noaffinity | 18,000 | 0.90× | 120.0 | 1.20× | 4.12 | 1.00× | 0.0 % | 30,000 | 0 |")
@@ -258,10 +259,13 @@ class ReportTests {
 	void aMissingProxyCountIsAProblemAndGoalsOfScenariosLeftOutSaySo() throws IOException {
 		writeProxyAndRelief("1");
 		Files.delete(this.raw.resolve("round-2/B/proxy-churn.share"));
-		Files.writeString(this.raw.resolve("meta.properties"), Files.readString(this.raw.resolve("meta.properties"))
-			.replace("scenarios=steady proxy stall burst", "scenarios=proxy stall"));
+		Files.writeString(this.raw.resolve("meta.properties"),
+				Files.readString(this.raw.resolve("meta.properties"))
+					.replace("scenarios=steady proxy stall burst", "scenarios=proxy stall")
+					.replace("steady.servers=A B B0", "steady.servers="));
 		RunData run = RunLoader.load(this.raw);
 		assertThat(run.problems).containsExactly("round 2, B: proxy-churn.share is missing");
+		assertThat(new Report(run).render()).doesNotContain("## Headline").doesNotContain("## Keep-alive");
 		assertThat(Goals.evaluate(run)).extracting(Goal::status)
 			.containsExactly("not run (--scenarios)", "not run (--scenarios)", "not run (--scenarios)",
 					"not run (--scenarios)", "met", "met", "not run (--scenarios)", "not run (--scenarios)", "met");
