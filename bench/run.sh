@@ -5,7 +5,8 @@
 #                           bursts, about 35 minutes on 2 CPUs (--budget-seconds)
 #   bench/run.sh --variant 'Bold=/tmp/starter-old'   also server Bold: B with another build
 #                           of the starter (bench/starter-at.sh COMMIT DIR builds one)
-#   bench/run.sh --quick    smoke run of every scenario with short steps, about 3 minutes
+#   bench/run.sh --quick    smoke run of every scenario with short steps, about 4 minutes
+#   bench/run.sh --scenarios "proxy stall"   only the proxy scenario and the stalled loop
 #   bench/run.sh --report-only RAW [--out FILE]   report and charts from a raw directory
 #   bench/run.sh --help     all options
 #
@@ -36,7 +37,10 @@ BACKLOG_WARMUP=5
 STALL_RATE=200
 STALL_BLOCK_MS=1000
 STALL_GAP_MS=1000
-BUDGET=2100
+BUDGET=2400
+SCENARIOS="steady proxy stall burst"
+PROXY_SERVERS="A B B-noaffinity"
+BACKEND_WORKERS=
 LOOPS=$((NPROC > 4 ? NPROC : 4))
 WRK_CONNECTIONS=64
 WRK_THREADS=$((NPROC < 4 ? NPROC : 4))
@@ -61,6 +65,14 @@ Usage: bench/run.sh [options]
   --quick                   smoke run: 1 round, 1 s warm-up windows (at most 3 s), 2 s steps,
                             one few-connection step, 2,000-connection bursts; writes
                             bench/results/quick.md (not steady-state)
+  --scenarios "S ..."       which scenarios run, of steady (keep-alive, churn, few connections),
+                            proxy (GET /proxy through WebClient to an nginx backend), stall (the
+                            stalled loop, with B without stall relief) and burst (default all)
+  --proxy-servers "A B ..." servers of the proxy scenario, of A, B, B0, B-noaffinity (B with
+                            --reuseport.client-affinity.enabled=false) and the variants
+                            (default "A B B-noaffinity")
+  --backend-workers N       nginx workers of the proxy scenario's backend, which runs on the
+                            clients' CPUs with --pin (default: as many as wrk's threads)
   --rounds N                measured rounds of the servers (default 5)
   --loops N                 event loops / nginx workers per server
                             (default: Reactor Netty's, max(nproc, 4))
@@ -95,7 +107,7 @@ Usage: bench/run.sh [options]
                             default) or all (also the stalled loop and the bursts)
   --port N                  first port to try (default 18080); each server gets a fresh one
   --budget-seconds N        stop starting rounds when the rest would overrun this
-                            (default 2100, quick 240)
+                            (default 2400, quick 300)
   --build                   always build the starter and bench (default: only when their
                             sources are newer than the last build by this script)
   --no-build                never build; use the previous build
@@ -134,7 +146,7 @@ while (($# > 0)); do
 	case "$1" in
 	--quick)
 		MODE=quick ROUNDS=1 WINDOW=1 WARMUP_WINDOWS=2 WARMUP_MAX=3 KEEPALIVE=2 CHURN=2 BURST=2000
-		BURST_TIMEOUT=10 BUDGET=240 STARTUP_TIMEOUT=60 BACKLOG_WARMUP=1 STALL_GAP_MS=300
+		BURST_TIMEOUT=10 BUDGET=300 STARTUP_TIMEOUT=60 BACKLOG_WARMUP=1 STALL_GAP_MS=300
 		;;
 	--rounds) ROUNDS=$2 && shift ;;
 	--loops) LOOPS=$2 && shift ;;
@@ -152,6 +164,9 @@ while (($# > 0)); do
 	--wrk-threads) WRK_THREADS=$2 && shift ;;
 	--pin) PIN=$2 && shift ;;
 	--servers) SERVERS=$2 SERVERS_GIVEN=1 && shift ;;
+	--scenarios) SCENARIOS=$2 && shift ;;
+	--proxy-servers) PROXY_SERVERS=$2 && shift ;;
+	--backend-workers) BACKEND_WORKERS=$2 && shift ;;
 	--variant) add_variant "$2" && shift ;;
 	--variant-phases) VARIANT_PHASES=$2 && shift ;;
 	--few-connections) FEW=$2 && shift ;;
@@ -175,6 +190,17 @@ for server in $SERVERS; do
 	[[ $server =~ ^(A|B|B0|C|D)$ ]] || is_variant "$server" ||
 		usage_error "Unknown server '$server': use A, B, B0, C, D and the names of --variant"
 done
+[[ -n "${SCENARIOS// /}" ]] || usage_error "--scenarios needs at least one of steady, proxy, stall, burst"
+for scenario in $SCENARIOS; do
+	[[ $scenario =~ ^(steady|proxy|stall|burst)$ ]] ||
+		usage_error "Unknown scenario '$scenario': use steady, proxy, stall and burst"
+done
+has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+for server in $PROXY_SERVERS; do
+	[[ $server =~ ^(A|B|B0|B-noaffinity)$ ]] || is_variant "$server" ||
+		usage_error "--proxy-servers: '$server' is not A, B, B0, B-noaffinity or a --variant"
+done
+BACKEND_WORKERS=${BACKEND_WORKERS:-$WRK_THREADS}
 [[ $VARIANT_PHASES =~ ^(rounds|all)$ ]] || usage_error "--variant-phases takes rounds or all: '$VARIANT_PHASES'"
 if [[ $MODE == quick ]]; then
 	# One short step of few connections is enough to show that the harness works
@@ -182,7 +208,7 @@ if [[ $MODE == quick ]]; then
 	FEW=${few_list[0]:-}
 fi
 for value in "$ROUNDS" "$LOOPS" "$WINDOW" "$WARMUP_WINDOWS" "$WARMUP_TOLERANCE" "$WARMUP_MAX" "$KEEPALIVE" \
-	"$CHURN" "$BURST" "$BURST_THREADS" "$STALL_RATE" "$STALL_BLOCK_MS" "$WRK_THREADS" "$BASE_PORT" "$BUDGET" \
+	"$CHURN" "$BURST" "$BURST_THREADS" "$BACKEND_WORKERS" "$STALL_RATE" "$STALL_BLOCK_MS" "$WRK_THREADS" "$BASE_PORT" "$BUDGET" \
 	$BACKLOGS $FEW; do
 	[[ $value =~ ^[1-9][0-9]*$ ]] || { echo "Not a positive number: '$value'" >&2 && exit 2; }
 done
@@ -289,7 +315,7 @@ ensure_tools() {
 	command -v java >/dev/null || die "java (17 or later) is not on the PATH"
 	[[ -n "$REPORT_ONLY" ]] && return 0
 	command -v wrk >/dev/null || missing+=(wrk)
-	[[ " $SERVERS " != *" D "* ]] || command -v nginx >/dev/null || missing+=(nginx)
+	[[ " $SERVERS " != *" D "* ]] && ! has_scenario proxy || command -v nginx >/dev/null || missing+=(nginx)
 	command -v curl >/dev/null || missing+=(curl)
 	if ((${#missing[@]} > 0)); then
 		apt_install "${missing[@]}" || die "missing ${missing[*]}: install them (apt-get install ${missing[*]}) and run again"
@@ -367,6 +393,17 @@ elif [[ $NETNS != off ]]; then
 fi
 WORK_DIR=$(mktemp -d /tmp/reuseport-bench.XXXXXX)
 
+# Stall relief (issue 9) moves a stalled listener's queue only with tcp_migrate_req=1, a
+# per-namespace setting: the private namespace gets it, the host's is only read
+MIGRATE_FILE=/proc/sys/net/ipv4/tcp_migrate_req
+if [[ -n "${REUSEPORT_BENCH_NETNS:-}" ]] && has_scenario stall; then
+	echo 1 2>/dev/null >"$MIGRATE_FILE" || log "could not set net.ipv4.tcp_migrate_req=1 in the private namespace"
+fi
+MIGRATE_REQ=$(cat "$MIGRATE_FILE" 2>/dev/null || echo "unavailable (kernel before 5.14)")
+if [[ -n "${REUSEPORT_BENCH_NETNS:-}" ]]; then MIGRATE_DESC="$MIGRATE_REQ (set in the private namespace)"; else
+	MIGRATE_DESC="$MIGRATE_REQ (the host's)"
+fi
+
 # File descriptors: the burst holds thousands of sockets open in the client and server
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
@@ -409,6 +446,29 @@ for server in $SERVERS; do
 	BURST_SERVERS+="$server "
 	[[ ! $server =~ ^(A|B|B0)$ ]] && ! is_variant "$server" || STALL_SERVERS+="$server "
 done
+# A, B, B0 (and the variants with --variant-phases all) also get a burst during a stalled
+# loop and the bursts at the other backlogs: those belong to the burst scenario
+BURST_STALL_SERVERS=$STALL_SERVERS
+has_scenario burst || BURST_SERVERS= BURST_STALL_SERVERS=
+has_scenario stall || STALL_SERVERS=
+STEADY_SERVERS=
+! has_scenario steady || STEADY_SERVERS=$SERVERS
+has_scenario proxy || PROXY_SERVERS=
+# The stalled loop also runs B without stall relief, beside B with it (its default), where
+# relief can act; with tcp_migrate_req 0, B is without relief and the report says so
+STALL_RUN_SERVERS=
+for server in $STALL_SERVERS; do
+	if [[ $server == B && $MIGRATE_REQ == 1 ]]; then STALL_RUN_SERVERS+="B-norelief "; fi
+	STALL_RUN_SERVERS+="$server "
+done
+# Every server that some scenario needs, started once, in the benchmark's order
+STARTED_SERVERS=
+for server in $SERVERS B-noaffinity B-norelief; do
+	case " $STEADY_SERVERS $PROXY_SERVERS $STALL_RUN_SERVERS $BURST_SERVERS $BURST_STALL_SERVERS " in
+	*" $server "*) [[ " $STARTED_SERVERS " == *" $server "* ]] || STARTED_SERVERS+="$server " ;;
+	esac
+done
+in_list() { [[ " $2 " == *" $1 "* ]]; } # NAME LIST
 starter_jars() { # DIR: the starter jars in a folder, by name
 	(cd "$1" && compgen -G 'reuseport-spring-boot-*.jar' | tr '\n' ' ' | sed 's/ $//')
 }
@@ -421,6 +481,15 @@ starter_source() { # DIR: where a folder of starter jars came from, as bench/sta
 	echo "mode=$MODE"
 	echo "rounds.planned=$ROUNDS"
 	echo "servers=$SERVERS"
+	echo "scenarios=$SCENARIOS"
+	echo "steady.servers=$STEADY_SERVERS"
+	echo "proxy.servers=$PROXY_SERVERS"
+	echo "proxy.backend.workers=$BACKEND_WORKERS"
+	if [[ -n "$CLIENT_CPUS" ]]; then echo "proxy.backend.cpus=pinned with the clients to CPUs $CLIENT_CPUS"; else
+		echo "proxy.backend.cpus=not pinned"
+	fi
+	echo "stall.servers=$STALL_RUN_SERVERS"
+	echo "tcp_migrate_req=$MIGRATE_DESC"
 	echo "variants=$VARIANTS"
 	echo "variant.phases=$VARIANT_PHASES"
 	for name in $VARIANTS; do
@@ -494,26 +563,45 @@ BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.BurstClient" --connec
 		jars="$(starter_jars "$dir")${origin:+; built at $origin}"
 		echo "    \$CP_$name = bench/target/classes, ${dir#"$ROOT_DIR"/}/* ($jars) and bench/target/classpath.txt"
 	done
+	echo "B-noaffinity: B with --reuseport.client-affinity.enabled=false (proxy scenario)"
+	echo "B-norelief: B with --reuseport.stall-relief.enabled=false (stalled loop, where tcp_migrate_req is 1)"
+	if [[ -n "$PROXY_SERVERS" ]]; then
+		echo "    A, B, B0, B-noaffinity, B-norelief and the variants also get --bench.backend-url=http://127.0.0.1:\$BACKEND_PORT/"
+	fi
 	if [[ -n "$PIN" ]]; then
-		echo "servers run under 'taskset -c $SERVER_CPUS', wrk and the Java clients under 'taskset -c $CLIENT_CPUS'"
+		echo "servers run under 'taskset -c $SERVER_CPUS', wrk, the Java clients and the proxy backend under 'taskset -c $CLIENT_CPUS'"
 	fi
 	echo "warm-up:    ${WARMUP_CMD[*]} --log FILE -- ${WRK[*]} [${CLOSE[*]}] $URL   (keep-alive, then churn)"
-	echo "keepalive:  ${WRK[*]} -d ${KEEPALIVE}s $URL   (with /proc/PID/stat of the server before and after)"
-	echo "churn:      ${WRK[*]} -d ${CHURN}s ${CLOSE[*]} $URL   (with /proc/PID/stat before and after)"
-	for connections in $FEW; do
-		echo "keepalive-c$connections: wrk -t $((WRK_THREADS < connections ? WRK_THREADS : connections))" \
-			"-c $connections --timeout 2s --latency -d ${KEEPALIVE}s $URL   (with /proc/PID/stat and" \
-			"/proc/PID/task/*/stat of the server before and after)"
-	done
-	echo "balance:    curl -s http://127.0.0.1:\$PORT/actuator/prometheus   (B and variants, after each round's churn)"
-	if [[ -n "$FEW" ]]; then
-		echo "open:       curl -s -m 3 http://127.0.0.1:\$PORT/thread -o FILE http://127.0.0.1:\$PORT/actuator/prometheus" \
-			"-o FILE   (B and variants, once in the middle of each keepalive-cN step, both on one connection)"
+	if [[ -n "$STEADY_SERVERS" ]]; then
+		echo "keepalive:  ${WRK[*]} -d ${KEEPALIVE}s $URL   (with /proc/PID/stat of the server before and after)"
+		echo "churn:      ${WRK[*]} -d ${CHURN}s ${CLOSE[*]} $URL   (with /proc/PID/stat before and after)"
+		for connections in $FEW; do
+			echo "keepalive-c$connections: wrk -t $((WRK_THREADS < connections ? WRK_THREADS : connections))" \
+				"-c $connections --timeout 2s --latency -d ${KEEPALIVE}s $URL   (with /proc/PID/stat and" \
+				"/proc/PID/task/*/stat of the server before and after)"
+		done
+		echo "balance:    curl -s http://127.0.0.1:\$PORT/actuator/prometheus   (B and variants, after each round's churn)"
+		if [[ -n "$FEW" ]]; then
+			echo "open:       curl -s -m 3 http://127.0.0.1:\$PORT/thread -o FILE http://127.0.0.1:\$PORT/actuator/prometheus" \
+				"-o FILE   (B and variants, once in the middle of each keepalive-cN step, both on one connection)"
+		fi
 	fi
-	echo "stall:      ${STALL_CMD[*]} --port \$PORT --samples FILE   (servers: $STALL_SERVERS)"
-	echo "bursts:     servers $BURST_SERVERS"
-	echo "burst:      ${BURST_CMD[*]} --port \$PORT [--stall-ms $BURST_STALL_MS]   (backlogs $BACKLOGS;" \
-		"after ${BACKLOG_WARMUP}s of keep-alive and churn wrk for the servers started for another backlog)"
+	if [[ -n "$PROXY_SERVERS" ]]; then
+		echo "backend:    nginx -p \$TMP -c \$TMP/nginx.conf   (worker_processes $BACKEND_WORKERS;" \
+			"listen 127.0.0.1:\$BACKEND_PORT reuseport; return 200 \"Hello, World!\"; the proxy scenario's backend)"
+		echo "proxy:      ${WRK[*]} -d ${KEEPALIVE}s ${URL}proxy   (servers: $PROXY_SERVERS; with /proc/PID/stat" \
+			"and curl -s ${URL}proxy/loops before and after)"
+		echo "proxy-churn: ${WRK[*]} -d ${CHURN}s ${CLOSE[*]} ${URL}proxy   (the same)"
+		echo "proxy warm-up: ${WARMUP_CMD[*]} --log FILE -- ${WRK[*]} ${URL}proxy"
+	fi
+	if [[ -n "$STALL_RUN_SERVERS" ]]; then
+		echo "stall:      ${STALL_CMD[*]} --port \$PORT --samples FILE   (servers: $STALL_RUN_SERVERS)"
+	fi
+	if [[ -n "$BURST_SERVERS" ]]; then
+		echo "bursts:     servers $BURST_SERVERS"
+		echo "burst:      ${BURST_CMD[*]} --port \$PORT [--stall-ms $BURST_STALL_MS]   (backlogs $BACKLOGS;" \
+			"after ${BACKLOG_WARMUP}s of keep-alive and churn wrk for the servers started for another backlog)"
+	fi
 	echo "listen:     ss -Hltn 'sport = :\$PORT'"
 	echo "report:     bench/run.sh --report-only ${RAW#"$ROOT_DIR"/} --out ${OUT#"$ROOT_DIR"/}"
 } | while IFS= read -r line; do echo "${line//"$CP"/\$CP}"; done >"$RAW/commands.txt"
@@ -529,13 +617,13 @@ fresh_port() {
 	NEXT_PORT=$((NEXT_PORT + 1))
 }
 
-write_nginx_conf() { # DIR PORT BACKLOG
-	local dir=$1 port=$2 backlog=$3
+write_nginx_conf() { # DIR PORT BACKLOG [WORKERS]
+	local dir=$1 port=$2 backlog=$3 workers=${4:-$LOOPS}
 	mkdir -p "$dir"
 	cat >"$dir/nginx.conf" <<EOF
 daemon off;
 master_process on;
-worker_processes $LOOPS;
+worker_processes $workers;
 worker_rlimit_nofile $NOFILE;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
@@ -569,11 +657,15 @@ start_server() { # SERVER BACKLOG LOGDIR: start on a fresh port and wait until i
 	started=$(date +%s%3N)
 	case "$server" in
 	A) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
-		"--bench.backlog=$backlog" --reuseport.enabled=false >"$logfile" 2>&1 & ;;
+		"--bench.backlog=$backlog" --reuseport.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
 	B) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
-		"--bench.backlog=$backlog" >"$logfile" 2>&1 & ;;
+		"--bench.backlog=$backlog" "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
 	B0) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
-		"--bench.backlog=$backlog" --reuseport.metrics.enabled=false >"$logfile" 2>&1 & ;;
+		"--bench.backlog=$backlog" --reuseport.metrics.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
+	B-noaffinity) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
+		"--bench.backlog=$backlog" --reuseport.client-affinity.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
+	B-norelief) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
+		"--bench.backlog=$backlog" --reuseport.stall-relief.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
 	C) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" dev.reuseport.bench.netty.RawNettyServer \
 		--port "$port" --loops "$LOOPS" --backlog "$backlog" >"$logfile" 2>&1 & ;;
 	D)
@@ -587,7 +679,7 @@ start_server() { # SERVER BACKLOG LOGDIR: start on a fresh port and wait until i
 		local extra=()
 		read -r -a extra <<<"${VARIANT_ARGS[$server]}"
 		"${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
-			"--server.port=$port" "--bench.backlog=$backlog" "${extra[@]}" >"$logfile" 2>&1 &
+			"--server.port=$port" "--bench.backlog=$backlog" "${extra[@]}" "${APP_ARGS[@]}" >"$logfile" 2>&1 &
 		;;
 	esac
 	pid=$!
@@ -648,7 +740,8 @@ measure() { # SERVER STEP SECONDS DIR WRK...: one wrk step, CPU time of the proc
 	shift 4
 	{ echo "clk_tck=$CLK_TCK" && cpu_stat "$server" before; } >"$dir/$step.cpu"
 	{ echo "clk_tck=$CLK_TCK" && loop_stat "$server" before; } >"$dir/$step.loops"
-	run_bounded $((seconds + 15)) "$dir/$step.txt" "${ON_CLIENT_CPUS[@]}" "$@" -d "${seconds}s" "$(url "$server")"
+	run_bounded $((seconds + 15)) "$dir/$step.txt" "${ON_CLIENT_CPUS[@]}" "$@" -d "${seconds}s" \
+		"$(url "$server")${MEASURE_PATH:-}"
 	cpu_stat "$server" after >>"$dir/$step.cpu"
 	loop_stat "$server" after >>"$dir/$step.loops"
 }
@@ -683,6 +776,50 @@ warm_up() { # SERVER: keep-alive, then churn, each until stable or capped
 		"$(figure 's/^seconds=//p' "$dir/churn.properties")s (stable $(figure 's/^stable=//p' "$dir/churn.properties"))"
 }
 
+warm_up_proxy() { # SERVER: GET /proxy with keep-alive until stable or capped
+	local server=$1 dir=$RAW/warmup/$1
+	mkdir -p "$dir"
+	run_bounded $((WARMUP_MAX + 30)) "$dir/proxy.properties" "${ON_CLIENT_CPUS[@]}" "${WARMUP_CMD[@]}" \
+		--log "$dir/proxy.log" -- "${WRK[@]}" "$(url "$server")proxy"
+	log "$server warm for the proxy: $(figure 's/^seconds=//p' "$dir/proxy.properties")s" \
+		"(stable $(figure 's/^stable=//p' "$dir/proxy.properties"))"
+}
+
+proxy_loops() { # SERVER: the bench app's counts of downstream responses on and off the inbound loop
+	curl -s -m 5 "$(url "$1")proxy/loops" 2>/dev/null || true
+}
+
+measure_proxy() { # SERVER DIR: the proxy scenario's keep-alive and churn steps
+	local server=$1 dir=$2
+	echo "before $(proxy_loops "$server")" >"$dir/proxy.share"
+	MEASURE_PATH=proxy measure "$server" proxy "$KEEPALIVE" "$dir" "${WRK[@]}"
+	echo "after $(proxy_loops "$server")" >>"$dir/proxy.share"
+	echo "before $(proxy_loops "$server")" >"$dir/proxy-churn.share"
+	MEASURE_PATH=proxy measure "$server" proxy-churn "$CHURN" "$dir" "${WRK[@]}" "${CLOSE[@]}"
+	echo "after $(proxy_loops "$server")" >>"$dir/proxy-churn.share"
+}
+
+start_backend() { # the proxy scenario's backend: nginx on the clients' CPUs, on a fresh port
+	fresh_port
+	local port=$PORT conf=$WORK_DIR/backend-$PORT dir=$RAW/servers/backend i
+	write_nginx_conf "$conf" "$port" "$MAIN_BACKLOG" "$BACKEND_WORKERS"
+	mkdir -p "$dir" && cp "$conf/nginx.conf" "$dir/"
+	"${ON_CLIENT_CPUS[@]}" nginx -p "$conf" -c "$conf/nginx.conf" -e "$conf/error.log" >"$dir/server.log" 2>&1 &
+	SERVER_PIDS[backend]=$!
+	SERVER_PORTS[backend]=$port
+	for ((i = 0; i < 100; i++)); do
+		if [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null) == 200 ]]; then
+			log "proxy backend (nginx, $BACKEND_WORKERS workers) up on port $port (pid ${SERVER_PIDS[backend]})"
+			APP_ARGS=("--bench.backend-url=http://127.0.0.1:$port/")
+			return 0
+		fi
+		sleep 0.1
+	done
+	log "the proxy backend did not answer within 10s; see $dir/server.log"
+	stop_server backend
+	return 1
+}
+
 burst() { # SERVER DIR VARIANT [client options...]
 	local server=$1 dir=$2 variant=$3
 	shift 3
@@ -699,7 +836,7 @@ bursts() { # SERVER BACKLOG: the burst alone, then during a stalled loop (A, B, 
 	mkdir -p "$dir"
 	ss -Hltn "sport = :${SERVER_PORTS[$server]}" >"$dir/listen.txt" 2>/dev/null || true
 	burst "$server" "$dir" alone
-	if [[ " $STALL_SERVERS " == *" $server "* ]]; then
+	if [[ " $BURST_STALL_SERVERS " == *" $server "* ]]; then
 		burst "$server" "$dir" stalled --stall-ms "$BURST_STALL_MS"
 	fi
 }
@@ -708,27 +845,47 @@ bursts() { # SERVER BACKLOG: the burst alone, then during a stalled loop (A, B, 
 # The run: start and warm every server once, alternate the measured rounds, then the
 # stalled loop and the bursts, then the bursts at the other backlogs on fresh servers.
 # ---------------------------------------------------------------------------------------
-log "mode $MODE: $ROUNDS round(s) of $SERVERS, $LOOPS loops, budget ${BUDGET}s, raw files in ${RAW#"$ROOT_DIR"/}"
-read -r -a SERVER_LIST <<<"$SERVERS"
-read -r -a STALL_LIST <<<"$STALL_SERVERS"
+log "mode $MODE: $ROUNDS round(s), servers ${STARTED_SERVERS% }, $LOOPS loops, budget ${BUDGET}s, raw files in ${RAW#"$ROOT_DIR"/}"
+log "scenarios: $SCENARIOS; tcp_migrate_req $MIGRATE_DESC"
+read -r -a STEADY_LIST <<<"$STEADY_SERVERS"
+read -r -a PROXY_LIST <<<"$PROXY_SERVERS"
+read -r -a STARTED_LIST <<<"$STARTED_SERVERS"
+read -r -a STALL_RUN_LIST <<<"$STALL_RUN_SERVERS"
+# The bursts at the other backlogs restart A, B and B0 (and variants), but not B-norelief
+read -r -a STALL_LIST <<<"$BURST_STALL_SERVERS"
 read -r -a BURST_LIST <<<"$BURST_SERVERS"
 read -r -a FEW_LIST <<<"$FEW"
+# The rounds measure the steady-state servers and the proxy servers, in the started order
+ROUND_LIST=()
+for server in "${STARTED_LIST[@]}"; do
+	if in_list "$server" "$STEADY_SERVERS $PROXY_SERVERS"; then ROUND_LIST+=("$server"); fi
+done
 BURST_SECONDS=$((4 + BURST / 4000))
 # Seconds that the phases after the rounds are expected to take, kept free of rounds
-TAIL=$((${#STALL_LIST[@]} * (LOOPS * (STALL_BLOCK_MS + STALL_GAP_MS) / 1000 + 8)
+TAIL=$((${#STALL_RUN_LIST[@]} * (LOOPS * (STALL_BLOCK_MS + STALL_GAP_MS) / 1000 + 8)
 	+ (${#BURST_LIST[@]} + ${#STALL_LIST[@]}) * BURST_SECONDS
 	+ (${#BACKLOG_LIST[@]} - 1) * ${#STALL_LIST[@]} * (25 + 2 * BACKLOG_WARMUP + 2 * BURST_SECONDS)))
-ROUND_SECONDS=$((${#SERVER_LIST[@]} * (KEEPALIVE + CHURN + 2 + ${#FEW_LIST[@]} * (KEEPALIVE + 1))))
+ROUND_SECONDS=$((${#STEADY_LIST[@]} * (KEEPALIVE + CHURN + 2 + ${#FEW_LIST[@]} * (KEEPALIVE + 1))
+	+ ${#PROXY_LIST[@]} * (KEEPALIVE + CHURN + 3)))
 
-for server in "${SERVER_LIST[@]}"; do
+APP_ARGS=()
+if ((${#PROXY_LIST[@]} > 0)); then
+	start_backend || log "no proxy backend: the proxy steps will fail"
+fi
+for server in "${STARTED_LIST[@]}"; do
 	start_server "$server" "$MAIN_BACKLOG" "$RAW/servers/$server" || true
 done
-for server in "${SERVER_LIST[@]}"; do
-	if up "$server"; then warm_up "$server"; fi
+for server in "${STARTED_LIST[@]}"; do
+	up "$server" || continue
+	# GET / for what the steady state, the stalled loop and the bursts measure; GET /proxy
+	# for the proxy scenario
+	if in_list "$server" "$STEADY_SERVERS $STALL_RUN_SERVERS $BURST_SERVERS"; then warm_up "$server"; fi
+	if in_list "$server" "$PROXY_SERVERS"; then warm_up_proxy "$server"; fi
 done
 
 COMPLETED=0
 STOPPED_EARLY=
+((${#ROUND_LIST[@]} > 0)) || ROUNDS=0
 for ((round = 1; round <= ROUNDS; round++)); do
 	if ((round > 1 && $(date +%s) + ROUND_SECONDS + TAIL > DEADLINE)); then
 		STOPPED_EARLY="the ${BUDGET}s budget left no time for round $round (a round takes about ${ROUND_SECONDS}s;"
@@ -736,15 +893,21 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		break
 	fi
 	# Alternate the order, so that no server always follows the same one
-	order=("${SERVER_LIST[@]}")
+	order=("${ROUND_LIST[@]}")
 	if ((round % 2 == 0)); then
 		order=()
-		for ((i = ${#SERVER_LIST[@]} - 1; i >= 0; i--)); do order+=("${SERVER_LIST[i]}"); done
+		for ((i = ${#ROUND_LIST[@]} - 1; i >= 0; i--)); do order+=("${ROUND_LIST[i]}"); done
 	fi
 	for server in "${order[@]}"; do
 		up "$server" || continue
 		dir=$RAW/round-$round/$server
 		mkdir -p "$dir"
+		if in_list "$server" "$PROXY_SERVERS"; then
+			measure_proxy "$server" "$dir"
+			log "round $round: $server proxy keep-alive $(figure 's/^Requests\/sec: *//p' "$dir/proxy.txt") req/s," \
+				"churn $(figure 's/^Requests\/sec: *//p' "$dir/proxy-churn.txt") req/s"
+		fi
+		in_list "$server" "$STEADY_SERVERS" || continue
 		measure "$server" keepalive "$KEEPALIVE" "$dir" "${WRK[@]}"
 		measure "$server" churn "$CHURN" "$dir" "${WRK[@]}" "${CLOSE[@]}"
 		if b_like "$server"; then
@@ -762,7 +925,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 if [[ -n "$STOPPED_EARLY" ]]; then log "stopped early: $STOPPED_EARLY"; fi
 
-for server in "${STALL_LIST[@]}"; do
+for server in "${STALL_RUN_LIST[@]}"; do
 	up "$server" || continue
 	dir=$RAW/stall/$server
 	mkdir -p "$dir"

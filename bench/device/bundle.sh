@@ -7,7 +7,7 @@
 #
 # The bundle holds three xz archives and a manifest:
 #   jre.tar.xz    a jlink'd Java 17 runtime, with the non-glibc libraries it loads
-#   tools.tar.xz  wrk, nginx, curl, taskset (and pgrep, ss, sysctl as fallbacks), each behind
+#   tools.tar.xz  wrk, nginx, curl, taskset (and pgrep, ss, sysctl, unshare, ip as fallbacks), each behind
 #                 a wrapper that points LD_LIBRARY_PATH at their non-glibc libraries
 #   bench.tar.xz  bench/target (classes, starter jars) and every jar of classpath.txt, under
 #                 m2/ by its path in the local Maven repository
@@ -189,6 +189,10 @@ add_tool taskset bin no
 add_tool pgrep extra no
 add_tool ss extra no
 add_tool sysctl extra no
+# The private network namespace (unshare -n, then ip link set lo up), where bench/run.sh sets
+# net.ipv4.tcp_migrate_req=1 for the stall relief row
+add_tool unshare extra no
+add_tool ip extra no
 [[ $("$TOOLS/bin/wrk" -v 2>&1 || true) == wrk* ]] || die "the bundled wrk does not run"
 [[ $("$TOOLS/bin/nginx" -v 2>&1 || true) == "nginx version"* ]] || die "the bundled nginx does not run"
 "$TOOLS/bin/curl" --version >/dev/null || die "the bundled curl does not run"

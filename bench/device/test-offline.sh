@@ -6,8 +6,8 @@
 # getconf, perl and python3 (no procps, iproute2 or xz), in a private mount namespace that
 # hides /usr/lib/jvm, ~/.m2, /usr/sbin and the libraries that the bundled tools and the JVM
 # load (libluajit, libcurl, libssl, libcrypto, libnghttp2, libstdc++). So python3 unpacks the
-# bundle, the run stays in the host's network namespace (no ip), and the bundled pgrep, ss
-# and sysctl stand in. Needs root (unshare -m).
+# bundle, and the bundled pgrep, ss, sysctl and ip stand in (ip for the private network
+# namespace). Needs root (unshare -m).
 #
 #   bench/device/test-offline.sh              runs bench/device/run.sh --quick
 #   bench/device/test-offline.sh OPTIONS...   runs bench/device/run.sh OPTIONS...

@@ -14,11 +14,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The report's charts, drawn by gnuplot: the ratios to A with their min–max over the
- * rounds, and the distribution of connect-plus-response times in the stalled-loop
- * scenario. It writes the data and a gnuplot script into the raw directory, so that the
- * charts can be drawn again elsewhere with {@code gnuplot <raw>/charts/charts.gp}, and
- * runs gnuplot when it is on the PATH. Each chart is written as PNG and SVG next to the
- * report: {@code <report>-ratios.png} and {@code <report>-stall.png}.
+ * rounds (steady state and proxy), and the distribution of connect-plus-response times in
+ * the stalled-loop scenario. It writes the data and a gnuplot script into the raw
+ * directory, so that the charts can be drawn again elsewhere with
+ * {@code gnuplot <raw>/charts/charts.gp}, and runs gnuplot when it is on the PATH. Each
+ * chart is written as PNG and SVG next to the report: {@code <report>-ratios.png} and
+ * {@code <report>-stall.png}.
  */
 final class Charts {
 
@@ -26,6 +27,12 @@ final class Charts {
 
 	private static final List<String> LABELS = List.of("keep-alive req/s", "churn req/s", "keep-alive CPU/req",
 			"churn CPU/req");
+
+	static final List<String> PROXY_FIGURES = List.of("proxy.rps", "proxy-churn.rps", "proxy.cpu.us",
+			"proxy-churn.cpu.us");
+
+	private static final List<String> PROXY_LABELS = List.of("proxy req/s", "proxy churn req/s", "proxy CPU/req",
+			"proxy churn CPU/req");
 
 	/**
 	 * The most points drawn per server in the stall chart.
@@ -48,14 +55,29 @@ final class Charts {
 	 */
 	Path write(Path dir, Path prefix) throws IOException {
 		Files.createDirectories(dir);
-		List<String> servers = this.run.servers().stream().filter((server) -> !server.equals("A")).toList();
+		// The steady-state figures, then the proxy scenario's, of whichever ran
+		List<String> figures = new ArrayList<>();
+		List<String> labels = new ArrayList<>();
+		if (!this.run.servers().isEmpty()) {
+			figures.addAll(FIGURES);
+			labels.addAll(LABELS);
+		}
+		if (!this.run.proxyServersMeasured().isEmpty()) {
+			figures.addAll(PROXY_FIGURES);
+			labels.addAll(PROXY_LABELS);
+		}
+		List<String> servers = this.run.allServers()
+			.stream()
+			.filter((server) -> !server.equals("A"))
+			.filter((server) -> this.run.servers().contains(server) || this.run.proxyServersMeasured().contains(server))
+			.toList();
 		StringBuilder ratios = new StringBuilder("# figure, then median min max of each server's ratio to A: ")
 			.append(String.join(" ", servers))
 			.append('\n');
-		for (int i = 0; i < FIGURES.size(); i++) {
-			ratios.append('"').append(LABELS.get(i)).append('"');
+		for (int i = 0; i < figures.size(); i++) {
+			ratios.append('"').append(labels.get(i)).append('"');
 			for (String server : servers) {
-				Summary ratio = this.run.ratio(server, "A", FIGURES.get(i));
+				Summary ratio = this.run.ratio(server, "A", figures.get(i));
 				ratios.append(' ').append(number((ratio != null) ? ratio.median() : Double.NaN));
 				ratios.append(' ').append(number((ratio != null) ? ratio.min() : Double.NaN));
 				ratios.append(' ').append(number((ratio != null) ? ratio.max() : Double.NaN));
@@ -97,6 +119,8 @@ final class Charts {
 			gp.append(
 					"set style fill solid 0.6 border -1\nset grid ytics\nset logscale y\nset yrange [0.02:*]\nset key top left\n");
 			gp.append("set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2\n");
+			// Eight groups with the proxy scenario: slanted labels do not overlap
+			gp.append("set xtics rotate by -20 scale 0\nset bmargin 5\n");
 			StringBuilder plot = new StringBuilder();
 			for (int i = 0; i < servers.size(); i++) {
 				plot.append(plot.isEmpty() ? "plot '" + dir.resolve("ratios.dat") + "'" : ", ''");

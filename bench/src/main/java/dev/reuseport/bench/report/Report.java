@@ -71,7 +71,7 @@ public final class Report {
 		}
 		md.append("Run of ").append(this.run.meta("date")).append(" (`").append(this.run.meta("mode"));
 		md.append("` mode): ").append(this.run.meta("rounds.completed")).append(" of ");
-		md.append(this.run.meta("rounds.planned")).append(" planned rounds of ").append(this.run.meta("servers"));
+		md.append(this.run.meta("rounds.planned")).append(" planned rounds of ").append(this.run.roundServers());
 		md.append(", ").append(this.run.meta("loops")).append(" event loops or workers per server, ");
 		md.append(this.run.meta("elapsed.seconds")).append(" s in all.\n");
 		String stoppedEarly = this.run.meta.getProperty("stopped.early");
@@ -84,11 +84,22 @@ public final class Report {
 		md.append("round, then the median (min–max) of those ratios.\n");
 		renderGoals(md);
 		SteadyStateSection steady = new SteadyStateSection(this.run);
-		steady.renderHeadline(md);
+		boolean steadyState = !this.run.servers().isEmpty();
+		if (steadyState) {
+			steady.renderHeadline(md);
+		}
 		renderCharts(md);
-		steady.renderDetails(md);
-		new FewConnectionsSection(this.run).render(md);
+		if (steadyState) {
+			steady.renderDetails(md);
+		}
+		else {
+			steady.renderWarmups(md);
+		}
+		if (steadyState) {
+			new FewConnectionsSection(this.run).render(md);
+		}
 		new VariantSection(this.run).render(md);
+		new ProxySection(this.run).render(md);
 		new StallSection(this.run).render(md);
 		new BurstSection(this.run).render(md);
 		renderMachine(md);
@@ -134,6 +145,8 @@ public final class Report {
 		md.append(" memory\n- Load average before the run: ").append(this.run.meta("loadavg")).append('\n');
 		md.append("- CPU pinning: ").append(this.run.meta("pin")).append('\n');
 		md.append("- Network namespace: ").append(this.run.meta("netns")).append('\n');
+		md.append("- `net.ipv4.tcp_migrate_req`: ").append(this.run.meta("tcp_migrate_req")).append('\n');
+		md.append("- Scenarios: ").append(this.run.meta.getProperty("scenarios", "steady stall burst")).append('\n');
 		md.append("- `net.core.somaxconn` ").append(this.run.meta("somaxconn"));
 		md.append(", `net.ipv4.tcp_max_syn_backlog` ").append(this.run.meta("tcp_max_syn_backlog"));
 		md.append(", file descriptor limit ").append(this.run.meta("nofile")).append(", clock ticks ");

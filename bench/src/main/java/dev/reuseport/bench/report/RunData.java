@@ -2,11 +2,14 @@ package dev.reuseport.bench.report;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 import dev.reuseport.bench.report.Stats.Summary;
 import org.jspecify.annotations.Nullable;
@@ -24,6 +27,17 @@ final class RunData {
 	 */
 	static final List<String> SERVERS = List.of("A", "B", "B0", "C", "D");
 
+	/**
+	 * B with {@code --reuseport.client-affinity.enabled=false}, in the proxy scenario.
+	 */
+	static final String NO_AFFINITY = "B-noaffinity";
+
+	/**
+	 * B with {@code --reuseport.stall-relief.enabled=false}, in the stalled-loop
+	 * scenario.
+	 */
+	static final String NO_RELIEF = "B-norelief";
+
 	static final String KEEPALIVE = "keepalive";
 
 	static final String CHURN = "churn";
@@ -33,6 +47,16 @@ final class RunData {
 	 * 8.
 	 */
 	static final String FEW = "keepalive-c";
+
+	/**
+	 * The proxy scenario's keep-alive step: {@code GET /proxy}, which calls the backend.
+	 */
+	static final String PROXY = "proxy";
+
+	/**
+	 * The proxy scenario's churn step: {@code GET /proxy} with {@code Connection: close}.
+	 */
+	static final String PROXY_CHURN = "proxy-churn";
 
 	/**
 	 * The meta key of the connection counts of the few-connection steps. Runs that record
@@ -95,6 +119,7 @@ final class RunData {
 			.filter((name) -> !SERVERS.contains(name))
 			.toList();
 		List<String> all = new ArrayList<>(SERVERS);
+		all.addAll(List.of(NO_AFFINITY, NO_RELIEF));
 		all.addAll(this.variants);
 		this.allServers = List.copyOf(all);
 		this.allServers.forEach((server) -> {
@@ -173,6 +198,73 @@ final class RunData {
 	}
 
 	/**
+	 * Return the steps of the proxy scenario.
+	 * @return the steps, in the order they ran
+	 */
+	List<String> proxySteps() {
+		return List.of(PROXY, PROXY_CHURN);
+	}
+
+	/**
+	 * Return the steps that one server ran in each round: the steady-state steps where it
+	 * is one of {@code steady.servers} (every server of runs that predate the key), and
+	 * the proxy steps where it is one of {@code proxy.servers}.
+	 * @param server the server
+	 * @return the steps
+	 */
+	List<String> steps(String server) {
+		List<String> steps = new ArrayList<>();
+		if (words(this.meta.getProperty("steady.servers", this.meta.getProperty("servers", server))).contains(server)) {
+			steps.addAll(steps());
+		}
+		if (proxyServers().contains(server)) {
+			steps.addAll(proxySteps());
+		}
+		return steps;
+	}
+
+	/**
+	 * Return the servers that the rounds were to measure: those of the steady state, then
+	 * those of the proxy scenario that are not among them.
+	 * @return the servers, separated by spaces
+	 */
+	String roundServers() {
+		Set<String> servers = new LinkedHashSet<>(
+				words(this.meta.getProperty("steady.servers", this.meta.getProperty("servers", ""))));
+		servers.addAll(proxyServers());
+		return String.join(" ", servers);
+	}
+
+	/**
+	 * Return the servers that the proxy scenario was to measure.
+	 * @return the servers, in benchmark order
+	 */
+	List<String> proxyServers() {
+		return words(this.meta.getProperty("proxy.servers", ""));
+	}
+
+	/**
+	 * Return whether a figure belongs to the proxy scenario.
+	 * @param name the figure, such as {@code proxy-churn.rps}
+	 * @return whether it does
+	 */
+	static boolean proxyFigure(String name) {
+		return name.startsWith(PROXY + ".") || name.startsWith(PROXY_CHURN + ".");
+	}
+
+	/**
+	 * Return whether the run ran the scenario of a command of the goals table:
+	 * {@code keepalive} and {@code churn} belong to {@code steady}, the others are their
+	 * scenario's name. Runs that predate {@code --scenarios} ran steady, stall and burst.
+	 * @param command the command, such as {@code churn} or {@code proxy}
+	 * @return whether its scenario ran
+	 */
+	boolean ranScenarioOf(String command) {
+		String scenario = List.of(KEEPALIVE, CHURN).contains(command) ? "steady" : command;
+		return words(this.meta.getProperty("scenarios", "steady stall burst")).contains(scenario);
+	}
+
+	/**
 	 * Return whether the run recorded the CPU time of each loop thread, which runs do
 	 * since the few-connection steps came in.
 	 * @return whether each step has its {@code .loops} file
@@ -204,7 +296,25 @@ final class RunData {
 	 * @return the servers
 	 */
 	List<String> servers() {
-		return this.allServers.stream().filter((server) -> !this.figures.get(server).isEmpty()).toList();
+		return measured((name) -> !proxyFigure(name));
+	}
+
+	/**
+	 * Return the servers with at least one figure of the proxy scenario, in benchmark
+	 * order.
+	 * @return the servers
+	 */
+	List<String> proxyServersMeasured() {
+		return measured(RunData::proxyFigure);
+	}
+
+	private List<String> measured(Predicate<String> figure) {
+		return this.allServers.stream()
+			.filter((server) -> this.figures.get(server)
+				.values()
+				.stream()
+				.anyMatch((figures) -> figures.keySet().stream().anyMatch(figure)))
+			.toList();
 	}
 
 	/**

@@ -27,7 +27,10 @@ import java.util.stream.Stream;
  * {@code <step>.scrape-thread.txt} (the loop that served the scrape);
  * {@code stall/<server>/samples.txt} ({@link StallRun});
  * {@code burst-<backlog>/<server>/} {@code alone.txt}, {@code stalled.txt} (burst client)
- * and {@code listen.txt} ({@code ss -Hltn}).
+ * and {@code listen.txt} ({@code ss -Hltn}). The proxy scenario adds the steps
+ * {@code proxy} and {@code proxy-churn} to the rounds of its servers, each with
+ * {@code <step>.share} ({@link ProxyShare}) instead of {@code <step>.loops}, and
+ * {@code warmup/<server>/proxy.properties}.
  */
 final class RunLoader {
 
@@ -77,7 +80,20 @@ final class RunLoader {
 
 	private void loadWarmup(String server, Path dir) {
 		String where = "warm-up, " + server + ": ";
-		for (String step : List.of(RunData.KEEPALIVE, RunData.CHURN)) {
+		// Each server is warmed for what it runs: GET / (keep-alive, then churn) for the
+		// steady state, the stalled loop and the bursts, GET /proxy for the proxy
+		// scenario
+		List<String> steps = List.of(RunData.KEEPALIVE, RunData.CHURN, RunData.PROXY)
+			.stream()
+			.filter((step) -> Files.exists(dir.resolve(step + ".properties")))
+			.toList();
+		if (steps.isEmpty()) {
+			this.run.problems.add(where + "no keepalive.properties nor proxy.properties");
+		}
+		if (steps.contains(RunData.KEEPALIVE) != steps.contains(RunData.CHURN)) {
+			this.run.problems.add(where + "keepalive.properties and churn.properties must come together");
+		}
+		for (String step : steps) {
 			read(dir.resolve(step + ".properties"), where, (text) -> {
 				Properties warmup = parse(text);
 				if (warmup.getProperty("seconds") == null) {
@@ -90,7 +106,7 @@ final class RunLoader {
 
 	private void loadRound(int round, String server, Path dir) {
 		String where = "round " + round + ", " + server + ": ";
-		for (String step : this.run.steps()) {
+		for (String step : this.run.steps(server)) {
 			read(dir.resolve(step + ".txt"), where, (text) -> {
 				WrkResult wrk = WrkResult.parse(text);
 				this.run.put(server, round, step + ".rps", wrk.requestsPerSecond());
@@ -105,11 +121,18 @@ final class RunLoader {
 					this.run.put(server, round, step + ".cpu.us", CpuTime.seconds(cpu) * 1e6 / wrk.requests());
 				});
 			});
-			if (this.run.hasLoopCpu()) {
+			if (this.run.proxySteps().contains(step)) {
+				read(dir.resolve(step + ".share"), where, (text) -> {
+					ProxyShare share = ProxyShare.parse(text);
+					this.run.put(server, round, step + ".loop.share", share.share());
+					this.run.put(server, round, step + ".calls", (double) share.calls());
+				});
+			}
+			else if (this.run.hasLoopCpu()) {
 				read(dir.resolve(step + ".loops"), where, (text) -> loadLoopCpu(round, server, step, text, where));
 			}
 		}
-		if (this.run.bLike(server)) {
+		if (this.run.bLike(server) && this.run.steps(server).contains(RunData.CHURN)) {
 			read(dir.resolve("prom-after-churn.txt"), where, (text) -> {
 				ListenerCounts counts = meters(server, ListenerCounts.parse(text), ListenerCounts.METRIC);
 				if (!counts.counts().isEmpty()) {

@@ -54,6 +54,7 @@ final class StallSection {
 						percent(loop.delayedShare()), millis(loop.p50()), millis(loop.p99()), millis(loop.max()));
 			}
 		}
+		new ReliefSection(this.run).render(md);
 	}
 
 }

@@ -78,7 +78,7 @@ final class SteadyStateSection {
 		md.append("evenly.\n");
 	}
 
-	private void renderWarmups(StringBuilder md) {
+	void renderWarmups(StringBuilder md) {
 		md.append("\n## Warm-up\n\nEach server is started once and warmed with wrk in windows until ");
 		md.append(this.run.meta("warmup.windows")).append(" consecutive windows of ");
 		md.append(this.run.meta("warmup.window.seconds")).append(" s agree within ");
@@ -88,6 +88,9 @@ final class SteadyStateSection {
 		row(md, "Server", "Keep-alive warm-up s", "Stable", "Churn warm-up s", "Stable", "Last windows req/s");
 		row(md, "---", "---:", "---", "---:", "---", "---");
 		for (Map.Entry<String, Map<String, Properties>> entry : this.run.warmups.entrySet()) {
+			if (!entry.getValue().containsKey(RunData.KEEPALIVE)) {
+				continue;
+			}
 			Properties keepAlive = entry.getValue().getOrDefault(RunData.KEEPALIVE, new Properties());
 			Properties churn = entry.getValue().getOrDefault(RunData.CHURN, new Properties());
 			row(md, entry.getKey(), keepAlive.getProperty("seconds", "n/a"), keepAlive.getProperty("stable", "n/a"),
@@ -96,7 +99,7 @@ final class SteadyStateSection {
 		}
 	}
 
-	private static String lastWindows(Properties warmup) {
+	static String lastWindows(Properties warmup) {
 		List<String> windows = List.of(warmup.getProperty("windows", "").split(","));
 		return String.join(" / ", windows.subList(Math.max(0, windows.size() - 3), windows.size()));
 	}

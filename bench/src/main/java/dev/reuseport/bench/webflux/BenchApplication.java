@@ -10,7 +10,8 @@ import org.springframework.context.annotation.Bean;
  * plain-text body, and {@link LoopController} serves the stalled-loop scenario. A runs it
  * with {@code --reuseport.enabled=false} (Spring Boot's own Reactor Netty server), B with
  * the starter's defaults and B0 with {@code --reuseport.metrics.enabled=false}.
- * {@code --bench.backlog=N} sets the listen backlog of every listening socket.
+ * {@code --bench.backlog=N} sets the listen backlog of every listening socket, and
+ * {@code --bench.backend-url=URL} the backend that {@link ProxyController} calls.
  */
 @SpringBootApplication
 public class BenchApplication {
@@ -18,6 +19,11 @@ public class BenchApplication {
 	@Bean
 	ListenerLoops listenerLoops() {
 		return new ListenerLoops();
+	}
+
+	@Bean
+	ProxyLoops proxyLoops() {
+		return new ProxyLoops();
 	}
 
 	@Bean

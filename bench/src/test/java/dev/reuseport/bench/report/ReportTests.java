@@ -67,7 +67,7 @@ class ReportTests {
 	void goalsAreMetOrMissedWithTheirFigures() throws IOException {
 		List<Goal> goals = Goals.evaluate(RunLoader.load(this.raw));
 		assertThat(goals).extracting(Goal::status)
-			.containsExactly("met", "missed", "met", "met", "met", "met", "met", "missed");
+			.containsExactly("met", "missed", "met", "met", "met", "met", "met", "missed", "not run (--scenarios)");
 		assertThat(goals.get(0).figure()).isEqualTo("0.90× (0.90–1.20)");
 		assertThat(goals.get(1).figure()).isEqualTo("1.05× (0.95–1.10)");
 		assertThat(goals.get(4).figure()).isEqualTo("B 0.0 % (limit 55.0 %, N = 2); A 100.0 %");
@@ -196,6 +196,118 @@ class ReportTests {
 		assertThat(RunLoader.load(this.raw).problems).containsExactly(
 				"round 2, B: keepalive-c8.prom.txt: no " + ListenerCounts.ACTIVE_METRIC + " samples",
 				"round 3, A: churn.loops is missing");
+	}
+
+	@Test
+	void proxyStepsGiveCpuPerProxiedRequestAndTheShareOnTheInboundLoop() throws IOException {
+		writeProxyAndRelief("1 (set in the private namespace)");
+		Report report = Report.load(this.raw);
+		RunData run = report.run();
+		assertThat(report.problems()).isEmpty();
+		assertThat(run.servers()).containsExactly("A", "B", "B0");
+		assertThat(run.proxyServersMeasured()).containsExactly("A", "B", RunData.NO_AFFINITY);
+		// 85 ticks at 100 per second over wrk's 10,000 requests, against A's 100
+		assertThat(run.values("B", "proxy.cpu.us").get(2)).isCloseTo(85.0, within(1e-9));
+		assertThat(run.ratio("B", "A", "proxy.cpu.us").median()).isCloseTo(0.85, within(1e-9));
+		assertThat(run.values("A", "proxy.loop.share").values()).containsOnly(0.25);
+		assertThat(run.values("B", "proxy-churn.loop.share").values()).containsOnly(1.0);
+		assertThat(run.values(RunData.NO_AFFINITY, "proxy.calls").values()).containsOnly(10_000.0);
+		Goal proxy = Goals.evaluate(run).get(8);
+		assertThat(proxy.name()).startsWith("Proxy: CPU per proxied request");
+		assertThat(proxy.figure()).isEqualTo("0.85×");
+		assertThat(proxy.status()).isEqualTo("met");
+		assertThat(report.render()).contains("planned rounds of A B B0 B-noaffinity,")
+			.contains("## Proxy")
+			.contains("| A | 20,000 | 1 | 100.0 | 1 | 4.12 | 1 | 25.0 % | 30,000 | 0 |")
+			.contains("| B | 22,000 | 1.10× | 85.0 | 0.85× | 4.12 | 1.00× | 100.0 % | 30,000 | 0 |")
+			.contains("| B-noaffinity | 18,000 | 0.90× | 120.0 | 1.20× | 4.12 | 1.00× | 0.0 % | 30,000 | 0 |")
+			.contains("| B-noaffinity | 4.0 | true | 900 / 950 / 940 |")
+			.contains("- `net.ipv4.tcp_migrate_req`: 1 (set in the private namespace)");
+	}
+
+	@Test
+	void proxyRatiosJoinTheRatioChart() throws IOException {
+		writeProxyAndRelief("1");
+		new Charts(RunLoader.load(this.raw)).write(this.raw.resolve("charts"), this.raw.resolve("out"));
+		String ratios = Files.readString(this.raw.resolve("charts/ratios.dat"));
+		assertThat(ratios).startsWith("# figure, then median min max of each server's ratio to A: B B0 B-noaffinity\n")
+			.contains("\"proxy CPU/req\" 0.850000 0.850000 0.850000 NaN NaN NaN 1.20000 1.20000 1.20000");
+	}
+
+	@Test
+	void reliefRowsCompareBWithReliefWithAAndWithBWithoutRelief() throws IOException {
+		writeProxyAndRelief("1 (set in the private namespace)");
+		String markdown = Report.load(this.raw).render();
+		assertThat(markdown).contains("### Stall relief")
+			.contains("| A | A | 100.0 % | 50.0 % | 900 | 1.00× | 0.90× | 2 |")
+			.contains("| B without relief | B-norelief | 100.0 % | 50.0 % | 1,000 | 1.11× | 1.00× | 2 |")
+			.contains("| B with relief | B | 0.0 % | 0.0 % | 400 | 0.44× | 0.40× | 2 |");
+	}
+
+	@Test
+	void withoutTcpMigrateReqBIsTheRowWithoutReliefAndTheReliefRowIsSkipped() throws IOException {
+		writeProxyAndRelief("0 (the host's)");
+		Files.delete(this.raw.resolve("stall/B-norelief/samples.txt"));
+		Files.delete(this.raw.resolve("stall/B-norelief"));
+		String markdown = Report.load(this.raw).render();
+		assertThat(markdown)
+			.contains("| B without relief | B (relief inactive) | 0.0 % | 0.0 % | 400 | 0.44× | 1.00× | 2 |")
+			.contains("| B with relief | skipped | `tcp_migrate_req` is 0 (the host's): relief would stay inactive");
+	}
+
+	@Test
+	void aMissingProxyCountIsAProblemAndGoalsOfScenariosLeftOutSaySo() throws IOException {
+		writeProxyAndRelief("1");
+		Files.delete(this.raw.resolve("round-2/B/proxy-churn.share"));
+		Files.writeString(this.raw.resolve("meta.properties"),
+				Files.readString(this.raw.resolve("meta.properties"))
+					.replace("scenarios=steady proxy stall burst", "scenarios=proxy stall")
+					.replace("steady.servers=A B B0", "steady.servers="));
+		RunData run = RunLoader.load(this.raw);
+		assertThat(run.problems).containsExactly("round 2, B: proxy-churn.share is missing");
+		assertThat(new Report(run).render()).doesNotContain("## Headline").doesNotContain("## Keep-alive");
+		assertThat(Goals.evaluate(run)).extracting(Goal::status)
+			.containsExactly("not run (--scenarios)", "not run (--scenarios)", "not run (--scenarios)",
+					"not run (--scenarios)", "met", "met", "not run (--scenarios)", "not run (--scenarios)", "met");
+	}
+
+	/**
+	 * Add the proxy scenario, for A, B and B-noaffinity in every round, and the stalled
+	 * loop of B without relief. Each proxy step counts 10,000 requests (wrk's output) and
+	 * 10,000 proxied calls: A handles a quarter of the downstream responses on the
+	 * inbound loop, B all of them, B-noaffinity none.
+	 * @param migrate the recorded {@code tcp_migrate_req}
+	 */
+	private void writeProxyAndRelief(String migrate) throws IOException {
+		Files.writeString(this.raw.resolve("meta.properties"), """
+				date=2026-01-01 00:00 UTC
+				mode=full
+				loops=4
+				servers=A B B0
+				scenarios=steady proxy stall burst
+				steady.servers=A B B0
+				proxy.servers=A B B-noaffinity
+				proxy.backend.workers=2
+				proxy.backend.cpus=not pinned
+				tcp_migrate_req=%s
+				""".formatted(migrate));
+		for (int round = 1; round <= 3; round++) {
+			for (String server : List.of("A", "B", RunData.NO_AFFINITY)) {
+				Path dir = Files.createDirectories(this.raw.resolve("round-" + round).resolve(server));
+				double rps = server.equals("A") ? 20_000 : server.equals("B") ? 22_000 : 18_000;
+				int ticks = server.equals("A") ? 100 : server.equals("B") ? 85 : 120;
+				long same = server.equals("A") ? 2_500 : server.equals("B") ? 10_000 : 0;
+				for (String step : List.of("proxy", "proxy-churn")) {
+					Files.writeString(dir.resolve(step + ".txt"), wrk(rps));
+					Files.writeString(dir.resolve(step + ".cpu"), cpu(ticks));
+					Files.writeString(dir.resolve(step + ".share"), "before same=40 other=60\nafter same=%d other=%d\n"
+						.formatted(40 + same, 60 + 10_000 - same));
+				}
+			}
+		}
+		Path warmup = Files.createDirectories(this.raw.resolve("warmup").resolve(RunData.NO_AFFINITY));
+		Files.writeString(warmup.resolve("proxy.properties"), "seconds=4.0\nstable=true\nwindows=800,900,950,940\n");
+		stall(RunData.NO_RELIEF, "loop-1 true", 1000.0, "loop-2 true", 2.0);
 	}
 
 	/**
