@@ -1,0 +1,127 @@
+package dev.reuseport.server;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The stalls of one listener's event loop, as its heartbeat shows them to the
+ * {@link StallWatchdog}: whether the loop is stalled now, the report of its last stall,
+ * and how often a stall withdrew the listener. Written only by the watchdog thread.
+ */
+final class ListenerStalls {
+
+	private final LoopHeartbeat heartbeat = new LoopHeartbeat();
+
+	private final ListenerWithdrawal withdrawal;
+
+	private final AtomicLong withdrawals = new AtomicLong();
+
+	private volatile @Nullable StallReport last;
+
+	// The stall in progress, as lastBeat() at its start; 0 when the loop is healthy
+	private long stalledSince;
+
+	private Instant stalledSinceInstant = Instant.EPOCH;
+
+	// When the loop beat again after its last stall
+	private long healthySince;
+
+	ListenerStalls(ListenerWithdrawal withdrawal) {
+		this.withdrawal = withdrawal;
+	}
+
+	LoopHeartbeat heartbeat() {
+		return this.heartbeat;
+	}
+
+	ListenerWithdrawal withdrawal() {
+		return this.withdrawal;
+	}
+
+	/**
+	 * Return the number of stalls that withdrew the listener.
+	 * @return the withdrawals
+	 */
+	long withdrawals() {
+		return this.withdrawals.get();
+	}
+
+	/**
+	 * Return the report of the last stall, or {@code null} when the loop has not stalled.
+	 * @return the last stall
+	 */
+	@Nullable StallReport last() {
+		return this.last;
+	}
+
+	boolean isStalled() {
+		return this.stalledSince != 0;
+	}
+
+	/**
+	 * Record that the loop has stalled, with its stack now.
+	 * @param now the watchdog's {@link System#nanoTime()}
+	 * @return the report of the new stall
+	 */
+	StallReport stalled(long now) {
+		long lastBeat = this.heartbeat.lastBeat();
+		this.stalledSince = lastBeat;
+		this.stalledSinceInstant = Instant.now().minusNanos(now - lastBeat);
+		Thread thread = this.heartbeat.thread();
+		List<StackTraceElement> stack = (thread != null) ? List.of(thread.getStackTrace()) : List.of();
+		StallReport report = new StallReport((thread != null) ? thread.getName() : "unknown", this.stalledSinceInstant,
+				Duration.ofNanos(now - lastBeat), true, false, stack);
+		this.last = report;
+		return report;
+	}
+
+	/**
+	 * Record that the stall in progress withdrew the listener.
+	 */
+	void withdrew() {
+		this.withdrawals.incrementAndGet();
+		StallReport last = this.last;
+		if (last != null) {
+			this.last = new StallReport(last.thread(), last.startedAt(), last.duration(), last.ongoing(), true,
+					last.stackTrace());
+		}
+	}
+
+	/**
+	 * Update the stall in progress: still stalled, or over since the loop beat again.
+	 * @param now the watchdog's {@link System#nanoTime()}
+	 * @param stale whether the loop's last beat is older than the threshold
+	 * @return whether the stall is over
+	 */
+	boolean update(long now, boolean stale) {
+		StallReport last = this.last;
+		if (this.stalledSince == 0 || last == null) {
+			return false;
+		}
+		long lastBeat = this.heartbeat.lastBeat();
+		if (stale) {
+			this.last = new StallReport(last.thread(), last.startedAt(), Duration.ofNanos(now - this.stalledSince),
+					true, last.withdrawn(), last.stackTrace());
+			return false;
+		}
+		this.last = new StallReport(last.thread(), last.startedAt(), Duration.ofNanos(lastBeat - this.stalledSince),
+				false, last.withdrawn(), last.stackTrace());
+		this.stalledSince = 0;
+		this.healthySince = lastBeat;
+		return true;
+	}
+
+	/**
+	 * Return how long the loop has been healthy since its last stall.
+	 * @param now the watchdog's {@link System#nanoTime()}
+	 * @return the healthy time
+	 */
+	Duration healthyFor(long now) {
+		return Duration.ofNanos(now - this.healthySince);
+	}
+
+}
