@@ -27,8 +27,14 @@ final class ListenerStalls {
 
 	private Instant stalledSinceInstant = Instant.EPOCH;
 
-	// When the loop beat again after its last stall
+	// Since when the loop has been seen healthy, without a doubt in between
 	private long healthySince;
+
+	// The watchdog's last check that found the loop healthy, and the CPU time of the
+	// loop's thread then
+	private long lastHealthyCheck;
+
+	private long lastHealthyCpu = -1;
 
 	ListenerStalls(ListenerWithdrawal withdrawal) {
 		this.withdrawal = withdrawal;
@@ -113,6 +119,35 @@ final class ListenerStalls {
 		this.stalledSince = 0;
 		this.healthySince = lastBeat;
 		return true;
+	}
+
+	/**
+	 * Record a check that found the loop healthy.
+	 * @param now the watchdog's {@link System#nanoTime()}
+	 * @param cpu the CPU time of the loop's thread, or -1 when unknown
+	 */
+	void healthy(long now, long cpu) {
+		this.lastHealthyCheck = now;
+		this.lastHealthyCpu = cpu;
+	}
+
+	/**
+	 * Return the CPU time the loop's thread has used since the last check that found the
+	 * loop healthy.
+	 * @param cpu the CPU time of the loop's thread now, or -1 when unknown
+	 * @return the CPU time used, or -1 when unknown
+	 */
+	long cpuSinceHealthy(long cpu) {
+		return (cpu >= 0 && this.lastHealthyCpu >= 0) ? cpu - this.lastHealthyCpu : -1;
+	}
+
+	/**
+	 * Forget how long the loop has been healthy: the watchdog could not tell, or the loop
+	 * was late without being blocked.
+	 * @param now the watchdog's {@link System#nanoTime()}
+	 */
+	void doubt(long now) {
+		this.healthySince = now;
 	}
 
 	/**

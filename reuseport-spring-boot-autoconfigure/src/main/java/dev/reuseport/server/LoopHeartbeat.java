@@ -16,6 +16,16 @@ final class LoopHeartbeat {
 
 	private volatile long lastBeat;
 
+	private volatile long periodNanos;
+
+	private volatile @Nullable LoopIterations iterations;
+
+	// The loop's iteration count at its last beat
+	private volatile long iterationAtBeat;
+
+	// Written by the loop only: how much later than due its latest beat ran, at most
+	private volatile long maxLag;
+
 	private volatile @Nullable Thread thread;
 
 	private volatile @Nullable ScheduledFuture<?> task;
@@ -24,8 +34,12 @@ final class LoopHeartbeat {
 	 * Start beating on a loop.
 	 * @param loop the listener's event loop
 	 * @param period the delay between two beats
+	 * @param iterations the count of the loop's iterations
 	 */
-	void start(EventLoop loop, Duration period) {
+	void start(EventLoop loop, Duration period, LoopIterations iterations) {
+		this.iterations = iterations;
+		this.periodNanos = period.toNanos();
+		this.maxLag = 0;
 		this.lastBeat = System.nanoTime();
 		// One beat at once, so that the loop's thread is known before its first stall
 		loop.execute(this::beat);
@@ -44,8 +58,37 @@ final class LoopHeartbeat {
 	}
 
 	private void beat() {
+		long now = System.nanoTime();
+		long lag = now - this.lastBeat - this.periodNanos;
+		if (lag > this.maxLag) {
+			this.maxLag = lag;
+		}
+		LoopIterations iterations = this.iterations;
+		if (iterations != null) {
+			this.iterationAtBeat = iterations.count();
+		}
 		this.thread = Thread.currentThread();
-		this.lastBeat = System.nanoTime();
+		this.lastBeat = now;
+	}
+
+	/**
+	 * Return how many iterations the loop has started since its last beat: 0 or 1 while
+	 * it is held in one iteration, more while it cycles without coming to the beat.
+	 * @return the iterations since the last beat
+	 */
+	long iterationsSinceBeat() {
+		LoopIterations iterations = this.iterations;
+		return (iterations != null) ? iterations.count() - this.iterationAtBeat : 0;
+	}
+
+	/**
+	 * Return how much later than due the latest beat ran, at most, since the start: the
+	 * time the loop spent on I/O and other tasks before it came to the beat. This is the
+	 * margin the threshold keeps over a loop that is merely busy.
+	 * @return the largest lag
+	 */
+	Duration maxLag() {
+		return Duration.ofNanos(this.maxLag);
 	}
 
 	/**

@@ -240,6 +240,15 @@ public class ReuseportWebServer implements WebServer {
 		}
 	}
 
+	/**
+	 * Return the watchdog of the listeners' loops while the server runs with stall relief
+	 * enabled.
+	 * @return the watchdog, or {@code null}
+	 */
+	@Nullable StallWatchdog stallWatchdog() {
+		return this.watchdog;
+	}
+
 	private void stopWatchdog() {
 		StallWatchdog watchdog = this.watchdog;
 		if (watchdog != null) {

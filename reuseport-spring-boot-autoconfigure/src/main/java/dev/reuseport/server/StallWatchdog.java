@@ -1,11 +1,14 @@
 package dev.reuseport.server;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 import io.netty.channel.EventLoop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one thread per {@link ReuseportWebServer} that watches its listeners' event loops.
@@ -40,6 +43,15 @@ final class StallWatchdog {
 
 	private volatile long skippedChecks;
 
+	private volatile long starvedChecks;
+
+	private volatile long busyChecks;
+
+	private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+	private final boolean threadCpuTime = this.threads.isThreadCpuTimeSupported()
+			&& this.threads.isThreadCpuTimeEnabled();
+
 	private final Thread thread;
 
 	/**
@@ -66,7 +78,7 @@ final class StallWatchdog {
 		for (ReuseportListener listener : this.listeners) {
 			EventLoop loop = listener.loop().eventLoop();
 			if (loop != null) {
-				listener.stalls().heartbeat().start(loop, this.settings.period());
+				listener.stalls().heartbeat().start(loop, this.settings.period(), listener.loop().iterations());
 			}
 		}
 		this.running = true;
@@ -116,8 +128,9 @@ final class StallWatchdog {
 			next = now + this.periodNanos;
 			if (lag > this.thresholdNanos / 2) {
 				// Held up with every other thread: the loops' beats are late for the same
-				// reason, so they say nothing about the loops
+				// reason, so they say nothing about the loops, nor for a while after
 				this.skippedChecks++;
+				this.listeners.forEach((listener) -> listener.stalls().doubt(now));
 				continue;
 			}
 			try {
@@ -133,7 +146,23 @@ final class StallWatchdog {
 		int count = this.listeners.size();
 		boolean[] stale = new boolean[count];
 		for (int i = 0; i < count; i++) {
-			stale[i] = now - this.listeners.get(i).stalls().heartbeat().lastBeat() > this.thresholdNanos;
+			ListenerStalls stalls = this.listeners.get(i).stalls();
+			Thread thread = stalls.heartbeat().thread();
+			long cpu = cpuTime(thread);
+			stale[i] = now - stalls.heartbeat().lastBeat() > this.thresholdNanos;
+			if (!stale[i]) {
+				stalls.healthy(now, cpu);
+			}
+			else if (!stalls.isStalled() && !isBlocked(thread, stalls.cpuSinceHealthy(cpu))) {
+				// Late but not blocked: the thread was waiting for a CPU, as every thread
+				// of
+				// an overloaded machine does in turn. That is no stall, and the other
+				// loops
+				// may be next.
+				stale[i] = false;
+				this.starvedChecks++;
+				this.listeners.forEach((listener) -> listener.stalls().doubt(now));
+			}
 		}
 		for (int i = 0; i < count; i++) {
 			ReuseportListener listener = this.listeners.get(i);
@@ -161,6 +190,51 @@ final class StallWatchdog {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Whether a loop thread that missed its heartbeats is blocked by the code it runs,
+	 * rather than waiting for a CPU: it waits (sleeps, parks, waits for a lock), it has
+	 * used half the threshold in CPU time since it was last healthy (a long computation),
+	 * or it is in a native call outside Netty (blocking I/O, such as a JDBC driver's
+	 * socket read). A thread that is runnable in Java code or in Netty's own native
+	 * calls, and has used little CPU, was starved of a CPU instead.
+	 */
+	private boolean isBlocked(@Nullable Thread thread, long cpuSinceHealthy) {
+		if (thread == null) {
+			return true;
+		}
+		if (thread.getState() != Thread.State.RUNNABLE) {
+			return true;
+		}
+		if (cpuSinceHealthy < 0 || cpuSinceHealthy >= this.thresholdNanos / 2) {
+			return true;
+		}
+		StackTraceElement[] stack = thread.getStackTrace();
+		return stack.length > 0 && stack[0].isNativeMethod() && !stack[0].getClassName().startsWith("io.netty.");
+	}
+
+	private long cpuTime(@Nullable Thread thread) {
+		if (thread == null || !this.threadCpuTime) {
+			return -1;
+		}
+		return this.threads.getThreadCpuTime(thread.getId());
+	}
+
+	/**
+	 * Return how many times a late loop was found starved of a CPU rather than blocked.
+	 * @return the starved checks
+	 */
+	long starvedChecks() {
+		return this.starvedChecks;
+	}
+
+	/**
+	 * Return how many times a late loop was found still cycling through its iterations.
+	 * @return the busy checks
+	 */
+	long busyChecks() {
+		return this.busyChecks;
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.reuseport.test.ListeningSockets;
@@ -15,9 +16,13 @@ import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.TestApplication;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,6 +34,7 @@ import static org.awaitility.Awaitility.await;
  * while new connections arrive at a steady pace.
  */
 @Tag(OwnNetworkNamespace.TAG)
+@ExtendWith(OutputCaptureExtension.class)
 class StallReliefIntegrationTests {
 
 	private static final int LISTENERS = 4;
@@ -59,7 +65,7 @@ class StallReliefIntegrationTests {
 			assertThat(server.getStallReliefStatus().active()).isTrue();
 			ReuseportListener stalled = server.getListeners().get(loop);
 			List<Outcome> outcomes;
-			try (Socket blocking = blockLoop(port, loop)) {
+			try (Socket blocking = blockLoop(port, loop, BLOCK_MILLIS)) {
 				outcomes = PacedConnections.open(port, "/whoami", CONNECTIONS, PACE);
 				assertThat(stalled.isWithdrawn()).isTrue();
 				assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS - 1);
@@ -88,7 +94,7 @@ class StallReliefIntegrationTests {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			List<Outcome> outcomes;
-			try (Socket blocking = blockLoop(port, loop)) {
+			try (Socket blocking = blockLoop(port, loop, BLOCK_MILLIS)) {
 				outcomes = PacedConnections.open(port, "/whoami", CONNECTIONS, PACE);
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
@@ -103,11 +109,92 @@ class StallReliefIntegrationTests {
 		}
 	}
 
+	@Test
+	void loopThatStallsAfterEachRejoinIsWithdrawnEachTime(CapturedOutput output) throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=" + LISTENERS)) {
+			ReuseportWebServer server = TestApplication.webServer(context);
+			int port = server.getPort();
+			ReuseportListener flapping = server.getListeners().get(1);
+			long start = System.nanoTime();
+			try (Socket blocking = blockLoop(port, 1, 400)) {
+				for (int stall = 1; stall <= 5; stall++) {
+					int expected = stall;
+					await().atMost(Duration.ofSeconds(5)).until(() -> flapping.stallWithdrawals() == expected);
+					assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
+					// Stall again as soon as the listener is back
+					await().atMost(Duration.ofSeconds(5)).until(() -> !flapping.isWithdrawn());
+					assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS);
+					if (stall < 5) {
+						RawHttp.send(blocking, "/block?millis=400", false);
+					}
+				}
+			}
+			System.out.printf("5 stalls of 400 ms, each as soon as the listener rejoined: 5 withdrawals in %d ms%n",
+					Duration.ofNanos(System.nanoTime() - start).toMillis());
+			assertThat(flapping.stallWithdrawals()).isEqualTo(5);
+			// One warning per 10 s for a loop that stalls again and again
+			assertThat(output.toString().split("of listener 1 has been blocked", -1)).hasSize(2);
+			assertAccepts(port, flapping);
+		}
+	}
+
+	@Test
+	void loopThatStallsBeforeItHasRecoveredStaysWithdrawn() throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=" + LISTENERS)) {
+			ReuseportWebServer server = TestApplication.webServer(context);
+			int port = server.getPort();
+			ReuseportListener flapping = server.getListeners().get(2);
+			long start = System.nanoTime();
+			try (Socket blocking = blockLoop(port, 2, 400)) {
+				// Ten stalls of 400 ms back to back: never healthy for the rejoin period
+				for (int stall = 1; stall <= 10; stall++) {
+					assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
+					if (stall < 10) {
+						RawHttp.send(blocking, "/block?millis=400", false);
+					}
+				}
+				assertThat(flapping.isWithdrawn()).isTrue();
+			}
+			await().atMost(Duration.ofSeconds(5)).until(() -> !flapping.isWithdrawn());
+			System.out.printf("10 stalls of 400 ms back to back: %d withdrawal, rejoined %d ms after the first stall%n",
+					flapping.stallWithdrawals(), Duration.ofNanos(System.nanoTime() - start).toMillis());
+			assertThat(flapping.stallWithdrawals()).isEqualTo(1);
+			assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS);
+		}
+	}
+
+	@Test
+	void gracefulShutdownWhileWithdrawnCompletesWithoutRejoining() throws Exception {
+		ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=" + LISTENERS,
+				"server.shutdown=graceful");
+		ReuseportWebServer server = TestApplication.webServer(context);
+		int port = server.getPort();
+		ReuseportListener stalled = server.getListeners().get(3);
+		try (Socket blocking = blockLoop(port, 3, 1500)) {
+			await().atMost(Duration.ofSeconds(5)).until(stalled::isWithdrawn);
+			CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
+			int maxListening = 0;
+			while (!closed.isDone()) {
+				maxListening = Math.max(maxListening, ListeningSockets.count(port));
+				Thread.onSpinWait();
+			}
+			closed.get(30, TimeUnit.SECONDS);
+			// The blocked request completed during the graceful shutdown
+			assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
+			assertThat(maxListening).isLessThan(LISTENERS);
+			assertThat(stalled.isWithdrawn()).isTrue();
+			assertThat(ListeningSockets.count(port)).isZero();
+		}
+		finally {
+			context.close();
+		}
+	}
+
 	/**
 	 * Block the given loop through the {@code /block} route, on a keep-alive connection
 	 * served there, and return that connection once the loop is blocked.
 	 */
-	static Socket blockLoop(int port, int loop) throws IOException, InterruptedException {
+	static Socket blockLoop(int port, int loop, long millis) throws IOException, InterruptedException {
 		String thread = ReuseportListener.THREAD_NAME_PREFIX + loop;
 		for (int attempt = 0; attempt < 200; attempt++) {
 			Socket socket = RawHttp.connect(port);
@@ -115,7 +202,7 @@ class StallReliefIntegrationTests {
 			ServedBy servedBy = ServedBy.parse(RawHttp.read(socket).body());
 			if (servedBy.thread().equals(thread)) {
 				TestApplication.BLOCKING_REQUESTS.clear();
-				RawHttp.send(socket, "/block?millis=" + BLOCK_MILLIS, false);
+				RawHttp.send(socket, "/block?millis=" + millis, false);
 				assertThat(TestApplication.BLOCKING_REQUESTS.poll(10, TimeUnit.SECONDS)).isNotNull();
 				return socket;
 			}
