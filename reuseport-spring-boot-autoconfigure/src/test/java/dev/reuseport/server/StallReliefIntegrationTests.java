@@ -1,6 +1,5 @@
 package dev.reuseport.server;
 
-import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
@@ -8,11 +7,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.reuseport.test.ListeningSockets;
+import dev.reuseport.test.LoopStall;
 import dev.reuseport.test.OwnNetworkNamespace;
 import dev.reuseport.test.PacedConnections;
 import dev.reuseport.test.PacedConnections.Outcome;
 import dev.reuseport.test.RawHttp;
-import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.TestApplication;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -65,7 +64,7 @@ class StallReliefIntegrationTests {
 			assertThat(server.getStallReliefStatus().active()).isTrue();
 			ReuseportListener stalled = server.getListeners().get(loop);
 			List<Outcome> outcomes;
-			try (Socket blocking = blockLoop(port, loop, BLOCK_MILLIS)) {
+			try (Socket blocking = LoopStall.blockLoop(port, loop, BLOCK_MILLIS)) {
 				outcomes = PacedConnections.open(port, "/whoami", CONNECTIONS, PACE);
 				assertThat(stalled.isWithdrawn()).isTrue();
 				assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS - 1);
@@ -94,7 +93,7 @@ class StallReliefIntegrationTests {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			List<Outcome> outcomes;
-			try (Socket blocking = blockLoop(port, loop, BLOCK_MILLIS)) {
+			try (Socket blocking = LoopStall.blockLoop(port, loop, BLOCK_MILLIS)) {
 				outcomes = PacedConnections.open(port, "/whoami", CONNECTIONS, PACE);
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
@@ -116,7 +115,7 @@ class StallReliefIntegrationTests {
 			int port = server.getPort();
 			ReuseportListener flapping = server.getListeners().get(1);
 			long start = System.nanoTime();
-			try (Socket blocking = blockLoop(port, 1, 400)) {
+			try (Socket blocking = LoopStall.blockLoop(port, 1, 400)) {
 				for (int stall = 1; stall <= 5; stall++) {
 					int expected = stall;
 					await().atMost(Duration.ofSeconds(5)).until(() -> flapping.stallWithdrawals() == expected);
@@ -145,7 +144,7 @@ class StallReliefIntegrationTests {
 			int port = server.getPort();
 			ReuseportListener flapping = server.getListeners().get(2);
 			long start = System.nanoTime();
-			try (Socket blocking = blockLoop(port, 2, 400)) {
+			try (Socket blocking = LoopStall.blockLoop(port, 2, 400)) {
 				// Ten stalls of 400 ms back to back: never healthy for the rejoin period
 				for (int stall = 1; stall <= 10; stall++) {
 					assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
@@ -170,7 +169,7 @@ class StallReliefIntegrationTests {
 		ReuseportWebServer server = TestApplication.webServer(context);
 		int port = server.getPort();
 		ReuseportListener stalled = server.getListeners().get(3);
-		try (Socket blocking = blockLoop(port, 3, 1500)) {
+		try (Socket blocking = LoopStall.blockLoop(port, 3, 1500)) {
 			await().atMost(Duration.ofSeconds(5)).until(stalled::isWithdrawn);
 			CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
 			int maxListening = 0;
@@ -188,27 +187,6 @@ class StallReliefIntegrationTests {
 		finally {
 			context.close();
 		}
-	}
-
-	/**
-	 * Block the given loop through the {@code /block} route, on a keep-alive connection
-	 * served there, and return that connection once the loop is blocked.
-	 */
-	static Socket blockLoop(int port, int loop, long millis) throws IOException, InterruptedException {
-		String thread = ReuseportListener.THREAD_NAME_PREFIX + loop;
-		for (int attempt = 0; attempt < 200; attempt++) {
-			Socket socket = RawHttp.connect(port);
-			RawHttp.send(socket, "/whoami", false);
-			ServedBy servedBy = ServedBy.parse(RawHttp.read(socket).body());
-			if (servedBy.thread().equals(thread)) {
-				TestApplication.BLOCKING_REQUESTS.clear();
-				RawHttp.send(socket, "/block?millis=" + millis, false);
-				assertThat(TestApplication.BLOCKING_REQUESTS.poll(10, TimeUnit.SECONDS)).isNotNull();
-				return socket;
-			}
-			socket.close();
-		}
-		throw new IllegalStateException("No connection was served on loop " + loop);
 	}
 
 	/**

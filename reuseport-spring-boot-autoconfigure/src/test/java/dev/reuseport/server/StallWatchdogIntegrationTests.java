@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.reuseport.test.ListeningSockets;
+import dev.reuseport.test.LoopStall;
 import dev.reuseport.test.OwnNetworkNamespace;
 import dev.reuseport.test.PacedConnections;
 import dev.reuseport.test.PacedConnections.Outcome;
@@ -51,7 +52,7 @@ class StallWatchdogIntegrationTests {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			ReuseportListener stalled = server.getListeners().get(2);
-			try (Socket blocking = StallReliefIntegrationTests.blockLoop(port, 2, 3000)) {
+			try (Socket blocking = LoopStall.blockLoop(port, 2, 3000)) {
 				List<Socket> queued = new ArrayList<>();
 				try {
 					// The handshake completes in the kernel, so each connect returns
@@ -179,7 +180,7 @@ class StallWatchdogIntegrationTests {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			ReuseportListener only = server.getListeners().get(0);
-			try (Socket blocking = StallReliefIntegrationTests.blockLoop(port, 0, 1500)) {
+			try (Socket blocking = LoopStall.blockLoop(port, 0, 1500)) {
 				await().atMost(Duration.ofSeconds(5)).until(() -> only.lastStall().isPresent());
 				assertThat(only.isWithdrawn()).isFalse();
 				assertThat(ListeningSockets.count(port)).isEqualTo(1);
@@ -200,7 +201,7 @@ class StallWatchdogIntegrationTests {
 			assertThat(server.getStallReliefStatus().reason()).contains("sysctl -w net.ipv4.tcp_migrate_req=1");
 			assertThat(output).contains("stall relief inactive: net.ipv4.tcp_migrate_req is not 1");
 			List<Outcome> outcomes;
-			try (Socket blocking = StallReliefIntegrationTests.blockLoop(port, 1, 2000)) {
+			try (Socket blocking = LoopStall.blockLoop(port, 1, 2000)) {
 				outcomes = PacedConnections.open(port, "/whoami", 100, Duration.ofMillis(15));
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
@@ -223,13 +224,13 @@ class StallWatchdogIntegrationTests {
 		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=2")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
-			try (Socket blocking = StallReliefIntegrationTests.blockLoop(port, 1, 1000)) {
+			try (Socket blocking = LoopStall.blockLoop(port, 1, 1000)) {
 				await().atMost(Duration.ofSeconds(5)).until(() -> output.toString().contains("of listener 1 has been"));
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
 			String warning = output.toString().substring(output.toString().indexOf("Event loop thread"));
 			assertThat(output.toString()).containsPattern(
-					"WARN .* BlockedLoopLog +: Event loop thread reuseport-listener-1 of listener 1 has been blocked for \\d+ ms");
+					"WARN .*BlockedLoopLog +: Event loop thread reuseport-listener-1 of listener 1 has been blocked for \\d+ ms");
 			assertThat(warning).containsPattern("\tat \\S*java.lang.Thread.sleep")
 				.containsPattern("\tat \\S*dev.reuseport.test.TestApplication.block\\(TestApplication.java:\\d+\\)");
 			StallReport report = server.getListeners().get(1).lastStall().orElseThrow();
