@@ -30,14 +30,28 @@ final class ListenerStalls {
 	// Since when the loop has been seen healthy, without a doubt in between
 	private long healthySince;
 
-	// The watchdog's last check that found the loop healthy, and the CPU time of the
-	// loop's thread then
-	private long lastHealthyCheck;
-
+	// The CPU time of the loop's thread at the watchdog's last check that found the loop
+	// healthy
 	private long lastHealthyCpu = -1;
 
 	ListenerStalls(ListenerWithdrawal withdrawal) {
 		this.withdrawal = withdrawal;
+	}
+
+	/**
+	 * Start afresh for a new socket and loop, when the listener binds again after a stop;
+	 * the counts and the last report are kept.
+	 */
+	void reset() {
+		this.withdrawal.reset();
+		this.stalledSince = 0;
+		this.healthySince = 0;
+		this.lastHealthyCpu = -1;
+		StallReport last = this.last;
+		if (last != null && last.ongoing()) {
+			this.last = new StallReport(last.thread(), last.startedAt(), last.duration(), false, last.withdrawn(),
+					last.stackTrace());
+		}
 	}
 
 	LoopHeartbeat heartbeat() {
@@ -123,11 +137,9 @@ final class ListenerStalls {
 
 	/**
 	 * Record a check that found the loop healthy.
-	 * @param now the watchdog's {@link System#nanoTime()}
 	 * @param cpu the CPU time of the loop's thread, or -1 when unknown
 	 */
-	void healthy(long now, long cpu) {
-		this.lastHealthyCheck = now;
+	void healthy(long cpu) {
 		this.lastHealthyCpu = cpu;
 	}
 

@@ -53,6 +53,14 @@ final class ListenerWithdrawal {
 	}
 
 	/**
+	 * Forget a withdrawal of an earlier socket, when the listener binds a new one.
+	 */
+	void reset() {
+		this.withdrawn = false;
+		this.rejoining = false;
+	}
+
+	/**
 	 * Take the listener out of its group, from any thread but its own stalled loop.
 	 * @return whether it was withdrawn; not when it is not an open epoll listener or is
 	 * closing

@@ -221,6 +221,7 @@ public final class ReuseportListener {
 		if (eventLoop == null) {
 			throw new IllegalStateException("The event loop of listener " + this.index + " is not started");
 		}
+		this.stalls.reset();
 		HttpServer listenerServer = httpServer
 			.runOn(transport.loopResources(eventLoop, balancer.childGroup(this.index)))
 			.option(UnixChannelOption.SO_REUSEPORT, true)

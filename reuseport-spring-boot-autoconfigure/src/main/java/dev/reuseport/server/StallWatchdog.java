@@ -151,7 +151,7 @@ final class StallWatchdog {
 			long cpu = cpuTime(thread);
 			stale[i] = now - stalls.heartbeat().lastBeat() > this.thresholdNanos;
 			if (!stale[i]) {
-				stalls.healthy(now, cpu);
+				stalls.healthy(cpu);
 			}
 			else if (!stalls.isStalled() && !isBlocked(thread, stalls.cpuSinceHealthy(cpu))) {
 				// Late but not blocked: the thread was waiting for a CPU, as every thread

@@ -82,6 +82,13 @@ class StallReliefIntegrationTests {
 				assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS);
 			});
 			assertAccepts(port, stalled);
+			// No connection was lost or counted twice by the accept that failed on the
+			// withdrawn socket when its loop woke
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(server.getListeners())
+					.allSatisfy((listener) -> assertThat(listener.activeConnections()).isZero()));
+			assertThat(server.getListeners().stream().mapToLong(ReuseportListener::requestsReceived).sum())
+				.isEqualTo(server.getListeners().stream().mapToLong(ReuseportListener::acceptedConnections).sum() + 1);
 		}
 	}
 
