@@ -17,6 +17,7 @@ import dev.reuseport.test.PacedConnections.Outcome;
 import dev.reuseport.test.Prerequisites;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.TestApplication;
+import dev.reuseport.test.Transports;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -216,6 +217,27 @@ class StallWatchdogIntegrationTests {
 		}
 		finally {
 			OwnNetworkNamespace.set("net.ipv4.tcp_migrate_req=1");
+		}
+	}
+
+	@Test
+	void onIoUringReliefIsInactiveAndStallsAreStillReported() throws Exception {
+		try (ConfigurableApplicationContext context = TestApplication.run(Transports.use(ListenerTransport.IO_URING),
+				"reuseport.listeners=2")) {
+			ReuseportWebServer server = TestApplication.webServer(context);
+			int port = server.getPort();
+			assertThat(server.getTransport()).isEqualTo(ListenerTransport.IO_URING);
+			assertThat(server.getStallReliefStatus().active()).isFalse();
+			assertThat(server.getStallReliefStatus().reason()).startsWith("io_uring:")
+				.contains("reuseport.transport=epoll");
+			ReuseportListener stalled = server.getListeners().get(0);
+			try (Socket blocking = LoopStall.blockLoop(port, 0, 1000)) {
+				await().atMost(Duration.ofSeconds(5)).until(() -> stalled.lastStall().isPresent());
+				assertThat(stalled.isWithdrawn()).isFalse();
+				assertThat(ListeningSockets.count(port)).isEqualTo(2);
+				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
+			}
+			assertThat(stalled.stallWithdrawals()).isZero();
 		}
 	}
 
