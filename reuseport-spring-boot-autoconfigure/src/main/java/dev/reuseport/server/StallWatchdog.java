@@ -18,10 +18,12 @@ import org.jspecify.annotations.Nullable;
  * ({@link ListenerWithdrawal}); once the loop has been healthy for the rejoin period, the
  * listener rejoins.
  * <p>
- * Nothing is withdrawn when the watchdog itself woke late, since then every thread of the
- * process was held up (a GC pause, CPU starvation), nor unless another listener is open,
- * in the group and on a healthy loop: a withdrawal must leave the port to a loop that
- * accepts.
+ * A late heartbeat alone does not make a stall: a loop that still cycles through its
+ * iterations ({@link LoopIterations}) is busy, and a loop whose thread is runnable and
+ * has used little CPU waited for one. Nothing is withdrawn when the watchdog itself woke
+ * late, since then every thread of the process was held up (a GC pause, CPU starvation),
+ * nor unless another listener is open, in the group and on a loop healthy for the
+ * threshold: a withdrawal must leave the port to a loop that accepts.
  */
 final class StallWatchdog {
 
@@ -153,12 +155,17 @@ final class StallWatchdog {
 			if (!stale[i]) {
 				stalls.healthy(cpu);
 			}
+			else if (!stalls.isStalled() && stalls.heartbeat().iterationsSinceBeat() > 1) {
+				// Late but still cycling through its iterations: busy, not blocked
+				stale[i] = false;
+				this.busyChecks++;
+				stalls.doubt(now);
+			}
 			else if (!stalls.isStalled() && !isBlocked(thread, stalls.cpuSinceHealthy(cpu))) {
-				// Late but not blocked: the thread was waiting for a CPU, as every thread
-				// of
-				// an overloaded machine does in turn. That is no stall, and the other
-				// loops
-				// may be next.
+				// Late but not blocked: the thread waited for a CPU, as every thread of
+				// an
+				// overloaded machine does in turn. No stall, and the other loops may be
+				// next.
 				stale[i] = false;
 				this.starvedChecks++;
 				this.listeners.forEach((listener) -> listener.stalls().doubt(now));
