@@ -27,6 +27,9 @@ final class ListenerStalls {
 
 	private Instant stalledSinceInstant = Instant.EPOCH;
 
+	// The loop's iteration count at the watchdog's last check
+	private long lastIterations;
+
 	// Since when the loop has been seen healthy, without a doubt in between
 	private long healthySince;
 
@@ -47,6 +50,7 @@ final class ListenerStalls {
 		this.stalledSince = 0;
 		this.healthySince = 0;
 		this.lastHealthyCpu = -1;
+		this.lastIterations = 0;
 		StallReport last = this.last;
 		if (last != null && last.ongoing()) {
 			this.last = new StallReport(last.thread(), last.startedAt(), last.duration(), false, last.withdrawn(),
@@ -133,6 +137,19 @@ final class ListenerStalls {
 		this.stalledSince = 0;
 		this.healthySince = lastBeat;
 		return true;
+	}
+
+	/**
+	 * Return how many iterations the loop has started since the watchdog's last check,
+	 * and remember the count for the next check. A loop held in one iteration since the
+	 * last check has started none.
+	 * @param iterations the loop's iteration count now
+	 * @return the iterations since the last check
+	 */
+	long iterationsSinceLastCheck(long iterations) {
+		long since = iterations - this.lastIterations;
+		this.lastIterations = iterations;
+		return since;
 	}
 
 	/**

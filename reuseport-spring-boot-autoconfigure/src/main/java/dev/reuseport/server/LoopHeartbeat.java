@@ -18,11 +18,6 @@ final class LoopHeartbeat {
 
 	private volatile long periodNanos;
 
-	private volatile @Nullable LoopIterations iterations;
-
-	// The loop's iteration count at its last beat
-	private volatile long iterationAtBeat;
-
 	// Written by the loop only: how much later than due its latest beat ran, at most
 	private volatile long maxLag;
 
@@ -34,10 +29,8 @@ final class LoopHeartbeat {
 	 * Start beating on a loop.
 	 * @param loop the listener's event loop
 	 * @param period the delay between two beats
-	 * @param iterations the count of the loop's iterations
 	 */
-	void start(EventLoop loop, Duration period, LoopIterations iterations) {
-		this.iterations = iterations;
+	void start(EventLoop loop, Duration period) {
 		this.periodNanos = period.toNanos();
 		this.maxLag = 0;
 		this.lastBeat = System.nanoTime();
@@ -63,22 +56,8 @@ final class LoopHeartbeat {
 		if (lag > this.maxLag) {
 			this.maxLag = lag;
 		}
-		LoopIterations iterations = this.iterations;
-		if (iterations != null) {
-			this.iterationAtBeat = iterations.count();
-		}
 		this.thread = Thread.currentThread();
 		this.lastBeat = now;
-	}
-
-	/**
-	 * Return how many iterations the loop has started since its last beat: 0 or 1 while
-	 * it is held in one iteration, more while it cycles without coming to the beat.
-	 * @return the iterations since the last beat
-	 */
-	long iterationsSinceBeat() {
-		LoopIterations iterations = this.iterations;
-		return (iterations != null) ? iterations.count() - this.iterationAtBeat : 0;
 	}
 
 	/**

@@ -80,7 +80,7 @@ final class StallWatchdog {
 		for (ReuseportListener listener : this.listeners) {
 			EventLoop loop = listener.loop().eventLoop();
 			if (loop != null) {
-				listener.stalls().heartbeat().start(loop, this.settings.period(), listener.loop().iterations());
+				listener.stalls().heartbeat().start(loop, this.settings.period());
 			}
 		}
 		this.running = true;
@@ -148,27 +148,30 @@ final class StallWatchdog {
 		int count = this.listeners.size();
 		boolean[] stale = new boolean[count];
 		for (int i = 0; i < count; i++) {
-			ListenerStalls stalls = this.listeners.get(i).stalls();
+			ReuseportListener listener = this.listeners.get(i);
+			ListenerStalls stalls = listener.stalls();
 			Thread thread = stalls.heartbeat().thread();
 			long cpu = cpuTime(thread);
+			// A loop that is blocked now has been since before the last check: its
+			// heartbeat is due every quarter of the threshold
+			long iterations = stalls.iterationsSinceLastCheck(listener.loop().iterations().count());
 			stale[i] = now - stalls.heartbeat().lastBeat() > this.thresholdNanos;
 			if (!stale[i]) {
 				stalls.healthy(cpu);
 			}
-			else if (!stalls.isStalled() && stalls.heartbeat().iterationsSinceBeat() > 1) {
+			else if (!stalls.isStalled() && iterations > 0) {
 				// Late but still cycling through its iterations: busy, not blocked
 				stale[i] = false;
 				this.busyChecks++;
 				stalls.doubt(now);
 			}
 			else if (!stalls.isStalled() && !isBlocked(thread, stalls.cpuSinceHealthy(cpu))) {
-				// Late but not blocked: the thread waited for a CPU, as every thread of
-				// an
-				// overloaded machine does in turn. No stall, and the other loops may be
-				// next.
+				// Late but not blocked: the thread waited for a CPU, as every thread
+				// of an overloaded machine does in turn. No stall, and the other
+				// loops may be next.
 				stale[i] = false;
 				this.starvedChecks++;
-				this.listeners.forEach((listener) -> listener.stalls().doubt(now));
+				this.listeners.forEach((other) -> other.stalls().doubt(now));
 			}
 		}
 		for (int i = 0; i < count; i++) {
