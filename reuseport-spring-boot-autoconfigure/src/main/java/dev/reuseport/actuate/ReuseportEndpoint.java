@@ -1,6 +1,7 @@
 package dev.reuseport.actuate;
 
 import java.net.SocketAddress;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -8,6 +9,9 @@ import dev.reuseport.server.AcceptQueue;
 import dev.reuseport.server.KernelSettings;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.server.StallRelief;
+import dev.reuseport.server.StallReliefStatus;
+import dev.reuseport.server.StallReport;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -48,13 +52,17 @@ public class ReuseportEndpoint {
 				kernel.somaxconn().isPresent() ? kernel.somaxconn().getAsInt() : null,
 				kernel.tcpMigrateReq().isPresent() ? kernel.tcpMigrateReq().getAsInt() : null);
 		if (server == null) {
-			return new ReuseportDescriptor(null, -1, kernelDescriptor, null, List.of());
+			return new ReuseportDescriptor(null, -1, kernelDescriptor, null, null, List.of());
 		}
 		BalanceDescriptor balance = new BalanceDescriptor(server.getBalancing().enabled(),
 				server.getBalancing().marginRatio(), server.getBalancing().marginConnections(),
 				server.getActiveConnectionImbalance());
+		StallReliefStatus status = server.getStallReliefStatus();
+		StallRelief settings = server.getStallRelief();
+		StallReliefDescriptor stallRelief = new StallReliefDescriptor(settings.enabled(), status.active(),
+				status.reason(), settings.threshold().toMillis(), settings.rejoinAfter().toMillis());
 		return new ReuseportDescriptor(server.getTransport().id(), server.getPort(), kernelDescriptor, balance,
-				server.getListeners().stream().map(ListenerDescriptor::of).toList());
+				stallRelief, server.getListeners().stream().map(ListenerDescriptor::of).toList());
 	}
 
 	/**
@@ -81,10 +89,55 @@ public class ReuseportEndpoint {
 	 * @param kernel the kernel settings that shape the listeners
 	 * @param balance the balancing of open connections across the event loops, or
 	 * {@code null} when the application has no reuseport server
+	 * @param stallRelief the relief of stalled event loops, or {@code null} when the
+	 * application has no reuseport server
 	 * @param listeners the listeners, by index
 	 */
 	public record ReuseportDescriptor(@Nullable String transport, int port, KernelDescriptor kernel,
-			@Nullable BalanceDescriptor balance, List<ListenerDescriptor> listeners) implements OperationResponseBody {
+			@Nullable BalanceDescriptor balance, @Nullable StallReliefDescriptor stallRelief,
+			List<ListenerDescriptor> listeners) implements OperationResponseBody {
+	}
+
+	/**
+	 * Relief of stalled event loops.
+	 *
+	 * @param enabled whether the loops are watched
+	 * ({@code reuseport.stall-relief.enabled})
+	 * @param active whether the listener of a stalled loop is withdrawn from the port
+	 * @param inactiveReason why it is not, with the fix; {@code null} when active
+	 * @param thresholdMillis how long a loop may go without a heartbeat before it counts
+	 * as stalled
+	 * @param rejoinAfterMillis how long a withdrawn listener's loop must stay healthy
+	 * before it rejoins
+	 */
+	public record StallReliefDescriptor(boolean enabled, boolean active, @Nullable String inactiveReason,
+			long thresholdMillis, long rejoinAfterMillis) {
+	}
+
+	/**
+	 * The last stall of a listener's event loop.
+	 *
+	 * @param startedAt when the loop last ran its heartbeat before the stall
+	 * @param durationMillis how long the loop was blocked, until now while it lasts
+	 * @param ongoing whether the loop is still stalled
+	 * @param withdrew whether the stall withdrew the listener from the port
+	 * @param topFrames the top frames of the loop thread's stack when the stall was
+	 * detected: the code that blocked it
+	 */
+	public record StallDescriptor(Instant startedAt, long durationMillis, boolean ongoing, boolean withdrew,
+			List<String> topFrames) {
+
+		/**
+		 * How many frames of the stack the endpoint shows; the log has all of them.
+		 */
+		static final int TOP_FRAMES = 10;
+
+		static StallDescriptor of(StallReport report) {
+			return new StallDescriptor(report.startedAt(), report.duration().toMillis(), report.ongoing(),
+					report.withdrawn(),
+					report.stackTrace().stream().limit(TOP_FRAMES).map(StackTraceElement::toString).toList());
+		}
+
 	}
 
 	/**
@@ -127,17 +180,25 @@ public class ReuseportEndpoint {
 	 * listener accepted them
 	 * @param requests the HTTP requests received on its connections
 	 * @param acceptQueue its accept queue now, or {@code null} when not bound
+	 * @param withdrawn whether it is withdrawn from the port while its loop is stalled:
+	 * open, serving its connections, but given no new ones
+	 * @param stallWithdrawals how many times a stall of its loop withdrew it
+	 * @param lastStall the last stall of its loop, or {@code null} when it has not
+	 * stalled
 	 */
 	public record ListenerDescriptor(int index, boolean open, @Nullable String address, int fd, String thread,
 			long activeConnections, long acceptedConnections, long handoffs, long servedConnections, long requests,
-			@Nullable AcceptQueue acceptQueue) implements OperationResponseBody {
+			@Nullable AcceptQueue acceptQueue, boolean withdrawn, long stallWithdrawals,
+			@Nullable StallDescriptor lastStall) implements OperationResponseBody {
 
 		static ListenerDescriptor of(ReuseportListener listener) {
 			SocketAddress address = listener.localAddress();
 			return new ListenerDescriptor(listener.index(), listener.isOpen(),
 					(address != null) ? address.toString() : null, listener.fileDescriptor(), listener.threadName(),
 					listener.activeConnections(), listener.acceptedConnections(), listener.handedOffConnections(),
-					listener.servedConnections(), listener.requestsReceived(), listener.acceptQueue().orElse(null));
+					listener.servedConnections(), listener.requestsReceived(), listener.acceptQueue().orElse(null),
+					listener.isWithdrawn(), listener.stallWithdrawals(),
+					listener.lastStall().map(StallDescriptor::of).orElse(null));
 		}
 
 	}

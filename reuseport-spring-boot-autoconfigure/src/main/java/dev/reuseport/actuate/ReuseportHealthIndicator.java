@@ -15,7 +15,9 @@ import org.springframework.boot.health.contributor.Health;
  * SO_REUSEPORT listeners: UP when every configured listener is bound and open, DOWN when
  * one has closed while the server runs, because its share of new connections is then
  * served by the others or, for a closed group, refused. UNKNOWN when the application has
- * no running reuseport server.
+ * no running reuseport server. A listener withdrawn from the port while its event loop is
+ * stalled is open, not closed: the server stays UP, with the withdrawn listeners in the
+ * details.
  *
  * @since 0.1.0
  */
@@ -52,9 +54,18 @@ public class ReuseportHealthIndicator extends AbstractHealthIndicator {
 		else {
 			builder.down().withDetail("closedListeners", closed);
 		}
+		// A withdrawn listener is open and serves its connections: its loop stalled and
+		// recovers on its own, so it does not take the server out of rotation
+		List<Integer> withdrawn = server.getListeners()
+			.stream()
+			.filter(ReuseportListener::isWithdrawn)
+			.map(ReuseportListener::index)
+			.toList();
 		builder.withDetail("port", server.getPort())
 			.withDetail("listeners", listeners)
-			.withDetail("openListeners", listeners - closed.size());
+			.withDetail("openListeners", listeners - closed.size())
+			.withDetail("withdrawnListeners", withdrawn)
+			.withDetail("stallRelief", server.getStallReliefStatus().active() ? "active" : "inactive");
 	}
 
 }

@@ -60,6 +60,8 @@ public class ReuseportProperties {
 
 	private final Balance balance;
 
+	private final StallRelief stallRelief;
+
 	private final ClientAffinity clientAffinity;
 
 	/**
@@ -70,11 +72,13 @@ public class ReuseportProperties {
 	 * @param transport the native transport of the listeners
 	 * @param metrics the metrics settings
 	 * @param balance the settings of the balancing of open connections across loops
+	 * @param stallRelief the settings of the relief of stalled event loops
 	 * @param clientAffinity the settings of downstream calls made from request handlers
 	 */
 	public ReuseportProperties(@DefaultValue("true") boolean enabled, @Nullable Integer listeners,
 			@DefaultValue("false") boolean required, @DefaultValue("auto") Transport transport,
-			@DefaultValue Metrics metrics, @DefaultValue Balance balance, @DefaultValue ClientAffinity clientAffinity) {
+			@DefaultValue Metrics metrics, @DefaultValue Balance balance, @DefaultValue StallRelief stallRelief,
+			@DefaultValue ClientAffinity clientAffinity) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
 			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners, "It must be between "
 					+ MIN_LISTENERS + " and " + MAX_LISTENERS + ". Remove it to use one listener per event loop.");
@@ -85,6 +89,7 @@ public class ReuseportProperties {
 		this.transport = transport;
 		this.metrics = metrics;
 		this.balance = balance;
+		this.stallRelief = stallRelief;
 		this.clientAffinity = clientAffinity;
 	}
 
@@ -144,6 +149,14 @@ public class ReuseportProperties {
 	 */
 	public Balance getBalance() {
 		return this.balance;
+	}
+
+	/**
+	 * Return the settings of the relief of stalled event loops.
+	 * @return the stall relief settings
+	 */
+	public StallRelief getStallRelief() {
+		return this.stallRelief;
 	}
 
 	/**
@@ -309,6 +322,90 @@ public class ReuseportProperties {
 		 */
 		public ConnectionBalancing toConnectionBalancing() {
 			return new ConnectionBalancing(this.enabled, this.marginRatio, this.marginConnections);
+		}
+
+	}
+
+	/**
+	 * Stall relief: the listener of an event loop that stops running its tasks is taken
+	 * out of the port, its queued connections move to the other listeners, and it rejoins
+	 * once its loop recovers.
+	 */
+	public static class StallRelief {
+
+		/**
+		 * Whether to watch the listeners' event loops, log the stack of the code that
+		 * blocks one, and withdraw its listener from the port while it is blocked. The
+		 * withdrawal happens only where the kernel moves the queued connections
+		 * ('net.ipv4.tcp_migrate_req=1') and on epoll.
+		 */
+		private final boolean enabled;
+
+		/**
+		 * How long an event loop may go without running its heartbeat before it counts as
+		 * stalled, at least 20ms.
+		 */
+		private final Duration threshold;
+
+		/**
+		 * How long a withdrawn listener's event loop must stay healthy before the
+		 * listener rejoins the port.
+		 */
+		private final Duration rejoinAfter;
+
+		/**
+		 * Create the stall relief settings.
+		 * @param enabled whether to watch the loops and relieve a stalled one
+		 * @param threshold the stall threshold
+		 * @param rejoinAfter the healthy period before a withdrawn listener rejoins
+		 */
+		public StallRelief(@DefaultValue("true") boolean enabled, @DefaultValue("200ms") Duration threshold,
+				@DefaultValue("1s") Duration rejoinAfter) {
+			if (threshold.compareTo(dev.reuseport.server.StallRelief.MIN_THRESHOLD) < 0) {
+				throw new InvalidConfigurationPropertyValueException("reuseport.stall-relief.threshold", threshold,
+						"It must be at least 20ms, such as 200ms: a loop that is merely busy runs its tasks "
+								+ "that late. Set reuseport.stall-relief.enabled=false to turn stall relief off.");
+			}
+			if (rejoinAfter.isNegative()) {
+				throw new InvalidConfigurationPropertyValueException("reuseport.stall-relief.rejoin-after", rejoinAfter,
+						"It must be zero or positive, such as 1s.");
+			}
+			this.enabled = enabled;
+			this.threshold = threshold;
+			this.rejoinAfter = rejoinAfter;
+		}
+
+		/**
+		 * Return whether stall relief is enabled.
+		 * @return whether it is enabled
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		/**
+		 * Return how long a loop may go without a heartbeat before it counts as stalled.
+		 * @return the threshold
+		 */
+		public Duration getThreshold() {
+			return this.threshold;
+		}
+
+		/**
+		 * Return how long a withdrawn listener's loop must stay healthy before it
+		 * rejoins.
+		 * @return the healthy period
+		 */
+		public Duration getRejoinAfter() {
+			return this.rejoinAfter;
+		}
+
+		/**
+		 * Return these settings for the server.
+		 * @return the stall relief settings
+		 */
+		public dev.reuseport.server.StallRelief toStallRelief() {
+			return new dev.reuseport.server.StallRelief(this.enabled, this.threshold, this.rejoinAfter);
 		}
 
 	}

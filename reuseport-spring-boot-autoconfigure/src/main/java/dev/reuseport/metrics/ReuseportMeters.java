@@ -46,6 +46,18 @@ public final class ReuseportMeters {
 	public static final String ACCEPT_QUEUE_LIMIT = "reuseport.listener.accept.queue.limit";
 
 	/**
+	 * Counter of the stalls of a listener's event loop that withdrew the listener from
+	 * the port.
+	 */
+	public static final String STALLS = "reuseport.listener.stalls";
+
+	/**
+	 * Gauge that is 1 while a listener is withdrawn from the port because its event loop
+	 * is stalled, and 0 otherwise.
+	 */
+	public static final String WITHDRAWN = "reuseport.listener.withdrawn";
+
+	/**
 	 * Gauge of the spread of recently accepted connections across a server's listeners.
 	 */
 	public static final String IMBALANCE = "reuseport.listeners.imbalance";

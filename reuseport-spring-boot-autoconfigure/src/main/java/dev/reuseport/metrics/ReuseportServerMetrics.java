@@ -17,10 +17,10 @@ import org.springframework.util.Assert;
 
 /**
  * {@link MeterBinder} for the listeners of a started {@link ReuseportWebServer}: per
- * listener, the open, the accepted and the handed-off TCP connections, the requests, and
- * the accept queue read from the kernel, each tagged with the listener index and the
- * port; per server, the spread of recent connections across listeners and that of open
- * connections across event loops.
+ * listener, the open, the accepted and the handed-off TCP connections, the requests, the
+ * stall withdrawals and the accept queue read from the kernel, each tagged with the
+ * listener index and the port; per server, the spread of recent connections across
+ * listeners and that of open connections across event loops.
  * <p>
  * The port tag is the port the server is bound to when the binder is created, which is
  * why it is created from a started server.
@@ -91,6 +91,15 @@ class ReuseportServerMetrics implements MeterBinder {
 		FunctionCounter.builder(ReuseportMeters.REQUESTS, listener, ReuseportListener::requestsReceived)
 			.description("HTTP requests received on connections the listener accepted, HTTP/2 streams included")
 			.tags(tags)
+			.register(registry);
+		FunctionCounter.builder(ReuseportMeters.STALLS, listener, ReuseportListener::stallWithdrawals)
+			.description("Stalls of the listener's event loop that withdrew the listener from the port")
+			.tags(tags)
+			.register(registry);
+		Gauge.builder(ReuseportMeters.WITHDRAWN, listener, (l) -> l.isWithdrawn() ? 1 : 0)
+			.description("1 while the listener is withdrawn from the port because its event loop is stalled")
+			.tags(tags)
+			.strongReference(true)
 			.register(registry);
 		bindAcceptQueue(registry, listener, tags, ReuseportMeters.ACCEPT_QUEUE, AcceptQueue::length,
 				"Connections waiting in the listener's accept queue (TCP_INFO tcpi_unacked)");

@@ -1,5 +1,6 @@
 package dev.reuseport.server;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -75,6 +76,19 @@ final class ListenerBinding {
 				portBound.accept(joinPort);
 			}
 		}
+		if (joinPort != null && this.listeners.size() > 1 && configuredPort() == 0) {
+			// The kernel gave listener 0 its port, and takes such a port back when the
+			// socket is shut down: a stall withdrawal would then rejoin on another port.
+			// Bound again on the port by number, while the others hold it, it keeps it.
+			ReuseportListener first = this.listeners.get(0);
+			first.socket().closeUnused();
+			bind(first, joinPort, balancer);
+		}
+	}
+
+	private int configuredPort() {
+		return (this.httpServer.configuration().bindAddress().get() instanceof InetSocketAddress address)
+				? address.getPort() : -1;
 	}
 
 	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port, LoopBalancer balancer) {

@@ -17,6 +17,8 @@ final class ListenerLoop {
 
 	private final String threadName;
 
+	private final LoopIterations iterations = new LoopIterations();
+
 	private volatile @Nullable IoEventLoopGroup group;
 
 	private volatile @Nullable EventLoop eventLoop;
@@ -33,12 +35,20 @@ final class ListenerLoop {
 	 * @return the event loop
 	 */
 	EventLoop start(ListenerTransport transport) {
-		IoEventLoopGroup group = transport.newLoop(this::newThread);
+		IoEventLoopGroup group = transport.newLoop(this::newThread, this.iterations);
 		this.group = group;
 		EventLoop eventLoop = group.next();
 		this.eventLoop = eventLoop;
 		this.drain = new ConnectionDrain();
 		return eventLoop;
+	}
+
+	/**
+	 * Return the count of the loop's iterations, which the stall watchdog reads.
+	 * @return the iterations
+	 */
+	LoopIterations iterations() {
+		return this.iterations;
 	}
 
 	/**

@@ -74,6 +74,27 @@ final class ListenerSocket {
 	}
 
 	/**
+	 * Close the listening socket before it has served: at startup, before the server's
+	 * port is published.
+	 */
+	void closeUnused() {
+		DisposableServer server = this.server;
+		if (server != null) {
+			server.disposeNow();
+			this.server = null;
+		}
+	}
+
+	/**
+	 * Return whether the socket is closing or closed: a graceful drain or a stop has
+	 * begun, so it must not listen again.
+	 * @return whether the socket is closing
+	 */
+	boolean isClosing() {
+		return this.draining || this.server == null;
+	}
+
+	/**
 	 * Close the listening socket, then drain the connections served on its loop without
 	 * racing their clients (see {@link ConnectionDrain}); from then on no listener hands
 	 * a connection to this loop. Closing the socket makes the kernel move the connections

@@ -53,7 +53,17 @@ public enum ListenerTransport {
 	 * @return the group, whose only loop is the group's {@code next()}
 	 */
 	IoEventLoopGroup newLoop(ThreadFactory threadFactory) {
-		return new MultiThreadIoEventLoopGroup(1, threadFactory, ioHandlerFactory());
+		return newLoop(threadFactory, new LoopIterations());
+	}
+
+	/**
+	 * Create a group of one event loop of this transport that counts its iterations.
+	 * @param threadFactory the factory of the loop's thread
+	 * @param iterations the count of the loop's iterations
+	 * @return the group, whose only loop is the group's {@code next()}
+	 */
+	IoEventLoopGroup newLoop(ThreadFactory threadFactory, LoopIterations iterations) {
+		return new MultiThreadIoEventLoopGroup(1, threadFactory, iterations.counting(ioHandlerFactory()));
 	}
 
 	private IoHandlerFactory ioHandlerFactory() {

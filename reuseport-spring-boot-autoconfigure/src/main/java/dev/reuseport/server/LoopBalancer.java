@@ -34,6 +34,10 @@ import io.netty.channel.EventLoopGroup;
  */
 final class LoopBalancer {
 
+	private static final int CLOSED = 1;
+
+	private static final int WITHDRAWN = 2;
+
 	private final List<ReuseportListener> listeners;
 
 	private final List<EventLoop> loops;
@@ -42,6 +46,8 @@ final class LoopBalancer {
 
 	private final AtomicIntegerArray open;
 
+	// Per loop: CLOSED while its listener drains, WITHDRAWN while its loop is stalled;
+	// connections are handed only to loops where neither is set
 	private final AtomicIntegerArray closed;
 
 	// Element i is read and written only by listener i, which accepts on loop i
@@ -103,7 +109,24 @@ final class LoopBalancer {
 	 * @param loop the loop index
 	 */
 	void close(int loop) {
-		this.closed.set(loop, 1);
+		this.closed.getAndUpdate(loop, (state) -> state | CLOSED);
+	}
+
+	/**
+	 * Hand no connections to a loop whose listener was withdrawn because the loop
+	 * stalled, until {@link #rejoin(int)}.
+	 * @param loop the loop index
+	 */
+	void withdraw(int loop) {
+		this.closed.getAndUpdate(loop, (state) -> state | WITHDRAWN);
+	}
+
+	/**
+	 * Hand connections to a loop again once its listener has rejoined.
+	 * @param loop the loop index
+	 */
+	void rejoin(int loop) {
+		this.closed.getAndUpdate(loop, (state) -> state & ~WITHDRAWN);
 	}
 
 	/**

@@ -42,11 +42,14 @@ public final class ReuseportListener {
 
 	private final ListenerSocket socket;
 
+	private final ListenerStalls stalls;
+
 	ReuseportListener(int index) {
 		this.index = index;
 		this.loop = new ListenerLoop(threadName());
 		this.connections = new ListenerConnections(this.loop);
 		this.socket = new ListenerSocket(index, this.loop);
+		this.stalls = new ListenerStalls(new ListenerWithdrawal(index, this.socket));
 	}
 
 	/**
@@ -163,6 +166,41 @@ public final class ReuseportListener {
 	}
 
 	/**
+	 * Return whether this listener is withdrawn from the port because its event loop
+	 * stalled: its socket stays open and its connections stay served, but the kernel
+	 * gives it no new connections until it rejoins.
+	 * @return whether the listener is withdrawn
+	 */
+	public boolean isWithdrawn() {
+		return this.stalls.withdrawal().isWithdrawn();
+	}
+
+	/**
+	 * Return how many times a stall of this listener's event loop withdrew it from the
+	 * port.
+	 * @return the withdrawal count
+	 */
+	public long stallWithdrawals() {
+		return this.stalls.withdrawals();
+	}
+
+	/**
+	 * Return what the watchdog saw of the last stall of this listener's event loop.
+	 * @return the last stall, or empty when the loop has not stalled
+	 */
+	public Optional<StallReport> lastStall() {
+		return Optional.ofNullable(this.stalls.last());
+	}
+
+	/**
+	 * Return the stalls of this listener's loop, which the server's watchdog updates.
+	 * @return the stalls
+	 */
+	ListenerStalls stalls() {
+		return this.stalls;
+	}
+
+	/**
 	 * Return the event loop of this listener, which the server starts and shuts down.
 	 * @return the listener's loop
 	 */
@@ -193,6 +231,7 @@ public final class ReuseportListener {
 		if (eventLoop == null) {
 			throw new IllegalStateException("The event loop of listener " + this.index + " is not started");
 		}
+		this.stalls.reset();
 		HttpServer listenerServer = httpServer
 			.runOn(transport.loopResources(eventLoop, balancer.childGroup(this.index)))
 			.option(UnixChannelOption.SO_REUSEPORT, true)

@@ -47,6 +47,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 
 	private final ConnectionBalancing balancing;
 
+	private final StallRelief stallRelief;
+
 	private final List<NettyRouteProvider> routeProviders = new ArrayList<>();
 
 	private @Nullable Duration lifecycleTimeout;
@@ -58,6 +60,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		this.listenerCount = null;
 		this.transport = ListenerTransport.EPOLL;
 		this.balancing = ConnectionBalancing.DEFAULT;
+		this.stallRelief = StallRelief.DEFAULT;
 	}
 
 	/**
@@ -77,12 +80,34 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 */
 	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ListenerTransport transport,
 			ConnectionBalancing balancing) {
+		this(listenerCount, transport, balancing, StallRelief.DEFAULT);
+	}
+
+	/**
+	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT listeners.
+	 * @param listenerCount the number of listeners, each with its own event loop
+	 * @param transport the transport of the listeners; it must be available
+	 * @param balancing how open connections are balanced across the listeners' loops
+	 * @param stallRelief how the listeners of stalled event loops are relieved
+	 */
+	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ListenerTransport transport,
+			ConnectionBalancing balancing, StallRelief stallRelief) {
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
 		Assert.notNull(transport, "'transport' must not be null");
 		Assert.notNull(balancing, "'balancing' must not be null");
+		Assert.notNull(stallRelief, "'stallRelief' must not be null");
 		this.listenerCount = listenerCount;
 		this.transport = transport;
 		this.balancing = balancing;
+		this.stallRelief = stallRelief;
+	}
+
+	/**
+	 * Return how the servers relieve the listeners of stalled event loops.
+	 * @return the stall relief settings
+	 */
+	public StallRelief getStallRelief() {
+		return this.stallRelief;
 	}
 
 	/**
@@ -117,7 +142,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		}
 		HttpServer httpServer = withHandler(buildHttpServer(httpHandler), new ReactorHttpHandlerAdapter(httpHandler));
 		return new ReuseportWebServer(httpServer, this.transport, this.listenerCount, this.lifecycleTimeout,
-				getShutdown(), this.balancing);
+				getShutdown(), this.balancing, this.stallRelief);
 	}
 
 	/**

@@ -48,6 +48,12 @@ public class ReuseportWebServer implements WebServer {
 
 	private final ConnectionBalancing balancing;
 
+	private final StallRelief stallRelief;
+
+	private volatile StallReliefStatus stallReliefStatus;
+
+	private volatile @Nullable StallWatchdog watchdog;
+
 	private final Object monitor = new Object();
 
 	private volatile boolean started;
@@ -82,9 +88,29 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
 			@Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing) {
+		this(httpServer, transport, listenerCount, lifecycleTimeout, shutdown, balancing, StallRelief.DEFAULT);
+	}
+
+	/**
+	 * Create a new server.
+	 * @param httpServer the fully configured server, request handling included; each
+	 * listener derives its own server from it
+	 * @param transport the transport of every listener and its connections
+	 * @param listenerCount the number of listeners to bind
+	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
+	 * @param shutdown the shutdown mode
+	 * @param balancing how open connections are balanced across the listeners' loops
+	 * @param stallRelief how the listeners of stalled event loops are relieved
+	 */
+	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
+			@Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
+			StallRelief stallRelief) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
 		Assert.notNull(transport, "'transport' must not be null");
 		Assert.notNull(balancing, "'balancing' must not be null");
+		Assert.notNull(stallRelief, "'stallRelief' must not be null");
+		this.stallRelief = stallRelief;
+		this.stallReliefStatus = stallRelief.enabled() ? StallReliefStatus.NOT_STARTED : StallReliefStatus.DISABLED;
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
 		this.httpServer = httpServer;
 		this.transport = transport;
@@ -121,6 +147,24 @@ public class ReuseportWebServer implements WebServer {
 	}
 
 	/**
+	 * Return how the listeners of stalled event loops are relieved.
+	 * @return the stall relief settings
+	 */
+	public StallRelief getStallRelief() {
+		return this.stallRelief;
+	}
+
+	/**
+	 * Return whether the listeners of stalled event loops are withdrawn, and why not when
+	 * they are not. Decided on each start, from the transport and the kernel settings of
+	 * the server's network namespace.
+	 * @return the stall relief status
+	 */
+	public StallReliefStatus getStallReliefStatus() {
+		return this.stallReliefStatus;
+	}
+
+	/**
 	 * Return the spread of the open connections across the listeners' loops now, as
 	 * {@code (max - min) / mean} of {@link ReuseportListener#servedConnections()}: 0 when
 	 * balanced or idle.
@@ -144,8 +188,16 @@ public class ReuseportWebServer implements WebServer {
 				throw ex;
 			}
 			this.started = true;
+			KernelSettings kernel = KernelSettings.read();
+			this.stallReliefStatus = StallReliefStatus.of(this.stallRelief, this.transport, kernel);
+			if (this.stallRelief.enabled()) {
+				StallWatchdog watchdog = new StallWatchdog(this.listeners, this.stallRelief, this.stallReliefStatus);
+				watchdog.start();
+				this.watchdog = watchdog;
+			}
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
-			StartupLog.started(this.port, scheme, this.listeners.size(), this.transport, this.gracefulShutdown != null);
+			StartupLog.started(this.port, scheme, this.listeners.size(), this.transport, this.gracefulShutdown != null,
+					kernel, this.stallReliefStatus);
 			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());
 		}
 	}
@@ -156,6 +208,8 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	@Override
 	public void shutDownGracefully(GracefulShutdownCallback callback) {
+		// A withdrawn listener never rejoins once the shutdown has begun
+		stopWatchdog();
 		GracefulShutdown gracefulShutdown = this.gracefulShutdown;
 		if (gracefulShutdown == null || !this.started) {
 			callback.shutdownComplete(GracefulShutdownResult.IMMEDIATE);
@@ -170,6 +224,7 @@ public class ReuseportWebServer implements WebServer {
 			if (!this.started) {
 				return;
 			}
+			stopWatchdog();
 			// A graceful shutdown still waiting is cut short: its connections close
 			// with the loops below.
 			if (this.gracefulShutdown != null) {
@@ -182,6 +237,23 @@ public class ReuseportWebServer implements WebServer {
 			if (awaitThread != null) {
 				awaitThread.stop();
 			}
+		}
+	}
+
+	/**
+	 * Return the watchdog of the listeners' loops while the server runs with stall relief
+	 * enabled.
+	 * @return the watchdog, or {@code null}
+	 */
+	@Nullable StallWatchdog stallWatchdog() {
+		return this.watchdog;
+	}
+
+	private void stopWatchdog() {
+		StallWatchdog watchdog = this.watchdog;
+		if (watchdog != null) {
+			watchdog.stop();
+			this.watchdog = null;
 		}
 	}
 

@@ -23,11 +23,14 @@ final class StartupLog {
 	 * @param listeners the number of listeners
 	 * @param transport the transport of the listeners
 	 * @param graceful whether the server shuts down gracefully
+	 * @param kernel the kernel settings of the server's network namespace
+	 * @param stallRelief whether stalled listeners are withdrawn, and why not
 	 */
-	static void started(int port, String scheme, int listeners, ListenerTransport transport, boolean graceful) {
-		KernelSettings kernel = KernelSettings.read();
-		logger.info("Netty started on port %d (%s) with %d SO_REUSEPORT %s listeners, one per event loop (%s)"
-			.formatted(port, scheme, listeners, transport.id(), kernel.describe()));
+	static void started(int port, String scheme, int listeners, ListenerTransport transport, boolean graceful,
+			KernelSettings kernel, StallReliefStatus stallRelief) {
+		logger.info(
+				"Netty started on port %d (%s) with %d SO_REUSEPORT %s listeners, one per event loop (%s); stall relief %s"
+					.formatted(port, scheme, listeners, transport.id(), kernel.describe(), stallRelief.describe()));
 		// A graceful shutdown loses none of the connections the server accepted, but
 		// when a listener closes the kernel resets those still waiting in its accept
 		// queue, unless tcp_migrate_req lets it move them to another process.

@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.reuseport.server.ReuseportWebServer;
 import dev.reuseport.server.TestListeners;
+import dev.reuseport.test.Sysctl;
 import dev.reuseport.test.TestServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,7 +30,8 @@ class ReuseportHealthIndicatorTests {
 			Health health = new ReuseportHealthIndicator(() -> server).health(true);
 			assertThat(health.getStatus()).isEqualTo(Status.UP);
 			assertThat(health.getDetails()).containsOnly(entry("port", server.getPort()), entry("listeners", 2),
-					entry("openListeners", 2));
+					entry("openListeners", 2), entry("withdrawnListeners", List.of()),
+					entry("stallRelief", expectedStallRelief()));
 		}
 		finally {
 			server.stop();
@@ -46,7 +48,8 @@ class ReuseportHealthIndicatorTests {
 				Health health = indicator.health(true);
 				assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 				assertThat(health.getDetails()).containsOnly(entry("closedListeners", List.of(1)),
-						entry("port", server.getPort()), entry("listeners", 3), entry("openListeners", 2));
+						entry("port", server.getPort()), entry("listeners", 3), entry("openListeners", 2),
+						entry("withdrawnListeners", List.of()), entry("stallRelief", expectedStallRelief()));
 			}
 			// Health reports health: whoever polls it decides what to log
 			assertThat(output).doesNotContain("ReuseportHealthIndicator");
@@ -54,6 +57,14 @@ class ReuseportHealthIndicatorTests {
 		finally {
 			server.stop();
 		}
+	}
+
+	/**
+	 * Relief is active on epoll where the kernel migrates queued connections, read with
+	 * {@code sysctl} rather than with the starter's own reader.
+	 */
+	private static String expectedStallRelief() {
+		return "1".equals(Sysctl.value("net.ipv4.tcp_migrate_req")) ? "active" : "inactive";
 	}
 
 	@Test

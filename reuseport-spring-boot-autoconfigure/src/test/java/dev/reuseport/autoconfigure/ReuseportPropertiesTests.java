@@ -1,9 +1,11 @@
 package dev.reuseport.autoconfigure;
 
+import java.time.Duration;
 import java.util.Map;
 
 import dev.reuseport.autoconfigure.ReuseportProperties.Transport;
 import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.StallRelief;
 import org.junit.jupiter.api.Test;
 import reactor.netty.resources.LoopResources;
 
@@ -60,6 +62,39 @@ class ReuseportPropertiesTests {
 			.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 			.withMessageContaining("reuseport.balance.margin-ratio")
 			.withMessageContaining("such as 0.15");
+	}
+
+	@Test
+	void stallReliefIsOnByDefaultWithAThresholdOf200Milliseconds() {
+		assertThat(bind(Map.of()).getStallRelief().toStallRelief())
+			.isEqualTo(new StallRelief(true, Duration.ofMillis(200), Duration.ofSeconds(1)));
+	}
+
+	@Test
+	void bindsTheStallReliefProperties() {
+		ReuseportProperties properties = bind(Map.of("reuseport.stall-relief.enabled", "false",
+				"reuseport.stall-relief.threshold", "350ms", "reuseport.stall-relief.rejoin-after", "3s"));
+		assertThat(properties.getStallRelief().toStallRelief())
+			.isEqualTo(new StallRelief(false, Duration.ofMillis(350), Duration.ofSeconds(3)));
+	}
+
+	@Test
+	void stallReliefValuesOutOfRangeAreRejectedWithThePropertyNameAndTheFix() {
+		assertThatExceptionOfType(BindException.class)
+			.isThrownBy(() -> bind(Map.of("reuseport.stall-relief.threshold", "19ms")))
+			.havingRootCause()
+			.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+			.withMessageContaining("reuseport.stall-relief.threshold")
+			.withMessageContaining("at least 20ms")
+			.withMessageContaining("reuseport.stall-relief.enabled=false");
+		assertThatExceptionOfType(BindException.class)
+			.isThrownBy(() -> bind(Map.of("reuseport.stall-relief.rejoin-after", "-1s")))
+			.havingRootCause()
+			.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+			.withMessageContaining("reuseport.stall-relief.rejoin-after")
+			.withMessageContaining("such as 1s");
+		assertThat(bind(Map.of("reuseport.stall-relief.threshold", "20ms")).getStallRelief().getThreshold())
+			.isEqualTo(Duration.ofMillis(20));
 	}
 
 	@Test

@@ -49,6 +49,43 @@ public final class LoopStall implements AutoCloseable {
 	}
 
 	/**
+	 * Block a chosen loop through the {@code /block} route, on a keep-alive connection
+	 * served there, and return that connection once the loop is blocked; the blocked
+	 * response is read from it with {@link RawHttp#read}.
+	 * @param port the server port
+	 * @param loop the index of the listener whose loop to block
+	 * @param millis how long to block, at most 10 seconds
+	 * @return the connection; the caller closes it
+	 * @throws IOException when a connection fails
+	 */
+	public static Socket blockLoop(int port, int loop, long millis) throws IOException {
+		String thread = "reuseport-listener-" + loop;
+		for (int attempt = 0; attempt < 200; attempt++) {
+			Socket socket = RawHttp.connect(port);
+			RawHttp.send(socket, "/whoami", false);
+			ServedBy servedBy = ServedBy.parse(RawHttp.read(socket).body());
+			if (servedBy.thread().equals(thread)) {
+				TestApplication.BLOCKING_REQUESTS.clear();
+				RawHttp.send(socket, "/block?millis=" + millis, false);
+				try {
+					if (TestApplication.BLOCKING_REQUESTS.poll(10, TimeUnit.SECONDS) == null) {
+						socket.close();
+						throw new IllegalStateException("The /block request did not arrive");
+					}
+				}
+				catch (InterruptedException ex) {
+					socket.close();
+					Thread.currentThread().interrupt();
+					throw new IllegalStateException(ex);
+				}
+				return socket;
+			}
+			socket.close();
+		}
+		throw new IllegalStateException("No connection was served on loop " + loop);
+	}
+
+	/**
 	 * Return the index of the stalled listener.
 	 * @return the listener index
 	 */

@@ -36,6 +36,18 @@ public final class Sysctl {
 	}
 
 	/**
+	 * Set a setting with {@code sysctl -w}, in the network namespace of this JVM.
+	 * @param key the key, such as {@code net.ipv4.tcp_migrate_req}
+	 * @param value the value
+	 */
+	public static void set(String key, String value) {
+		Result result = run(List.of("sysctl", "-q", "-w", key + "=" + value), "");
+		if (result.exitValue() != 0) {
+			throw new IllegalStateException("sysctl -w " + key + "=" + value + " failed: " + result.output());
+		}
+	}
+
+	/**
 	 * Run the {@code main} method of a class in a new JVM, inside a network namespace of
 	 * its own ({@code unshare -n}) where the given settings are set first, and return
 	 * what it printed. Needs root: without it the test is skipped, or fails when

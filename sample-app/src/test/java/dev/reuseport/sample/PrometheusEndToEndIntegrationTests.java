@@ -99,7 +99,7 @@ class PrometheusEndToEndIntegrationTests {
 	@Test
 	void shippedAlertingRulesAreValidAndPassTheirUnitTests() {
 		Path promtool = Prerequisites.requireTool("promtool", INSTALL_PROMETHEUS);
-		assertThat(promtool(promtool, "check", "rules", "alerts.yml")).contains("SUCCESS: 5 rules found");
+		assertThat(promtool(promtool, "check", "rules", "alerts.yml")).contains("SUCCESS: 6 rules found");
 		assertThat(promtool(promtool, "test", "rules", "alerts-test.yml")).contains("SUCCESS");
 	}
 
@@ -247,7 +247,7 @@ class PrometheusEndToEndIntegrationTests {
 			await().atMost(timeout).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
 				String json = get("/api/v1/rules").body();
 				List<String> health = JsonPath.read(json, "$.data.groups[*].rules[*].health");
-				assertThat(health).as("health of the rules in %s", json).hasSize(5).containsOnly("ok");
+				assertThat(health).as("health of the rules in %s", json).hasSize(6).containsOnly("ok");
 			});
 		}
 

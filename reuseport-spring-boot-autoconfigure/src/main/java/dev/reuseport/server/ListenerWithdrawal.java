@@ -1,0 +1,139 @@
+package dev.reuseport.server;
+
+import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.unix.Socket;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * Takes a listener's socket out of its SO_REUSEPORT group while its loop is stalled, and
+ * puts it back. {@code shutdown(SHUT_RD)} on a listening socket takes it out of the
+ * kernel's selection and, with {@code net.ipv4.tcp_migrate_req=1}, moves its accept queue
+ * and its handshakes in progress to the other listeners; {@code listen(2)} on the same
+ * descriptor rejoins the group (Linux 5.14 and later). The socket stays open, so the
+ * channel stays active and keeps serving the connections it already accepted.
+ * <p>
+ * When the stalled loop wakes on the shut-down socket, Netty's epoll accept fails with
+ * {@code EINVAL}; Reactor Netty's acceptor takes that as a transient accept error and
+ * turns auto-read off for a second ({@code ServerTransport.Acceptor.exceptionCaught}),
+ * without closing the channel. A rejoin turns auto-read back on at once, so that the
+ * listener accepts as soon as it is back in the group.
+ */
+final class ListenerWithdrawal {
+
+	private static final Log logger = LogFactory.getLog(ListenerWithdrawal.class);
+
+	private final int index;
+
+	private final ListenerSocket socket;
+
+	private volatile boolean withdrawn;
+
+	private volatile boolean rejoining;
+
+	private volatile int backlog;
+
+	ListenerWithdrawal(int index, ListenerSocket socket) {
+		this.index = index;
+		this.socket = socket;
+	}
+
+	/**
+	 * Return whether the listener is out of its group.
+	 * @return whether it is withdrawn
+	 */
+	boolean isWithdrawn() {
+		return this.withdrawn;
+	}
+
+	/**
+	 * Forget a withdrawal of an earlier socket, when the listener binds a new one.
+	 */
+	void reset() {
+		this.withdrawn = false;
+		this.rejoining = false;
+	}
+
+	/**
+	 * Take the listener out of its group, from any thread but its own stalled loop.
+	 * @return whether it was withdrawn; not when it is not an open epoll listener or is
+	 * closing
+	 */
+	boolean withdraw() {
+		Channel channel = this.socket.channel();
+		if (this.withdrawn || !(channel instanceof EpollServerSocketChannel epoll) || !channel.isOpen()
+				|| this.socket.isClosing()) {
+			return false;
+		}
+		// Listen again with the backlog the channel was bound with
+		this.backlog = channel.config().getOption(ChannelOption.SO_BACKLOG);
+		try {
+			// A Socket of its own on the same descriptor: Netty's socket shuts the input
+			// down only once in its life, and a listener may be withdrawn many times.
+			// It is never closed, so the descriptor stays the channel's.
+			new Socket(epoll.fd().intValue()).shutdown(true, false);
+		}
+		catch (IOException ex) {
+			logger.warn("Could not withdraw listener " + this.index, ex);
+			return false;
+		}
+		this.withdrawn = true;
+		LoopBalancer balancer = this.socket.balancer();
+		if (balancer != null) {
+			balancer.withdraw(this.index);
+		}
+		return true;
+	}
+
+	/**
+	 * Put the listener back into its group, on its own loop, unless the server has begun
+	 * to shut down by the time the loop runs the task.
+	 * @param running whether the server still runs; read on the loop
+	 */
+	void rejoin(BooleanSupplier running) {
+		Channel channel = this.socket.channel();
+		if (!this.withdrawn || this.rejoining || !(channel instanceof EpollServerSocketChannel epoll)) {
+			return;
+		}
+		this.rejoining = true;
+		try {
+			channel.eventLoop().execute(() -> {
+				try {
+					if (running.getAsBoolean() && !this.socket.isClosing() && channel.isOpen()) {
+						listen(epoll);
+					}
+				}
+				finally {
+					this.rejoining = false;
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			// The loop is shutting down with the server: nothing to rejoin
+			this.rejoining = false;
+		}
+	}
+
+	private void listen(EpollServerSocketChannel channel) {
+		try {
+			new Socket(channel.fd().intValue()).listen(this.backlog);
+		}
+		catch (IOException ex) {
+			logger.warn("Listener " + this.index + " could not rejoin the port; it retries", ex);
+			return;
+		}
+		channel.config().setAutoRead(true);
+		this.withdrawn = false;
+		LoopBalancer balancer = this.socket.balancer();
+		if (balancer != null) {
+			balancer.rejoin(this.index);
+		}
+	}
+
+}

@@ -1,0 +1,85 @@
+package dev.reuseport.server;
+
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.IoRegistration;
+
+/**
+ * Counts the iterations of a listener's event loop: each iteration runs the transport's
+ * {@link IoHandler} once, then the loop's tasks. A loop whose heartbeat is late while the
+ * count goes on is busy, running many short iterations; a loop whose count stands still
+ * is held in one iteration, by a task or a handler that does not return. The count is
+ * written by the loop's thread only.
+ */
+final class LoopIterations {
+
+	private volatile long count;
+
+	/**
+	 * Return the number of iterations the loop has started.
+	 * @return the count
+	 */
+	long count() {
+		return this.count;
+	}
+
+	/**
+	 * Wrap a transport's handler factory so that the handlers it creates count the
+	 * iterations here.
+	 * @param factory the transport's factory
+	 * @return the counting factory
+	 */
+	IoHandlerFactory counting(IoHandlerFactory factory) {
+		return (executor) -> new CountingIoHandler(factory.newHandler(executor));
+	}
+
+	private final class CountingIoHandler implements IoHandler {
+
+		private final IoHandler delegate;
+
+		CountingIoHandler(IoHandler delegate) {
+			this.delegate = delegate;
+		}
+
+		@Override
+		public void initialize() {
+			this.delegate.initialize();
+		}
+
+		@Override
+		public int run(IoHandlerContext context) {
+			// Only the loop's thread writes the count
+			LoopIterations.this.count = LoopIterations.this.count + 1;
+			return this.delegate.run(context);
+		}
+
+		@Override
+		public void prepareToDestroy() {
+			this.delegate.prepareToDestroy();
+		}
+
+		@Override
+		public void destroy() {
+			this.delegate.destroy();
+		}
+
+		@Override
+		public IoRegistration register(IoHandle handle) throws Exception {
+			return this.delegate.register(handle);
+		}
+
+		@Override
+		public void wakeup() {
+			this.delegate.wakeup();
+		}
+
+		@Override
+		public boolean isCompatible(Class<? extends IoHandle> handleType) {
+			return this.delegate.isCompatible(handleType);
+		}
+
+	}
+
+}
