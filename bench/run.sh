@@ -435,7 +435,9 @@ JVM_OPTS=(-Xms512m -Xmx512m "-Dreactor.netty.ioWorkerCount=$LOOPS")
 CLIENT_JVM_OPTS=(-Xms256m -Xmx256m)
 APP=dev.reuseport.bench.webflux.BenchApplication
 CLIENT=dev.reuseport.bench.client
-GIT_DESC=$(git -C "$ROOT_DIR" describe --always --dirty 2>/dev/null || echo unknown)
+# bench/device/run.sh names the commit its bundle was built from: the copy of the tree it
+# runs in may carry an unrelated .git of its own
+GIT_DESC=${BENCH_GIT_DESC:-$(git -C "$ROOT_DIR" describe --always --dirty 2>/dev/null || echo unknown)}
 # The variants join the stalled loop and the bursts only with --variant-phases all
 STALL_SERVERS= BURST_SERVERS= VARIANTS=
 for server in $SERVERS; do

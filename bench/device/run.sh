@@ -270,7 +270,7 @@ BENCH_STARTED=yes
 log "bench/run.sh --no-build ${BENCH_ARGS[*]} (killed after ${BENCH_LIMIT}s)"
 set +e
 # OUT is the device's result folder, not bench/run.sh's report file
-timeout -k 8 "$BENCH_LIMIT" env -u OUT bash "$ROOT_DIR/bench/run.sh" --no-build "${BENCH_ARGS[@]}"
+timeout -k 8 "$BENCH_LIMIT" env -u OUT "BENCH_GIT_DESC=$(manifest git) (bundle)" bash "$ROOT_DIR/bench/run.sh" --no-build "${BENCH_ARGS[@]}"
 rc=$?
 set -e
 ((rc != 124 && rc != 137)) || warn "bench/run.sh hit the ${BENCH_LIMIT}s limit and was stopped"
