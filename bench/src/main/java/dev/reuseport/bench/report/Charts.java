@@ -70,6 +70,9 @@ final class Charts {
 			.stream()
 			.filter((server) -> !server.equals("A"))
 			.filter((server) -> this.run.servers().contains(server) || this.run.proxyServersMeasured().contains(server))
+			// A run without A (variants against B only) has no ratio to draw: gnuplot
+			// fails on a histogram without a point
+			.filter((server) -> figures.stream().anyMatch((figure) -> this.run.ratio(server, "A", figure) != null))
 			.toList();
 		StringBuilder ratios = new StringBuilder("# figure, then median min max of each server's ratio to A: ")
 			.append(String.join(" ", servers))

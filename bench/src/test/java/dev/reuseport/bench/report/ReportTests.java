@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 import dev.reuseport.bench.report.Goals.Goal;
 import dev.reuseport.bench.report.Stats.Summary;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.util.FileSystemUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
@@ -119,6 +122,19 @@ class ReportTests {
 		assertThat(Files.readString(script)).contains("-ratios.png").contains("-stall.svg").contains("index 1");
 		assertThat(Files.readString(this.raw.resolve("charts/ratios.dat")))
 			.contains("\"keep-alive req/s\" 1.10000 0.900000 1.10000");
+	}
+
+	@Test
+	void aRunWithoutAHasNoRatiosToDraw() throws IOException {
+		try (Stream<Path> paths = Files.walk(this.raw)) {
+			for (Path dir : paths.filter((path) -> path.getFileName().toString().equals("A")).toList()) {
+				FileSystemUtils.deleteRecursively(dir);
+			}
+		}
+		Path script = new Charts(RunLoader.load(this.raw)).write(this.raw.resolve("charts"), this.raw.resolve("out"));
+		assertThat(Files.readString(this.raw.resolve("charts/ratios.dat")))
+			.startsWith("# figure, then median min max of each server's ratio to A: \n");
+		assertThat(Files.readString(script)).contains("plot 1 title 'no ratios'");
 	}
 
 	@Test
