@@ -58,7 +58,7 @@ class StallReliefIntegrationTests {
 	@ParameterizedTest(name = "loop {0}")
 	@ValueSource(ints = { 0, 1, 2, 3 })
 	void stalledListenerIsWithdrawnAndRejoins(int loop) throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=" + LISTENERS)) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=" + LISTENERS)) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			assertThat(server.getStallReliefStatus().active()).isTrue();
@@ -117,7 +117,7 @@ class StallReliefIntegrationTests {
 
 	@Test
 	void loopThatStallsAfterEachRejoinIsWithdrawnEachTime(CapturedOutput output) throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=" + LISTENERS)) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=" + LISTENERS)) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			ReuseportListener flapping = server.getListeners().get(1);
@@ -146,7 +146,7 @@ class StallReliefIntegrationTests {
 
 	@Test
 	void loopThatStallsBeforeItHasRecoveredStaysWithdrawn() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=" + LISTENERS)) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=" + LISTENERS)) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			ReuseportListener flapping = server.getListeners().get(2);
@@ -171,7 +171,7 @@ class StallReliefIntegrationTests {
 
 	@Test
 	void gracefulShutdownWhileWithdrawnCompletesWithoutRejoining() throws Exception {
-		ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=" + LISTENERS,
+		ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=" + LISTENERS,
 				"server.shutdown=graceful");
 		ReuseportWebServer server = TestApplication.webServer(context);
 		int port = server.getPort();
