@@ -53,8 +53,7 @@ final class ListenerStalls {
 		this.lastIterations = 0;
 		StallReport last = this.last;
 		if (last != null && last.ongoing()) {
-			this.last = new StallReport(last.thread(), last.startedAt(), last.duration(), false, last.withdrawn(),
-					last.stackTrace());
+			this.last = last.withDuration(last.duration(), false);
 		}
 	}
 
@@ -110,8 +109,7 @@ final class ListenerStalls {
 		this.withdrawals.incrementAndGet();
 		StallReport last = this.last;
 		if (last != null) {
-			this.last = new StallReport(last.thread(), last.startedAt(), last.duration(), last.ongoing(), true,
-					last.stackTrace());
+			this.last = last.withWithdrawn();
 		}
 	}
 
@@ -128,12 +126,10 @@ final class ListenerStalls {
 		}
 		long lastBeat = this.heartbeat.lastBeat();
 		if (stale) {
-			this.last = new StallReport(last.thread(), last.startedAt(), Duration.ofNanos(now - this.stalledSince),
-					true, last.withdrawn(), last.stackTrace());
+			this.last = last.withDuration(Duration.ofNanos(now - this.stalledSince), true);
 			return false;
 		}
-		this.last = new StallReport(last.thread(), last.startedAt(), Duration.ofNanos(lastBeat - this.stalledSince),
-				false, last.withdrawn(), last.stackTrace());
+		this.last = last.withDuration(Duration.ofNanos(lastBeat - this.stalledSince), false);
 		this.stalledSince = 0;
 		this.healthySince = lastBeat;
 		return true;
