@@ -163,7 +163,7 @@ final class StallWatchdog {
 				// Late but still cycling through its iterations: busy, not blocked
 				stale[i] = false;
 				this.busyChecks++;
-				stalls.doubt(now);
+				stalls.late(now);
 			}
 			else if (!stalls.isStalled() && !isBlocked(thread, stalls.cpuSinceHealthy(cpu))) {
 				// Late but not blocked: the thread waited for a CPU, as every thread
@@ -172,6 +172,7 @@ final class StallWatchdog {
 				stale[i] = false;
 				this.starvedChecks++;
 				this.listeners.forEach((other) -> other.stalls().doubt(now));
+				stalls.late(now);
 			}
 		}
 		for (int i = 0; i < count; i++) {
@@ -195,7 +196,7 @@ final class StallWatchdog {
 			}
 			else {
 				stalls.update(now, false);
-				if (withdrawal.isWithdrawn() && stalls.healthyFor(now).compareTo(this.settings.rejoinAfter()) >= 0) {
+				if (withdrawal.isWithdrawn() && stalls.beatingFor(now).compareTo(this.settings.rejoinAfter()) >= 0) {
 					withdrawal.rejoin(this::isRunning);
 				}
 			}
@@ -249,16 +250,16 @@ final class StallWatchdog {
 
 	/**
 	 * Whether another listener would still accept: open, in the group and on a loop that
-	 * has been healthy for the threshold at least. A loop that has only just recovered
-	 * does not count, so that loops waking one after the other from a pause of the whole
-	 * process withdraw nothing.
+	 * has been healthy, without a doubt, for the threshold at least. A loop that has only
+	 * just recovered does not count, so that loops waking one after the other from a
+	 * pause of the whole process withdraw nothing.
 	 */
 	private boolean canWithdraw(int index, boolean[] stale, long now) {
 		for (int j = 0; j < stale.length; j++) {
 			ReuseportListener other = this.listeners.get(j);
 			ListenerStalls stalls = other.stalls();
 			if (j != index && !stale[j] && !stalls.isStalled()
-					&& stalls.healthyFor(now).toNanos() >= this.thresholdNanos && other.isOpen()
+					&& stalls.trustedFor(now).toNanos() >= this.thresholdNanos && other.isOpen()
 					&& !stalls.withdrawal().isWithdrawn()) {
 				return true;
 			}
