@@ -73,6 +73,12 @@ final class ListenerWithdrawal {
 		}
 		// Listen again with the backlog the channel was bound with
 		this.backlog = channel.config().getOption(ChannelOption.SO_BACKLOG);
+		// The balancer first: once the socket is shut down, the other listeners accept
+		// more, and none of them may hand a connection to the stalled loop meanwhile
+		LoopBalancer balancer = this.socket.balancer();
+		if (balancer != null) {
+			balancer.withdraw(this.index);
+		}
 		try {
 			// A Socket of its own on the same descriptor: Netty's socket shuts the input
 			// down only once in its life, and a listener may be withdrawn many times.
@@ -80,14 +86,13 @@ final class ListenerWithdrawal {
 			new Socket(epoll.fd().intValue()).shutdown(true, false);
 		}
 		catch (IOException ex) {
+			if (balancer != null) {
+				balancer.rejoin(this.index);
+			}
 			logger.warn("Could not withdraw listener " + this.index, ex);
 			return false;
 		}
 		this.withdrawn = true;
-		LoopBalancer balancer = this.socket.balancer();
-		if (balancer != null) {
-			balancer.withdraw(this.index);
-		}
 		return true;
 	}
 
