@@ -39,6 +39,13 @@ final class ListenerWithdrawal {
 
 	private volatile int backlog;
 
+	// The watchdog retries a withdrawal at each check while the loop stays stalled, and
+	// a rejoin at each check while the loop stays healthy: every quarter of the
+	// threshold while the cause of a failure lasts
+	private final RetriedFailureLog withdrawFailures = new RetriedFailureLog(logger, BlockedLoopLog.INTERVAL);
+
+	private final RetriedFailureLog rejoinFailures = new RetriedFailureLog(logger, BlockedLoopLog.INTERVAL);
+
 	ListenerWithdrawal(int index, ListenerSocket socket) {
 		this.index = index;
 		this.socket = socket;
@@ -89,7 +96,7 @@ final class ListenerWithdrawal {
 			if (balancer != null) {
 				balancer.rejoin(this.index);
 			}
-			logger.warn("Could not withdraw listener " + this.index, ex);
+			this.withdrawFailures.failed("Could not withdraw listener " + this.index, ex);
 			return false;
 		}
 		this.withdrawn = true;
@@ -130,7 +137,7 @@ final class ListenerWithdrawal {
 			new Socket(channel.fd().intValue()).listen(this.backlog);
 		}
 		catch (IOException ex) {
-			logger.warn("Listener " + this.index + " could not rejoin the port; it retries", ex);
+			this.rejoinFailures.failed("Listener " + this.index + " could not rejoin the port; it retries", ex);
 			return;
 		}
 		channel.config().setAutoRead(true);
