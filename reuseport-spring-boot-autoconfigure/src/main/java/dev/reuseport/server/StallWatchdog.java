@@ -91,15 +91,26 @@ final class StallWatchdog {
 	 * Stop the watchdog and wait for its thread, so that no listener is withdrawn or
 	 * rejoins once this returns; a rejoin already queued on a loop checks
 	 * {@link #isRunning()} first. A listener that is withdrawn stays withdrawn.
+	 * <p>
+	 * The wait has no timeout and outlasts an interrupt: the caller closes the listeners'
+	 * sockets next, and a watchdog still running could then shut down a descriptor that
+	 * is closed or already reused. The thread ends at its next step, since it is
+	 * unparked here and blocks on nothing else.
 	 */
 	void stop() {
 		this.running = false;
 		LockSupport.unpark(this.thread);
 		if (Thread.currentThread() != this.thread) {
-			try {
-				this.thread.join(this.settings.threshold().toMillis() * 4);
+			boolean interrupted = false;
+			while (this.thread.isAlive()) {
+				try {
+					this.thread.join();
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
 			}
-			catch (InterruptedException ex) {
+			if (interrupted) {
 				Thread.currentThread().interrupt();
 			}
 		}
