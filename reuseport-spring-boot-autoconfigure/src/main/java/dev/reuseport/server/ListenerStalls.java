@@ -18,6 +18,8 @@ final class ListenerStalls {
 
 	private final ListenerWithdrawal withdrawal;
 
+	private final AtomicLong detected = new AtomicLong();
+
 	private final AtomicLong withdrawals = new AtomicLong();
 
 	private volatile @Nullable StallReport last;
@@ -74,6 +76,15 @@ final class ListenerStalls {
 	}
 
 	/**
+	 * Return the number of stalls the watchdog detected, whether or not they withdrew the
+	 * listener.
+	 * @return the stalls
+	 */
+	long detected() {
+		return this.detected.get();
+	}
+
+	/**
 	 * Return the number of stalls that withdrew the listener.
 	 * @return the withdrawals
 	 */
@@ -107,6 +118,7 @@ final class ListenerStalls {
 		StallReport report = new StallReport((thread != null) ? thread.getName() : "unknown", this.stalledSinceInstant,
 				Duration.ofNanos(now - lastBeat), true, false, stack);
 		this.last = report;
+		this.detected.incrementAndGet();
 		return report;
 	}
 

@@ -73,7 +73,9 @@ class ReuseportWithdrawnListenerIntegrationTests {
 				assertThat(metrics).contains("reuseport_listener_withdrawn{listener=\"1\",port=\"" + port + "\"} 1.0")
 					.contains("reuseport_listener_withdrawn{listener=\"0\",port=\"" + port + "\"} 0.0")
 					.contains("reuseport_listener_stalls_total{listener=\"1\",port=\"" + port + "\"} 1.0")
-					.contains("reuseport_listener_stalls_total{listener=\"2\",port=\"" + port + "\"} 0.0");
+					.contains("reuseport_listener_stalls_total{listener=\"2\",port=\"" + port + "\"} 0.0")
+					.contains("reuseport_listener_loop_blocked_total{listener=\"1\",port=\"" + port + "\"} 1.0")
+					.contains("reuseport_listener_loop_blocked_total{listener=\"2\",port=\"" + port + "\"} 0.0");
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
 			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {

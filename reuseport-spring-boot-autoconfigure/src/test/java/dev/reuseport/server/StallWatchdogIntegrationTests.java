@@ -212,6 +212,8 @@ class StallWatchdogIntegrationTests {
 			});
 			ReuseportListener stalled = server.getListeners().get(1);
 			assertThat(stalled.lastStall()).isPresent();
+			// Detected and counted, though not withdrawn
+			assertThat(stalled.loopStalls()).isEqualTo(1);
 			assertThat(stalled.stallWithdrawals()).isZero();
 			assertThat(ListeningSockets.count(port)).isEqualTo(4);
 		}
@@ -237,6 +239,7 @@ class StallWatchdogIntegrationTests {
 				assertThat(ListeningSockets.count(port)).isEqualTo(2);
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
+			assertThat(stalled.loopStalls()).isEqualTo(1);
 			assertThat(stalled.stallWithdrawals()).isZero();
 		}
 	}
