@@ -43,6 +43,8 @@ final class StallWatchdog {
 
 	private volatile boolean running;
 
+	private volatile long checks;
+
 	private volatile long skippedChecks;
 
 	private volatile long starvedChecks;
@@ -122,6 +124,14 @@ final class StallWatchdog {
 	}
 
 	/**
+	 * Return how many checks the watchdog has completed.
+	 * @return the completed checks
+	 */
+	long checks() {
+		return this.checks;
+	}
+
+	/**
 	 * Return how many checks were skipped because the watchdog itself woke late.
 	 * @return the skipped checks
 	 */
@@ -148,6 +158,7 @@ final class StallWatchdog {
 			}
 			try {
 				check(now);
+				this.checks++;
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Stall check failed", ex);

@@ -113,14 +113,24 @@ class StallWatchdogIntegrationTests {
 						listener.index(), lag.toMillis(), listener.requestsReceived(),
 						listener.lastStall().map((stall) -> stall.duration().toMillis() + " ms").orElse("none"));
 			}
-			System.out.printf(
-					"watchdog: %d checks skipped as it woke late; late loops found busy %d times, starved of a CPU %d times%n",
-					watchdog.skippedChecks(), watchdog.busyChecks(), watchdog.starvedChecks());
+			System.out.printf("watchdog: %d checks, %d skipped as it woke late; late loops found busy %d times, "
+					+ "starved of a CPU %d times%n", watchdog.checks(), watchdog.skippedChecks(),
+					watchdog.busyChecks(), watchdog.starvedChecks());
+			// The watchdog did watch the loops under load: no stall is not no check
+			assertThat(watchdog.checks()).isPositive();
 			assertThat(server.getListeners()).allSatisfy((listener) -> {
 				assertThat(listener.requestsReceived()).isGreaterThan(1000);
 				assertThat(listener.stallWithdrawals()).isZero();
+				assertThat(listener.loopStalls()).isZero();
 				assertThat(listener.lastStall()).isEmpty();
 			});
+			// And it still sees a real stall on the same server
+			ReuseportListener stalled = server.getListeners().get(0);
+			try (Socket blocking = LoopStall.blockLoop(server.getPort(), 0, 1000)) {
+				await().atMost(Duration.ofSeconds(5)).until(() -> stalled.lastStall().isPresent());
+				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
+			}
+			assertThat(stalled.loopStalls()).isEqualTo(1);
 		}
 	}
 
