@@ -31,7 +31,7 @@ final class StallWatchdog {
 
 	private final List<ReuseportListener> listeners;
 
-	private final StallRelief settings;
+	private final StallReliefSettings settings;
 
 	private final StallReliefStatus status;
 
@@ -64,7 +64,7 @@ final class StallWatchdog {
 	 * @param settings the stall relief settings
 	 * @param status whether stalled listeners are withdrawn
 	 */
-	StallWatchdog(List<ReuseportListener> listeners, StallRelief settings, StallReliefStatus status) {
+	StallWatchdog(List<ReuseportListener> listeners, StallReliefSettings settings, StallReliefStatus status) {
 		this.listeners = listeners;
 		this.settings = settings;
 		this.status = status;
