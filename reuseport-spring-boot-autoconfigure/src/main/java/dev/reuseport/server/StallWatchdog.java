@@ -49,8 +49,6 @@ final class StallWatchdog {
 
 	private volatile long starvedChecks;
 
-	private volatile long busyChecks;
-
 	private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
 	private final boolean threadCpuTime = this.threads.isThreadCpuTimeSupported()
@@ -184,7 +182,6 @@ final class StallWatchdog {
 			else if (!stalls.isStalled() && iterations > 0) {
 				// Late but still cycling through its iterations: busy, not blocked
 				stale[i] = false;
-				this.busyChecks++;
 				stalls.late(now);
 			}
 			else if (!stalls.isStalled() && !isBlocked(thread, stalls.cpuSinceHealthy(cpu))) {
@@ -260,14 +257,6 @@ final class StallWatchdog {
 	 */
 	long starvedChecks() {
 		return this.starvedChecks;
-	}
-
-	/**
-	 * Return how many times a late loop was found still cycling through its iterations.
-	 * @return the busy checks
-	 */
-	long busyChecks() {
-		return this.busyChecks;
 	}
 
 	/**
