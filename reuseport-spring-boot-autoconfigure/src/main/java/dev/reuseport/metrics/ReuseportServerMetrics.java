@@ -19,9 +19,8 @@ import org.springframework.util.Assert;
  * {@link MeterBinder} for the listeners of a started {@link ReuseportWebServer}: per
  * listener, the open, the accepted and the handed-off TCP connections, the requests, the
  * detected stalls of its loop, the stall withdrawals and the accept queue read from the
- * kernel, each tagged with the
- * listener index and the port; per server, the spread of recent connections across
- * listeners and that of open connections across event loops.
+ * kernel, each tagged with the listener index and the port; per server, the spread of
+ * recent connections across listeners and that of open connections across event loops.
  * <p>
  * The port tag is the port the server is bound to when the binder is created, which is
  * why it is created from a started server.

@@ -198,8 +198,8 @@ final class ListenerStalls {
 	}
 
 	/**
-	 * Record that the loop's own heartbeat was late without the loop being blocked: it
-	 * is neither trusted nor beating in time from now on.
+	 * Record that the loop's own heartbeat was late without the loop being blocked: it is
+	 * neither trusted nor beating in time from now on.
 	 * @param now the watchdog's {@link System#nanoTime()}
 	 */
 	void late(long now) {
@@ -218,8 +218,8 @@ final class ListenerStalls {
 	}
 
 	/**
-	 * Return how long the loop has run its heartbeat in time since its last stall or
-	 * late heartbeat: whether its withdrawn listener may rejoin.
+	 * Return how long the loop has run its heartbeat in time since its last stall or late
+	 * heartbeat: whether its withdrawn listener may rejoin.
 	 * @param now the watchdog's {@link System#nanoTime()}
 	 * @return the time the loop has been beating in time
 	 */

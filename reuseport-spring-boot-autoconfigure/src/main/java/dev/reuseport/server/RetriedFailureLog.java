@@ -6,9 +6,9 @@ import java.util.function.LongSupplier;
 import org.apache.commons.logging.Log;
 
 /**
- * Logs a failure that its caller retries again and again while the cause lasts, such as
- * a withdrawal or a rejoin that the {@link StallWatchdog} tries at each check: one WARN
- * per interval at most, which counts the failures logged at DEBUG since the last one.
+ * Logs a failure that its caller retries again and again while the cause lasts, such as a
+ * withdrawal or a rejoin that the {@link StallWatchdog} tries at each check: one WARN per
+ * interval at most, which counts the failures logged at DEBUG since the last one.
  */
 final class RetriedFailureLog {
 

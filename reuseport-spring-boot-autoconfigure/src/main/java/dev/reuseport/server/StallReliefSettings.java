@@ -32,12 +32,14 @@ public record StallReliefSettings(boolean enabled, Duration threshold, Duration 
 	/**
 	 * Relief with the default threshold of 200 ms and a rejoin after 1 s of health.
 	 */
-	public static final StallReliefSettings DEFAULT = new StallReliefSettings(true, Duration.ofMillis(200), Duration.ofSeconds(1));
+	public static final StallReliefSettings DEFAULT = new StallReliefSettings(true, Duration.ofMillis(200),
+			Duration.ofSeconds(1));
 
 	/**
 	 * No watchdog: a stalled loop keeps its listener and nothing reports it.
 	 */
-	public static final StallReliefSettings DISABLED = new StallReliefSettings(false, DEFAULT.threshold(), DEFAULT.rejoinAfter());
+	public static final StallReliefSettings DISABLED = new StallReliefSettings(false, DEFAULT.threshold(),
+			DEFAULT.rejoinAfter());
 
 	/**
 	 * Create stall relief settings.

@@ -94,8 +94,8 @@ final class StallWatchdog {
 	 * <p>
 	 * The wait has no timeout and outlasts an interrupt: the caller closes the listeners'
 	 * sockets next, and a watchdog still running could then shut down a descriptor that
-	 * is closed or already reused. The thread ends at its next step, since it is
-	 * unparked here and blocks on nothing else.
+	 * is closed or already reused. The thread ends at its next step, since it is unparked
+	 * here and blocks on nothing else.
 	 */
 	void stop() {
 		this.running = false;

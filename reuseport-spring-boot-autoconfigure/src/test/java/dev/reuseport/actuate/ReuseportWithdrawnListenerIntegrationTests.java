@@ -36,8 +36,9 @@ class ReuseportWithdrawnListenerIntegrationTests {
 
 	@Test
 	void withdrawnListenerIsReportedOpenAndUp() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=4",
-				"management.server.port=0", "management.endpoints.web.exposure.include=reuseport,health,prometheus",
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=4", "management.server.port=0",
+				"management.endpoints.web.exposure.include=reuseport,health,prometheus",
 				"management.endpoint.health.show-details=always")) {
 			int port = TestApplication.port(context);
 			int managementPort = managementPort(context);

@@ -41,8 +41,8 @@ class RetriedFailureLogTests {
 		}
 		assertThat(output).doesNotContain("Could not withdraw listener 3 (");
 		log.failed("Could not withdraw listener 3", new IOException("shutdown failed"));
-		assertThat(output).contains(
-				"Could not withdraw listener 3 (3 failures since the last warning were logged at DEBUG)");
+		assertThat(output)
+			.contains("Could not withdraw listener 3 (3 failures since the last warning were logged at DEBUG)");
 	}
 
 }

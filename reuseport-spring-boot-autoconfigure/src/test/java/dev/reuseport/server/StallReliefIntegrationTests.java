@@ -59,7 +59,8 @@ class StallReliefIntegrationTests {
 	@ParameterizedTest(name = "loop {0}")
 	@ValueSource(ints = { 0, 1, 2, 3 })
 	void stalledListenerIsWithdrawnAndRejoins(int loop) throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=" + LISTENERS)) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=" + LISTENERS)) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			assertThat(server.getStallReliefStatus().active()).isTrue();
@@ -118,7 +119,8 @@ class StallReliefIntegrationTests {
 
 	@Test
 	void loopThatStallsAfterEachRejoinIsWithdrawnEachTime(CapturedOutput output) throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=" + LISTENERS)) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=" + LISTENERS)) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			ReuseportListener flapping = server.getListeners().get(1);
@@ -141,7 +143,8 @@ class StallReliefIntegrationTests {
 					elapsed.toMillis());
 			assertThat(flapping.stallWithdrawals()).isEqualTo(5);
 			assertThat(flapping.loopStalls()).isEqualTo(5);
-			// At most one warning per interval for a loop that stalls again and again: how
+			// At most one warning per interval for a loop that stalls again and again:
+			// how
 			// many intervals the five stalls span depends on the machine's speed
 			int warnings = output.toString().split("of listener 1 has been blocked", -1).length - 1;
 			long intervals = elapsed.toNanos() / BlockedLoopLog.INTERVAL.toNanos();
@@ -155,7 +158,8 @@ class StallReliefIntegrationTests {
 
 	@Test
 	void loopThatStallsBeforeItHasRecoveredStaysWithdrawn() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=" + LISTENERS)) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=" + LISTENERS)) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			ReuseportListener flapping = server.getListeners().get(2);
@@ -180,8 +184,8 @@ class StallReliefIntegrationTests {
 
 	@Test
 	void gracefulShutdownWhileWithdrawnCompletesWithoutRejoining() throws Exception {
-		ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=" + LISTENERS,
-				"server.shutdown=graceful");
+		ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=" + LISTENERS, "server.shutdown=graceful");
 		ReuseportWebServer server = TestApplication.webServer(context);
 		int port = server.getPort();
 		ReuseportListener stalled = server.getListeners().get(3);

@@ -48,8 +48,8 @@ class StallWatchdogIntegrationTests {
 	@Test
 	void connectionsQueuedBeforeDetectionAreServedByOtherLoops() throws Exception {
 		// A threshold of 1 s leaves time to queue connections on the stalled listener
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=4",
-				"reuseport.stall-relief.threshold=1s")) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=4", "reuseport.stall-relief.threshold=1s")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			ReuseportListener stalled = server.getListeners().get(2);
@@ -91,7 +91,8 @@ class StallWatchdogIntegrationTests {
 	@Test
 	void saturatingLoadWithdrawsNothing() throws Exception {
 		Path wrk = Prerequisites.requireTool("wrk", "install it with 'apt-get install wrk'");
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=4")) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=4")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			String url = "http://127.0.0.1:" + server.getPort() + "/whoami";
 			// Keep-alive and churn (a new connection per request) at once, for 30 s
@@ -141,7 +142,8 @@ class StallWatchdogIntegrationTests {
 
 	@Test
 	void allLoopsStalledAtOnceWithdrawNothing() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=4")) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=4")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			CountDownLatch release = new CountDownLatch(1);
@@ -186,7 +188,8 @@ class StallWatchdogIntegrationTests {
 
 	@Test
 	void lastListenerIsNeverWithdrawn() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=1")) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=1")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			ReuseportListener only = server.getListeners().get(0);
@@ -204,7 +207,8 @@ class StallWatchdogIntegrationTests {
 	@Test
 	void withoutMigrationReliefIsInactiveAndResetsNothing(CapturedOutput output) throws Exception {
 		OwnNetworkNamespace.set("net.ipv4.tcp_migrate_req=0");
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=4")) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=4")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			assertThat(server.getStallReliefStatus().active()).isFalse();
@@ -233,8 +237,8 @@ class StallWatchdogIntegrationTests {
 
 	@Test
 	void onIoUringReliefIsInactiveAndStallsAreStillReported() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, Transports.use(ListenerTransport.IO_URING),
-				"reuseport.listeners=2")) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				Transports.use(ListenerTransport.IO_URING), "reuseport.listeners=2")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			assertThat(server.getTransport()).isEqualTo(ListenerTransport.IO_URING);
@@ -255,7 +259,8 @@ class StallWatchdogIntegrationTests {
 
 	@Test
 	void stallIsLoggedWithTheBlockingFrame(CapturedOutput output) throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF, "reuseport.listeners=2")) {
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=2")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			try (Socket blocking = LoopStall.blockLoop(port, 1, 1000)) {
