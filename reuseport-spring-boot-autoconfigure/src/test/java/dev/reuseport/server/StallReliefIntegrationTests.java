@@ -253,6 +253,11 @@ class StallReliefIntegrationTests {
 					assertThat(outcome.failure()).isNull();
 					assertThat(outcome.status()).isEqualTo(200);
 				});
+				System.out.printf(
+						"handover while listener 2 is withdrawn: %d of %d connections answered 200, "
+								+ "at most %d listening sockets during the shutdown%n",
+						outcomes.get().stream().filter((outcome) -> outcome.status() == 200).count(), CONNECTIONS,
+						maxListening);
 				// The graceful shutdown waited for the blocked request
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 				// The withdrawn listener never rejoined: at most the old server's other
