@@ -9,7 +9,7 @@ import dev.reuseport.server.AcceptQueue;
 import dev.reuseport.server.KernelSettings;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
-import dev.reuseport.server.StallRelief;
+import dev.reuseport.server.StallReliefSettings;
 import dev.reuseport.server.StallReliefStatus;
 import dev.reuseport.server.StallReport;
 import org.jspecify.annotations.Nullable;
@@ -58,7 +58,7 @@ public class ReuseportEndpoint {
 				server.getBalancing().marginRatio(), server.getBalancing().marginConnections(),
 				server.getActiveConnectionImbalance());
 		StallReliefStatus status = server.getStallReliefStatus();
-		StallRelief settings = server.getStallRelief();
+		StallReliefSettings settings = server.getStallRelief();
 		StallReliefDescriptor stallRelief = new StallReliefDescriptor(settings.enabled(), status.active(),
 				status.reason(), settings.threshold().toMillis(), settings.rejoinAfter().toMillis());
 		return new ReuseportDescriptor(server.getTransport().id(), server.getPort(), kernelDescriptor, balance,

@@ -66,7 +66,8 @@ public final class ReuseportAutoConfiguration {
 			ListenerTransport transport = ListenerTransportSelector.select(properties, classLoader);
 			if (transport != null) {
 				return new ReuseportNettyReactiveWebServerFactory(properties.determineListenerCount(), transport,
-						properties.getBalance().toConnectionBalancing(), properties.getStallRelief().toStallRelief());
+						properties.getBalance().toConnectionBalancing(),
+						properties.getStallRelief().toStallReliefSettings());
 			}
 			NettyReactiveWebServerFactory serverFactory = new NettyReactiveWebServerFactory();
 			serverFactory.setResourceFactory(resourceFactory);

@@ -3,6 +3,7 @@ package dev.reuseport.autoconfigure;
 import java.time.Duration;
 
 import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.StallReliefSettings;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.resources.LoopResources;
 
@@ -361,10 +362,12 @@ public class ReuseportProperties {
 		 */
 		public StallRelief(@DefaultValue("true") boolean enabled, @DefaultValue("200ms") Duration threshold,
 				@DefaultValue("1s") Duration rejoinAfter) {
-			if (threshold.compareTo(dev.reuseport.server.StallRelief.MIN_THRESHOLD) < 0) {
+			if (threshold.compareTo(StallReliefSettings.MIN_THRESHOLD) < 0) {
 				throw new InvalidConfigurationPropertyValueException("reuseport.stall-relief.threshold", threshold,
-						"It must be at least 20ms, such as 200ms: a loop that is merely busy runs its tasks "
-								+ "that late. Set reuseport.stall-relief.enabled=false to turn stall relief off.");
+						"It must be at least " + StallReliefSettings.MIN_THRESHOLD.toMillis() + "ms, such as "
+								+ StallReliefSettings.DEFAULT.threshold().toMillis()
+								+ "ms: a loop that is merely busy runs its tasks that late. "
+								+ "Set reuseport.stall-relief.enabled=false to turn stall relief off.");
 			}
 			if (rejoinAfter.isNegative()) {
 				throw new InvalidConfigurationPropertyValueException("reuseport.stall-relief.rejoin-after", rejoinAfter,
@@ -404,8 +407,8 @@ public class ReuseportProperties {
 		 * Return these settings for the server.
 		 * @return the stall relief settings
 		 */
-		public dev.reuseport.server.StallRelief toStallRelief() {
-			return new dev.reuseport.server.StallRelief(this.enabled, this.threshold, this.rejoinAfter);
+		public StallReliefSettings toStallReliefSettings() {
+			return new StallReliefSettings(this.enabled, this.threshold, this.rejoinAfter);
 		}
 
 	}

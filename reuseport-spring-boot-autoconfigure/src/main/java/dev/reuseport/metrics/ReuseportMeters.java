@@ -52,6 +52,12 @@ public final class ReuseportMeters {
 	public static final String STALLS = "reuseport.listener.stalls";
 
 	/**
+	 * Counter of the stalls of a listener's event loop that the watchdog detected,
+	 * whether or not they withdrew the listener: also where stall relief is inactive.
+	 */
+	public static final String LOOP_BLOCKED = "reuseport.listener.loop.blocked";
+
+	/**
 	 * Gauge that is 1 while a listener is withdrawn from the port because its event loop
 	 * is stalled, and 0 otherwise.
 	 */

@@ -18,9 +18,9 @@ import org.springframework.util.Assert;
 /**
  * {@link MeterBinder} for the listeners of a started {@link ReuseportWebServer}: per
  * listener, the open, the accepted and the handed-off TCP connections, the requests, the
- * stall withdrawals and the accept queue read from the kernel, each tagged with the
- * listener index and the port; per server, the spread of recent connections across
- * listeners and that of open connections across event loops.
+ * detected stalls of its loop, the stall withdrawals and the accept queue read from the
+ * kernel, each tagged with the listener index and the port; per server, the spread of
+ * recent connections across listeners and that of open connections across event loops.
  * <p>
  * The port tag is the port the server is bound to when the binder is created, which is
  * why it is created from a started server.
@@ -94,6 +94,10 @@ class ReuseportServerMetrics implements MeterBinder {
 			.register(registry);
 		FunctionCounter.builder(ReuseportMeters.STALLS, listener, ReuseportListener::stallWithdrawals)
 			.description("Stalls of the listener's event loop that withdrew the listener from the port")
+			.tags(tags)
+			.register(registry);
+		FunctionCounter.builder(ReuseportMeters.LOOP_BLOCKED, listener, ReuseportListener::loopStalls)
+			.description("Stalls of the listener's event loop detected by the watchdog, withdrawn or not")
 			.tags(tags)
 			.register(registry);
 		Gauge.builder(ReuseportMeters.WITHDRAWN, listener, (l) -> l.isWithdrawn() ? 1 : 0)

@@ -18,6 +18,8 @@ final class ListenerStalls {
 
 	private final ListenerWithdrawal withdrawal;
 
+	private final AtomicLong detected = new AtomicLong();
+
 	private final AtomicLong withdrawals = new AtomicLong();
 
 	private volatile @Nullable StallReport last;
@@ -30,8 +32,15 @@ final class ListenerStalls {
 	// The loop's iteration count at the watchdog's last check
 	private long lastIterations;
 
-	// Since when the loop has been seen healthy, without a doubt in between
-	private long healthySince;
+	// Since when the loop has been seen healthy, without a doubt in between: whether the
+	// other loops can take its listener's share (StallWatchdog.canWithdraw)
+	private long trustedSince;
+
+	// Since when the loop has run its heartbeat in time, as that heartbeat alone shows:
+	// whether its withdrawn listener may rejoin. Doubts cast on every loop at once (the
+	// watchdog woke late, another loop was starved) leave it alone, so that a withdrawn
+	// listener rejoins on a loaded machine too.
+	private long beatingSince;
 
 	// The CPU time of the loop's thread at the watchdog's last check that found the loop
 	// healthy
@@ -48,13 +57,13 @@ final class ListenerStalls {
 	void reset() {
 		this.withdrawal.reset();
 		this.stalledSince = 0;
-		this.healthySince = 0;
+		this.trustedSince = 0;
+		this.beatingSince = 0;
 		this.lastHealthyCpu = -1;
 		this.lastIterations = 0;
 		StallReport last = this.last;
 		if (last != null && last.ongoing()) {
-			this.last = new StallReport(last.thread(), last.startedAt(), last.duration(), false, last.withdrawn(),
-					last.stackTrace());
+			this.last = last.withDuration(last.duration(), false);
 		}
 	}
 
@@ -64,6 +73,15 @@ final class ListenerStalls {
 
 	ListenerWithdrawal withdrawal() {
 		return this.withdrawal;
+	}
+
+	/**
+	 * Return the number of stalls the watchdog detected, whether or not they withdrew the
+	 * listener.
+	 * @return the stalls
+	 */
+	long detected() {
+		return this.detected.get();
 	}
 
 	/**
@@ -100,6 +118,7 @@ final class ListenerStalls {
 		StallReport report = new StallReport((thread != null) ? thread.getName() : "unknown", this.stalledSinceInstant,
 				Duration.ofNanos(now - lastBeat), true, false, stack);
 		this.last = report;
+		this.detected.incrementAndGet();
 		return report;
 	}
 
@@ -110,8 +129,7 @@ final class ListenerStalls {
 		this.withdrawals.incrementAndGet();
 		StallReport last = this.last;
 		if (last != null) {
-			this.last = new StallReport(last.thread(), last.startedAt(), last.duration(), last.ongoing(), true,
-					last.stackTrace());
+			this.last = last.withWithdrawn();
 		}
 	}
 
@@ -128,14 +146,13 @@ final class ListenerStalls {
 		}
 		long lastBeat = this.heartbeat.lastBeat();
 		if (stale) {
-			this.last = new StallReport(last.thread(), last.startedAt(), Duration.ofNanos(now - this.stalledSince),
-					true, last.withdrawn(), last.stackTrace());
+			this.last = last.withDuration(Duration.ofNanos(now - this.stalledSince), true);
 			return false;
 		}
-		this.last = new StallReport(last.thread(), last.startedAt(), Duration.ofNanos(lastBeat - this.stalledSince),
-				false, last.withdrawn(), last.stackTrace());
+		this.last = last.withDuration(Duration.ofNanos(lastBeat - this.stalledSince), false);
 		this.stalledSince = 0;
-		this.healthySince = lastBeat;
+		this.trustedSince = lastBeat;
+		this.beatingSince = lastBeat;
 		return true;
 	}
 
@@ -171,21 +188,43 @@ final class ListenerStalls {
 	}
 
 	/**
-	 * Forget how long the loop has been healthy: the watchdog could not tell, or the loop
-	 * was late without being blocked.
+	 * Forget how long the loop has been trusted to take connections: the watchdog could
+	 * not tell, or a loop was late without being blocked. How long the loop has run its
+	 * heartbeat in time is kept.
 	 * @param now the watchdog's {@link System#nanoTime()}
 	 */
 	void doubt(long now) {
-		this.healthySince = now;
+		this.trustedSince = now;
 	}
 
 	/**
-	 * Return how long the loop has been healthy since its last stall.
+	 * Record that the loop's own heartbeat was late without the loop being blocked: it is
+	 * neither trusted nor beating in time from now on.
 	 * @param now the watchdog's {@link System#nanoTime()}
-	 * @return the healthy time
 	 */
-	Duration healthyFor(long now) {
-		return Duration.ofNanos(now - this.healthySince);
+	void late(long now) {
+		this.trustedSince = now;
+		this.beatingSince = now;
+	}
+
+	/**
+	 * Return how long the loop has been healthy without a doubt, since its last stall:
+	 * whether another loop's listener may be withdrawn for it to take the share.
+	 * @param now the watchdog's {@link System#nanoTime()}
+	 * @return the trusted time
+	 */
+	Duration trustedFor(long now) {
+		return Duration.ofNanos(now - this.trustedSince);
+	}
+
+	/**
+	 * Return how long the loop has run its heartbeat in time since its last stall or late
+	 * heartbeat: whether its withdrawn listener may rejoin.
+	 * @param now the watchdog's {@link System#nanoTime()}
+	 * @return the time the loop has been beating in time
+	 */
+	Duration beatingFor(long now) {
+		return Duration.ofNanos(now - this.beatingSince);
 	}
 
 }

@@ -39,6 +39,13 @@ final class ListenerWithdrawal {
 
 	private volatile int backlog;
 
+	// The watchdog retries a withdrawal at each check while the loop stays stalled, and
+	// a rejoin at each check while the loop stays healthy: every quarter of the
+	// threshold while the cause of a failure lasts
+	private final RetriedFailureLog withdrawFailures = new RetriedFailureLog(logger, BlockedLoopLog.INTERVAL);
+
+	private final RetriedFailureLog rejoinFailures = new RetriedFailureLog(logger, BlockedLoopLog.INTERVAL);
+
 	ListenerWithdrawal(int index, ListenerSocket socket) {
 		this.index = index;
 		this.socket = socket;
@@ -73,6 +80,12 @@ final class ListenerWithdrawal {
 		}
 		// Listen again with the backlog the channel was bound with
 		this.backlog = channel.config().getOption(ChannelOption.SO_BACKLOG);
+		// The balancer first: once the socket is shut down, the other listeners accept
+		// more, and none of them may hand a connection to the stalled loop meanwhile
+		LoopBalancer balancer = this.socket.balancer();
+		if (balancer != null) {
+			balancer.withdraw(this.index);
+		}
 		try {
 			// A Socket of its own on the same descriptor: Netty's socket shuts the input
 			// down only once in its life, and a listener may be withdrawn many times.
@@ -80,14 +93,13 @@ final class ListenerWithdrawal {
 			new Socket(epoll.fd().intValue()).shutdown(true, false);
 		}
 		catch (IOException ex) {
-			logger.warn("Could not withdraw listener " + this.index, ex);
+			if (balancer != null) {
+				balancer.rejoin(this.index);
+			}
+			this.withdrawFailures.failed("Could not withdraw listener " + this.index, ex);
 			return false;
 		}
 		this.withdrawn = true;
-		LoopBalancer balancer = this.socket.balancer();
-		if (balancer != null) {
-			balancer.withdraw(this.index);
-		}
 		return true;
 	}
 
@@ -125,7 +137,7 @@ final class ListenerWithdrawal {
 			new Socket(channel.fd().intValue()).listen(this.backlog);
 		}
 		catch (IOException ex) {
-			logger.warn("Listener " + this.index + " could not rejoin the port; it retries", ex);
+			this.rejoinFailures.failed("Listener " + this.index + " could not rejoin the port; it retries", ex);
 			return;
 		}
 		channel.config().setAutoRead(true);

@@ -176,6 +176,16 @@ public final class ReuseportListener {
 	}
 
 	/**
+	 * Return how many times the stall watchdog found this listener's event loop blocked
+	 * for longer than the threshold, whether or not the stall withdrew the listener:
+	 * where stall relief is inactive, stalls are detected and logged all the same.
+	 * @return the stall count
+	 */
+	public long loopStalls() {
+		return this.stalls.detected();
+	}
+
+	/**
 	 * Return how many times a stall of this listener's event loop withdrew it from the
 	 * port.
 	 * @return the withdrawal count

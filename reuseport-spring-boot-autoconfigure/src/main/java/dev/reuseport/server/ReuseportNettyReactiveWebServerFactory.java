@@ -47,7 +47,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 
 	private final ConnectionBalancing balancing;
 
-	private final StallRelief stallRelief;
+	private final StallReliefSettings stallRelief;
 
 	private final List<NettyRouteProvider> routeProviders = new ArrayList<>();
 
@@ -60,7 +60,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		this.listenerCount = null;
 		this.transport = ListenerTransport.EPOLL;
 		this.balancing = ConnectionBalancing.DEFAULT;
-		this.stallRelief = StallRelief.DEFAULT;
+		this.stallRelief = StallReliefSettings.DEFAULT;
 	}
 
 	/**
@@ -80,7 +80,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 */
 	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ListenerTransport transport,
 			ConnectionBalancing balancing) {
-		this(listenerCount, transport, balancing, StallRelief.DEFAULT);
+		this(listenerCount, transport, balancing, StallReliefSettings.DEFAULT);
 	}
 
 	/**
@@ -91,7 +91,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 * @param stallRelief how the listeners of stalled event loops are relieved
 	 */
 	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ListenerTransport transport,
-			ConnectionBalancing balancing, StallRelief stallRelief) {
+			ConnectionBalancing balancing, StallReliefSettings stallRelief) {
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
 		Assert.notNull(transport, "'transport' must not be null");
 		Assert.notNull(balancing, "'balancing' must not be null");
@@ -106,7 +106,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 * Return how the servers relieve the listeners of stalled event loops.
 	 * @return the stall relief settings
 	 */
-	public StallRelief getStallRelief() {
+	public StallReliefSettings getStallRelief() {
 		return this.stallRelief;
 	}
 

@@ -48,7 +48,7 @@ public class ReuseportWebServer implements WebServer {
 
 	private final ConnectionBalancing balancing;
 
-	private final StallRelief stallRelief;
+	private final StallReliefSettings stallRelief;
 
 	private volatile StallReliefStatus stallReliefStatus;
 
@@ -88,7 +88,7 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
 			@Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing) {
-		this(httpServer, transport, listenerCount, lifecycleTimeout, shutdown, balancing, StallRelief.DEFAULT);
+		this(httpServer, transport, listenerCount, lifecycleTimeout, shutdown, balancing, StallReliefSettings.DEFAULT);
 	}
 
 	/**
@@ -104,7 +104,7 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
 			@Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
-			StallRelief stallRelief) {
+			StallReliefSettings stallRelief) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
 		Assert.notNull(transport, "'transport' must not be null");
 		Assert.notNull(balancing, "'balancing' must not be null");
@@ -150,7 +150,7 @@ public class ReuseportWebServer implements WebServer {
 	 * Return how the listeners of stalled event loops are relieved.
 	 * @return the stall relief settings
 	 */
-	public StallRelief getStallRelief() {
+	public StallReliefSettings getStallRelief() {
 		return this.stallRelief;
 	}
 

@@ -36,7 +36,7 @@ public record StallReliefStatus(boolean active, @Nullable String reason) {
 	 * @param kernel the kernel settings of the server's network namespace
 	 * @return the status
 	 */
-	static StallReliefStatus of(StallRelief settings, ListenerTransport transport, KernelSettings kernel) {
+	static StallReliefStatus of(StallReliefSettings settings, ListenerTransport transport, KernelSettings kernel) {
 		if (!settings.enabled()) {
 			return DISABLED;
 		}

@@ -33,4 +33,22 @@ public record StallReport(String thread, Instant startedAt, Duration duration, b
 		stackTrace = List.copyOf(stackTrace);
 	}
 
+	/**
+	 * Return this report with a new duration, the stall still going on or over.
+	 * @param duration how long the loop has been or was blocked
+	 * @param ongoing whether the loop is still stalled
+	 * @return the updated report
+	 */
+	StallReport withDuration(Duration duration, boolean ongoing) {
+		return new StallReport(this.thread, this.startedAt, duration, ongoing, this.withdrawn, this.stackTrace);
+	}
+
+	/**
+	 * Return this report of a stall that withdrew the listener.
+	 * @return the updated report
+	 */
+	StallReport withWithdrawn() {
+		return new StallReport(this.thread, this.startedAt, this.duration, this.ongoing, true, this.stackTrace);
+	}
+
 }

@@ -31,7 +31,7 @@ final class StallWatchdog {
 
 	private final List<ReuseportListener> listeners;
 
-	private final StallRelief settings;
+	private final StallReliefSettings settings;
 
 	private final StallReliefStatus status;
 
@@ -43,11 +43,11 @@ final class StallWatchdog {
 
 	private volatile boolean running;
 
+	private volatile long checks;
+
 	private volatile long skippedChecks;
 
 	private volatile long starvedChecks;
-
-	private volatile long busyChecks;
 
 	private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
@@ -62,7 +62,7 @@ final class StallWatchdog {
 	 * @param settings the stall relief settings
 	 * @param status whether stalled listeners are withdrawn
 	 */
-	StallWatchdog(List<ReuseportListener> listeners, StallRelief settings, StallReliefStatus status) {
+	StallWatchdog(List<ReuseportListener> listeners, StallReliefSettings settings, StallReliefStatus status) {
 		this.listeners = listeners;
 		this.settings = settings;
 		this.status = status;
@@ -91,15 +91,26 @@ final class StallWatchdog {
 	 * Stop the watchdog and wait for its thread, so that no listener is withdrawn or
 	 * rejoins once this returns; a rejoin already queued on a loop checks
 	 * {@link #isRunning()} first. A listener that is withdrawn stays withdrawn.
+	 * <p>
+	 * The wait has no timeout and outlasts an interrupt: the caller closes the listeners'
+	 * sockets next, and a watchdog still running could then shut down a descriptor that
+	 * is closed or already reused. The thread ends at its next step, since it is unparked
+	 * here and blocks on nothing else.
 	 */
 	void stop() {
 		this.running = false;
 		LockSupport.unpark(this.thread);
 		if (Thread.currentThread() != this.thread) {
-			try {
-				this.thread.join(this.settings.threshold().toMillis() * 4);
+			boolean interrupted = false;
+			while (this.thread.isAlive()) {
+				try {
+					this.thread.join();
+				}
+				catch (InterruptedException ex) {
+					interrupted = true;
+				}
 			}
-			catch (InterruptedException ex) {
+			if (interrupted) {
 				Thread.currentThread().interrupt();
 			}
 		}
@@ -108,6 +119,14 @@ final class StallWatchdog {
 
 	boolean isRunning() {
 		return this.running;
+	}
+
+	/**
+	 * Return how many checks the watchdog has completed.
+	 * @return the completed checks
+	 */
+	long checks() {
+		return this.checks;
 	}
 
 	/**
@@ -137,6 +156,7 @@ final class StallWatchdog {
 			}
 			try {
 				check(now);
+				this.checks++;
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Stall check failed", ex);
@@ -162,8 +182,7 @@ final class StallWatchdog {
 			else if (!stalls.isStalled() && iterations > 0) {
 				// Late but still cycling through its iterations: busy, not blocked
 				stale[i] = false;
-				this.busyChecks++;
-				stalls.doubt(now);
+				stalls.late(now);
 			}
 			else if (!stalls.isStalled() && !isBlocked(thread, stalls.cpuSinceHealthy(cpu))) {
 				// Late but not blocked: the thread waited for a CPU, as every thread
@@ -172,6 +191,7 @@ final class StallWatchdog {
 				stale[i] = false;
 				this.starvedChecks++;
 				this.listeners.forEach((other) -> other.stalls().doubt(now));
+				stalls.late(now);
 			}
 		}
 		for (int i = 0; i < count; i++) {
@@ -195,7 +215,7 @@ final class StallWatchdog {
 			}
 			else {
 				stalls.update(now, false);
-				if (withdrawal.isWithdrawn() && stalls.healthyFor(now).compareTo(this.settings.rejoinAfter()) >= 0) {
+				if (withdrawal.isWithdrawn() && stalls.beatingFor(now).compareTo(this.settings.rejoinAfter()) >= 0) {
 					withdrawal.rejoin(this::isRunning);
 				}
 			}
@@ -240,25 +260,17 @@ final class StallWatchdog {
 	}
 
 	/**
-	 * Return how many times a late loop was found still cycling through its iterations.
-	 * @return the busy checks
-	 */
-	long busyChecks() {
-		return this.busyChecks;
-	}
-
-	/**
 	 * Whether another listener would still accept: open, in the group and on a loop that
-	 * has been healthy for the threshold at least. A loop that has only just recovered
-	 * does not count, so that loops waking one after the other from a pause of the whole
-	 * process withdraw nothing.
+	 * has been healthy, without a doubt, for the threshold at least. A loop that has only
+	 * just recovered does not count, so that loops waking one after the other from a
+	 * pause of the whole process withdraw nothing.
 	 */
 	private boolean canWithdraw(int index, boolean[] stale, long now) {
 		for (int j = 0; j < stale.length; j++) {
 			ReuseportListener other = this.listeners.get(j);
 			ListenerStalls stalls = other.stalls();
 			if (j != index && !stale[j] && !stalls.isStalled()
-					&& stalls.healthyFor(now).toNanos() >= this.thresholdNanos && other.isOpen()
+					&& stalls.trustedFor(now).toNanos() >= this.thresholdNanos && other.isOpen()
 					&& !stalls.withdrawal().isWithdrawn()) {
 				return true;
 			}

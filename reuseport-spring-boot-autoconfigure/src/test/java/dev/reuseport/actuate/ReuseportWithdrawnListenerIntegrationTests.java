@@ -36,8 +36,9 @@ class ReuseportWithdrawnListenerIntegrationTests {
 
 	@Test
 	void withdrawnListenerIsReportedOpenAndUp() throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=4",
-				"management.server.port=0", "management.endpoints.web.exposure.include=reuseport,health,prometheus",
+		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
+				"reuseport.listeners=4", "management.server.port=0",
+				"management.endpoints.web.exposure.include=reuseport,health,prometheus",
 				"management.endpoint.health.show-details=always")) {
 			int port = TestApplication.port(context);
 			int managementPort = managementPort(context);
@@ -73,7 +74,9 @@ class ReuseportWithdrawnListenerIntegrationTests {
 				assertThat(metrics).contains("reuseport_listener_withdrawn{listener=\"1\",port=\"" + port + "\"} 1.0")
 					.contains("reuseport_listener_withdrawn{listener=\"0\",port=\"" + port + "\"} 0.0")
 					.contains("reuseport_listener_stalls_total{listener=\"1\",port=\"" + port + "\"} 1.0")
-					.contains("reuseport_listener_stalls_total{listener=\"2\",port=\"" + port + "\"} 0.0");
+					.contains("reuseport_listener_stalls_total{listener=\"2\",port=\"" + port + "\"} 0.0")
+					.contains("reuseport_listener_loop_blocked_total{listener=\"1\",port=\"" + port + "\"} 1.0")
+					.contains("reuseport_listener_loop_blocked_total{listener=\"2\",port=\"" + port + "\"} 0.0");
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
 			await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {

@@ -5,7 +5,7 @@ import java.util.Map;
 
 import dev.reuseport.autoconfigure.ReuseportProperties.Transport;
 import dev.reuseport.server.ConnectionBalancing;
-import dev.reuseport.server.StallRelief;
+import dev.reuseport.server.StallReliefSettings;
 import org.junit.jupiter.api.Test;
 import reactor.netty.resources.LoopResources;
 
@@ -66,16 +66,16 @@ class ReuseportPropertiesTests {
 
 	@Test
 	void stallReliefIsOnByDefaultWithAThresholdOf200Milliseconds() {
-		assertThat(bind(Map.of()).getStallRelief().toStallRelief())
-			.isEqualTo(new StallRelief(true, Duration.ofMillis(200), Duration.ofSeconds(1)));
+		assertThat(bind(Map.of()).getStallRelief().toStallReliefSettings())
+			.isEqualTo(new StallReliefSettings(true, Duration.ofMillis(200), Duration.ofSeconds(1)));
 	}
 
 	@Test
 	void bindsTheStallReliefProperties() {
 		ReuseportProperties properties = bind(Map.of("reuseport.stall-relief.enabled", "false",
 				"reuseport.stall-relief.threshold", "350ms", "reuseport.stall-relief.rejoin-after", "3s"));
-		assertThat(properties.getStallRelief().toStallRelief())
-			.isEqualTo(new StallRelief(false, Duration.ofMillis(350), Duration.ofSeconds(3)));
+		assertThat(properties.getStallRelief().toStallReliefSettings())
+			.isEqualTo(new StallReliefSettings(false, Duration.ofMillis(350), Duration.ofSeconds(3)));
 	}
 
 	@Test

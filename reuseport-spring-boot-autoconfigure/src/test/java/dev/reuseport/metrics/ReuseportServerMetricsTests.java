@@ -43,7 +43,8 @@ class ReuseportServerMetricsTests {
 			new ReuseportServerMetrics(server, WINDOW).bindTo(this.registry);
 			for (String name : List.of(ReuseportMeters.CONNECTIONS_ACTIVE, ReuseportMeters.CONNECTIONS_SERVED,
 					ReuseportMeters.CONNECTIONS_ACCEPTED, ReuseportMeters.HANDOFFS, ReuseportMeters.REQUESTS,
-					ReuseportMeters.ACCEPT_QUEUE, ReuseportMeters.ACCEPT_QUEUE_LIMIT)) {
+					ReuseportMeters.ACCEPT_QUEUE, ReuseportMeters.ACCEPT_QUEUE_LIMIT, ReuseportMeters.STALLS,
+					ReuseportMeters.LOOP_BLOCKED, ReuseportMeters.WITHDRAWN)) {
 				assertThat(this.registry.find(name).meters()).as(name)
 					.extracting((meter) -> meter.getId().getTag("listener") + ":" + meter.getId().getTag("port"))
 					.containsExactlyInAnyOrder("0:" + port, "1:" + port);
@@ -81,6 +82,12 @@ class ReuseportServerMetricsTests {
 							+ "as (max - min) / mean; 0 when balanced or idle");
 			assertMeter(ReuseportMeters.HANDOFFS, Meter.Type.COUNTER,
 					"TCP connections accepted by the listener and served on another listener's event loop");
+			assertMeter(ReuseportMeters.STALLS, Meter.Type.COUNTER,
+					"Stalls of the listener's event loop that withdrew the listener from the port");
+			assertMeter(ReuseportMeters.LOOP_BLOCKED, Meter.Type.COUNTER,
+					"Stalls of the listener's event loop detected by the watchdog, withdrawn or not");
+			assertMeter(ReuseportMeters.WITHDRAWN, Meter.Type.GAUGE,
+					"1 while the listener is withdrawn from the port because its event loop is stalled");
 			assertMeter(ReuseportMeters.ACTIVE_IMBALANCE, Meter.Type.GAUGE,
 					"Spread of the open connections across event loops now, as (max - min) / mean; "
 							+ "0 when balanced or idle");

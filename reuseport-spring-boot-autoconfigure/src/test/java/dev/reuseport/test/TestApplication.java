@@ -43,12 +43,20 @@ public class TestApplication {
 
 	/**
 	 * The tests run on epoll unless they choose io_uring ({@link Transports}), so that
-	 * adding io_uring to the test classpath changes nothing else; and without Spring
-	 * Cloud Gateway, which is on the test classpath, unless they turn it on.
+	 * adding io_uring to the test classpath changes nothing else; without Spring Cloud
+	 * Gateway, which is on the test classpath, unless they turn it on; and without stall
+	 * relief unless they turn it on ({@link #STALL_RELIEF}), so that a test that blocks a
+	 * loop on purpose sees the same server whatever the host's
+	 * {@code net.ipv4.tcp_migrate_req}.
 	 */
 	private static final Map<String, Object> DEFAULTS = Map.of("server.port", "0", "server.address", "127.0.0.1",
 			"spring.main.banner-mode", "off", "reuseport.transport", "epoll",
-			"spring.cloud.gateway.server.webflux.enabled", "false");
+			"spring.cloud.gateway.server.webflux.enabled", "false", "reuseport.stall-relief.enabled", "false");
+
+	/**
+	 * The property that turns stall relief on, for the tests of stall relief.
+	 */
+	public static final String STALL_RELIEF = "reuseport.stall-relief.enabled=true";
 
 	/**
 	 * Start the application in a JVM of its own, log its startup and stop it: for tests

@@ -21,7 +21,7 @@ import org.springframework.util.Assert;
  * listener rejoins the port
  * @since 0.1.0
  */
-public record StallRelief(boolean enabled, Duration threshold, Duration rejoinAfter) {
+public record StallReliefSettings(boolean enabled, Duration threshold, Duration rejoinAfter) {
 
 	/**
 	 * Smallest threshold: below it, the heartbeat of a loop that is merely busy would
@@ -32,12 +32,14 @@ public record StallRelief(boolean enabled, Duration threshold, Duration rejoinAf
 	/**
 	 * Relief with the default threshold of 200 ms and a rejoin after 1 s of health.
 	 */
-	public static final StallRelief DEFAULT = new StallRelief(true, Duration.ofMillis(200), Duration.ofSeconds(1));
+	public static final StallReliefSettings DEFAULT = new StallReliefSettings(true, Duration.ofMillis(200),
+			Duration.ofSeconds(1));
 
 	/**
 	 * No watchdog: a stalled loop keeps its listener and nothing reports it.
 	 */
-	public static final StallRelief DISABLED = new StallRelief(false, DEFAULT.threshold(), DEFAULT.rejoinAfter());
+	public static final StallReliefSettings DISABLED = new StallReliefSettings(false, DEFAULT.threshold(),
+			DEFAULT.rejoinAfter());
 
 	/**
 	 * Create stall relief settings.
@@ -45,7 +47,7 @@ public record StallRelief(boolean enabled, Duration threshold, Duration rejoinAf
 	 * @param threshold the stall threshold; at least {@link #MIN_THRESHOLD}
 	 * @param rejoinAfter the healthy period before a rejoin; zero or positive
 	 */
-	public StallRelief {
+	public StallReliefSettings {
 		Assert.notNull(threshold, "'threshold' must not be null");
 		Assert.notNull(rejoinAfter, "'rejoinAfter' must not be null");
 		Assert.isTrue(threshold.compareTo(MIN_THRESHOLD) >= 0,
