@@ -53,10 +53,13 @@ final class LoopAffineConnectionProvider implements ConnectionProvider {
 	public Mono<? extends Connection> acquire(TransportConfig config, ConnectionObserver connectionObserver,
 			@Nullable Supplier<? extends SocketAddress> remoteAddress,
 			@Nullable AddressResolverGroup<?> resolverGroup) {
+		// Both kinds of call are counted at the same point, when the connection is
+		// acquired, so a failed acquire (connect error, pool acquire timeout) counts in
+		// neither
 		CallerLoop caller = this.lookup.current();
 		if (caller == null) {
-			this.counts.calledOffListener();
-			return this.fallback.acquire(config, connectionObserver, remoteAddress, resolverGroup);
+			return this.fallback.acquire(config, connectionObserver, remoteAddress, resolverGroup)
+				.doOnNext((connection) -> this.counts.calledOffListener());
 		}
 		ConnectionProvider pool = this.pools.get(caller.loop());
 		if (pool == null) {

@@ -178,6 +178,10 @@ class ClientLoopAffinityIntegrationTests {
 				assertThat(timedOut.body()).contains("PoolAcquireTimeoutException");
 				assertThat(Duration.ofNanos(System.nanoTime() - start))
 					.isGreaterThanOrEqualTo(SingleConnectionPoolConfiguration.ACQUIRE_TIMEOUT);
+				// The held call and the other loop's call acquired a connection; the timed
+				// out one did not, so it is in neither count
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(sum(registry, "same") + sum(registry, "other")).isEqualTo(2);
 				this.downstream.release();
 				ProxiedCall held = ProxiedCall.parse(RawHttp.read(holding).body());
 				assertThat(held.body()).isEqualTo("released");
