@@ -131,12 +131,4 @@ final class LoopAffineConnectionProvider implements ConnectionProvider {
 		return this.fallback.name();
 	}
 
-	/**
-	 * Return the number of per-loop pools, for tests.
-	 * @return the pool count
-	 */
-	int loopPools() {
-		return this.pools.size();
-	}
-
 }
