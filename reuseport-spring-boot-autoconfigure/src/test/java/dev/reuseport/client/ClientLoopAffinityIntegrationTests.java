@@ -21,6 +21,7 @@ import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
 import dev.reuseport.test.Downstream;
+import dev.reuseport.test.LoopConnections;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.RawHttp.Response;
 import dev.reuseport.test.ServedBy;
@@ -179,10 +180,12 @@ class ClientLoopAffinityIntegrationTests {
 			int port = port(context);
 			List<Socket> sockets = new ArrayList<>();
 			try {
-				Socket holding = openOnLoop(port, null, sockets);
+				Socket holding = opened(RawHttp.connect(port), sockets);
 				String loop = servedBy(holding).thread();
-				Socket sameLoop = openOnLoop(port, loop, sockets);
-				Socket otherLoop = openOnOtherLoop(port, loop, sockets);
+				Socket sameLoop = opened(LoopConnections.open(port, (servedBy) -> servedBy.thread().equals(loop)),
+						sockets);
+				Socket otherLoop = opened(LoopConnections.open(port, (servedBy) -> !servedBy.thread().equals(loop)),
+						sockets);
 				// The one connection of the holding loop's pool is busy until released
 				RawHttp.send(holding, "/proxy?path=/hold", false);
 				await().atMost(Duration.ofSeconds(10)).until(() -> this.downstream.held() == 1);
@@ -347,31 +350,9 @@ class ClientLoopAffinityIntegrationTests {
 		return overKeepAlive(port, CALLS);
 	}
 
-	/**
-	 * Open keep-alive connections until one is served on {@code loop}, or on any loop
-	 * when {@code loop} is {@code null}; every connection opened is added to
-	 * {@code sockets}, to be closed by the caller.
-	 */
-	private static Socket openOnLoop(int port, String loop, List<Socket> sockets) throws IOException {
-		for (int attempt = 0; attempt < 64; attempt++) {
-			Socket socket = RawHttp.connect(port);
-			sockets.add(socket);
-			if (loop == null || servedBy(socket).thread().equals(loop)) {
-				return socket;
-			}
-		}
-		throw new IllegalStateException("No connection was served on " + loop);
-	}
-
-	private static Socket openOnOtherLoop(int port, String loop, List<Socket> sockets) throws IOException {
-		for (int attempt = 0; attempt < 64; attempt++) {
-			Socket socket = RawHttp.connect(port);
-			sockets.add(socket);
-			if (!servedBy(socket).thread().equals(loop)) {
-				return socket;
-			}
-		}
-		throw new IllegalStateException("Every connection was served on " + loop);
+	private static Socket opened(Socket socket, List<Socket> sockets) {
+		sockets.add(socket);
+		return socket;
 	}
 
 	/**
