@@ -149,6 +149,24 @@ class ClientLoopAffinityIntegrationTests {
 	}
 
 	@Test
+	void anApplicationRestartDisposesEveryLoopPoolAndCallsStayOnTheNewLoops() throws Exception {
+		try (ConfigurableApplicationContext context = run(RecordedPoolsConfiguration.class)) {
+			RecordedPools pools = context.getBean(RecordedPools.class);
+			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
+			assertThat(pools.live()).isNotEmpty();
+			// Spring's lifecycle stops the web server and the ReactorResourceFactory, then
+			// starts both again
+			context.stop();
+			await().atMost(Duration.ofSeconds(10)).until(() -> pools.live().isEmpty());
+			context.start();
+			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
+			assertThat(pools.live()).isNotEmpty()
+				.allSatisfy((name) -> assertThat(name).startsWith("recorded.listener-"))
+				.hasSizeLessThanOrEqualTo(webServer(context).getListeners().size());
+		}
+	}
+
+	@Test
 	void callFromAThreadOffTheListenerLoopsUsesTheApplicationLoopsAndPool() {
 		try (ConfigurableApplicationContext context = run(RecordedPoolsConfiguration.class)) {
 			FunctionCounter offLoop = context.getBean(MeterRegistry.class)
