@@ -22,8 +22,8 @@ import reactor.netty.resources.LoopResources;
  * that group. The application's group does not contain the listener loops, so on a
  * listener loop {@code onClient} answers with that loop alone, colocated. The channel
  * class follows the group, and the listener's transport names it
- * ({@link CurrentListenerLoop#channels()}), because Reactor Netty 1.3 has no
- * channel class for Netty 4.2's io_uring loops.
+ * ({@link CurrentListenerLoop#channels()}), because Reactor Netty 1.3 has no channel
+ * class for Netty 4.2's io_uring loops.
  * <p>
  * The loops belong to the server and the fallback to the application, so disposing these
  * resources disposes neither.

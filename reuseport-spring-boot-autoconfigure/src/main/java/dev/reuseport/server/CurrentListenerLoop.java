@@ -32,8 +32,8 @@ public final class CurrentListenerLoop {
 	/**
 	 * Return the listener loop that the current thread runs.
 	 * @param server the server whose listeners to look at
-	 * @return the loop, or {@code null} when the current thread runs none of the
-	 * server's listener loops
+	 * @return the loop, or {@code null} when the current thread runs none of the server's
+	 * listener loops
 	 */
 	public static @Nullable CurrentListenerLoop of(ReuseportWebServer server) {
 		for (ReuseportListener listener : server.getListeners()) {

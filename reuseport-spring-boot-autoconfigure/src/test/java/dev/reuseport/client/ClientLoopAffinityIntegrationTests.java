@@ -129,7 +129,8 @@ class ClientLoopAffinityIntegrationTests {
 		try (ConfigurableApplicationContext context = run(RecordedPoolsConfiguration.class)) {
 			RecordedPools pools = context.getBean(RecordedPools.class);
 			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
-			assertThat(pools.live()).isNotEmpty().allSatisfy((name) -> assertThat(name).startsWith("recorded.listener-"));
+			assertThat(pools.live()).isNotEmpty()
+				.allSatisfy((name) -> assertThat(name).startsWith("recorded.listener-"));
 			ReuseportWebServer server = webServer(context);
 			try (Socket inFlight = RawHttp.connect(port(context))) {
 				RawHttp.send(inFlight, "/proxy?path=/hold", false);
@@ -154,8 +155,8 @@ class ClientLoopAffinityIntegrationTests {
 			RecordedPools pools = context.getBean(RecordedPools.class);
 			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
 			assertThat(pools.live()).isNotEmpty();
-			// Spring's lifecycle stops the web server and the ReactorResourceFactory, then
-			// starts both again
+			// Spring's lifecycle stops the web server and the ReactorResourceFactory,
+			// then starts both again
 			context.stop();
 			await().atMost(Duration.ofSeconds(10)).until(() -> pools.live().isEmpty());
 			context.start();
@@ -218,8 +219,8 @@ class ClientLoopAffinityIntegrationTests {
 				assertThat(timedOut.body()).contains("PoolAcquireTimeoutException");
 				assertThat(Duration.ofNanos(System.nanoTime() - start))
 					.isGreaterThanOrEqualTo(SingleConnectionPoolConfiguration.ACQUIRE_TIMEOUT);
-				// The held call and the other loop's call acquired a connection; the timed
-				// out one did not, so it is in neither count
+				// The held call and the other loop's call acquired a connection; the
+				// timed out one did not, so it is in neither count
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				assertThat(sum(registry, "same") + sum(registry, "other")).isEqualTo(2);
 				this.downstream.release();

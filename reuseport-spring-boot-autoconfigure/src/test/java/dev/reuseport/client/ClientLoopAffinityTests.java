@@ -77,8 +77,10 @@ class ClientLoopAffinityTests {
 			// Counted at the same point as a call on a listener loop, where a failed
 			// acquire counts in neither
 			assertThatException()
-				.isThrownBy(() -> client.get().uri("http://127.0.0.1:" + closedPort() + "/ok").response().block(
-						Duration.ofSeconds(10)))
+				.isThrownBy(() -> client.get()
+					.uri("http://127.0.0.1:" + closedPort() + "/ok")
+					.response()
+					.block(Duration.ofSeconds(10)))
 				.withRootCauseInstanceOf(ConnectException.class);
 			assertThat(this.affinity.getCounts().offListener()).isZero();
 		}
