@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Counts of the connections that HTTP clients acquired for their calls, by the listener
  * loop each call was made on: whether the connection lives on that same loop, so that the
  * call and its response stay there, or on another loop. Calls made on any other thread
- * are counted apart.
+ * are counted apart. A call is counted when it acquires its connection, so a call whose
+ * acquire fails (a connect error, a pool acquire timeout) is not counted.
  *
  * @since 0.1.0
  */

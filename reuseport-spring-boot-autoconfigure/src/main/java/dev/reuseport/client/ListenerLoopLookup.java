@@ -2,10 +2,8 @@ package dev.reuseport.client;
 
 import java.util.function.Supplier;
 
-import dev.reuseport.server.ListenerTransport;
-import dev.reuseport.server.ReuseportListener;
+import dev.reuseport.server.CurrentListenerLoop;
 import dev.reuseport.server.ReuseportWebServer;
-import io.netty.channel.EventLoop;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,27 +23,9 @@ final class ListenerLoopLookup {
 	 * Return the listener loop the current thread runs.
 	 * @return the loop, or {@code null} when the current thread runs no listener's loop
 	 */
-	@Nullable CallerLoop current() {
+	@Nullable CurrentListenerLoop current() {
 		ReuseportWebServer server = this.server.get();
-		if (server == null) {
-			return null;
-		}
-		for (ReuseportListener listener : server.getListeners()) {
-			EventLoop loop = listener.eventLoop();
-			if (loop != null && loop.inEventLoop()) {
-				return new CallerLoop(listener.index(), loop);
-			}
-		}
-		return null;
-	}
-
-	/**
-	 * Return the transport of the running server's listeners.
-	 * @return the transport, or {@code null} when no reuseport server runs
-	 */
-	@Nullable ListenerTransport transport() {
-		ReuseportWebServer server = this.server.get();
-		return (server != null) ? server.getTransport() : null;
+		return (server != null) ? CurrentListenerLoop.of(server) : null;
 	}
 
 }

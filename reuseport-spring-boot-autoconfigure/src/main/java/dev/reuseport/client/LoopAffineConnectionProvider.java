@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
+import dev.reuseport.server.CurrentListenerLoop;
 import io.netty.channel.EventLoop;
 import io.netty.resolver.AddressResolverGroup;
 import org.jspecify.annotations.Nullable;
@@ -53,26 +54,29 @@ final class LoopAffineConnectionProvider implements ConnectionProvider {
 	public Mono<? extends Connection> acquire(TransportConfig config, ConnectionObserver connectionObserver,
 			@Nullable Supplier<? extends SocketAddress> remoteAddress,
 			@Nullable AddressResolverGroup<?> resolverGroup) {
-		CallerLoop caller = this.lookup.current();
+		// Both kinds of call are counted at the same point, when the connection is
+		// acquired, so a failed acquire (connect error, pool acquire timeout) counts in
+		// neither
+		CurrentListenerLoop caller = this.lookup.current();
 		if (caller == null) {
-			this.counts.calledOffListener();
-			return this.fallback.acquire(config, connectionObserver, remoteAddress, resolverGroup);
+			return this.fallback.acquire(config, connectionObserver, remoteAddress, resolverGroup)
+				.doOnNext((connection) -> this.counts.calledOffListener());
 		}
-		ConnectionProvider pool = this.pools.get(caller.loop());
+		ConnectionProvider pool = this.pools.get(caller.eventLoop());
 		if (pool == null) {
 			pool = newPool(caller);
 		}
 		return pool.acquire(config, connectionObserver, remoteAddress, resolverGroup)
 			.doOnNext((connection) -> this.counts.called(caller.listener(),
-					connection.channel().eventLoop() == caller.loop()));
+					connection.channel().eventLoop() == caller.eventLoop()));
 	}
 
-	private ConnectionProvider newPool(CallerLoop caller) {
+	private ConnectionProvider newPool(CurrentListenerLoop caller) {
 		Builder builder = this.fallback.mutate();
 		if (builder == null) {
 			return this.fallback;
 		}
-		EventLoop loop = caller.loop();
+		EventLoop loop = caller.eventLoop();
 		ConnectionProvider pool = builder.name(this.fallback.name() + ".listener-" + caller.listener()).build();
 		// Only the loop's own thread creates its pool, so no other pool can race this one
 		this.pools.put(loop, pool);
@@ -126,14 +130,6 @@ final class LoopAffineConnectionProvider implements ConnectionProvider {
 	@Override
 	public String name() {
 		return this.fallback.name();
-	}
-
-	/**
-	 * Return the number of per-loop pools, for tests.
-	 * @return the pool count
-	 */
-	int loopPools() {
-		return this.pools.size();
 	}
 
 }

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.reuseport.server.ListenerTransport;
+import dev.reuseport.server.CurrentListenerLoop;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -22,8 +22,8 @@ import reactor.netty.resources.LoopResources;
  * that group. The application's group does not contain the listener loops, so on a
  * listener loop {@code onClient} answers with that loop alone, colocated. The channel
  * class follows the group, and the listener's transport names it
- * ({@link ListenerTransport#loopResources(EventLoop)}), because Reactor Netty 1.3 has no
- * channel class for Netty 4.2's io_uring loops.
+ * ({@link CurrentListenerLoop#channels()}), because Reactor Netty 1.3 has no channel
+ * class for Netty 4.2's io_uring loops.
  * <p>
  * The loops belong to the server and the fallback to the application, so disposing these
  * resources disposes neither.
@@ -43,19 +43,18 @@ final class LoopAffineLoopResources implements LoopResources {
 
 	@Override
 	public EventLoopGroup onClient(boolean useNative) {
-		CallerLoop caller = this.lookup.current();
+		CurrentListenerLoop caller = this.lookup.current();
 		if (caller == null) {
 			return this.fallback.onClient(useNative);
 		}
-		ListenerGroup group = this.groups.get(caller.loop());
-		return (group != null) ? group.colocated() : newGroup(caller.loop()).colocated();
+		ListenerGroup group = this.groups.get(caller.eventLoop());
+		return (group != null) ? group.colocated() : newGroup(caller).colocated();
 	}
 
-	private ListenerGroup newGroup(EventLoop loop) {
-		ListenerTransport transport = this.lookup.transport();
-		LoopResources channels = (transport != null) ? transport.loopResources(loop) : this.fallback;
+	private ListenerGroup newGroup(CurrentListenerLoop caller) {
+		EventLoop loop = caller.eventLoop();
 		// Created on the loop itself, so the colocated group knows its loop at once
-		ListenerGroup group = new ListenerGroup(LoopResources.colocate(loop), channels);
+		ListenerGroup group = new ListenerGroup(LoopResources.colocate(loop), caller.channels());
 		this.groups.put(loop, group);
 		loop.terminationFuture().addListener((future) -> this.groups.remove(loop));
 		return group;

@@ -86,12 +86,14 @@ public final class ReuseportMeters {
 
 	/**
 	 * Counter of the HTTP client calls made on a listener's event loop, tagged by whether
-	 * their connection lives on that same loop ({@link #LOOP_TAG}).
+	 * their connection lives on that same loop ({@link #LOOP_TAG}). A call is counted
+	 * when it acquires its connection, so a failed acquire is not counted.
 	 */
 	public static final String CLIENT_CALLS = "reuseport.listener.client.calls";
 
 	/**
-	 * Counter of the HTTP client calls made on a thread that runs no listener's loop.
+	 * Counter of the HTTP client calls made on a thread that runs no listener's loop,
+	 * counted as {@link #CLIENT_CALLS} is, when the call acquires its connection.
 	 */
 	public static final String CLIENT_CALLS_OFF_LOOP = "reuseport.client.calls.off.loop";
 

@@ -84,16 +84,6 @@ public enum ListenerTransport {
 				: new ListenerLoopResources(select, children);
 	}
 
-	/**
-	 * Return loop resources that name this transport's channel classes for sockets on
-	 * {@code loop}, a listener's loop: clients use them to open connections there.
-	 * @param loop the loop of a listener
-	 * @return the loop resources
-	 */
-	public LoopResources loopResources(EventLoop loop) {
-		return loopResources(loop, loop);
-	}
-
 	@Override
 	public String toString() {
 		return this.id;

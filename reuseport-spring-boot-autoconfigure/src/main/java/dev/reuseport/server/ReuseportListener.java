@@ -157,11 +157,11 @@ public final class ReuseportListener {
 
 	/**
 	 * Return the event loop that accepts and serves this listener's connections while the
-	 * server runs. HTTP clients called from a request handler open their connections on
-	 * it, so that a downstream call stays on the loop of its request.
+	 * server runs. Not public: the server owns the loop, and the HTTP clients reach it
+	 * only from the loop's own thread ({@link CurrentListenerLoop}).
 	 * @return the event loop, or {@code null} when the server is not running
 	 */
-	public @Nullable EventLoop eventLoop() {
+	@Nullable EventLoop eventLoop() {
 		return this.loop.eventLoop();
 	}
 

@@ -3,6 +3,9 @@ package dev.reuseport.client;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,7 @@ import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
 import dev.reuseport.test.Downstream;
+import dev.reuseport.test.LoopConnections;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.RawHttp.Response;
 import dev.reuseport.test.ServedBy;
@@ -32,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -120,32 +125,66 @@ class ClientLoopAffinityIntegrationTests {
 	}
 
 	@Test
-	void callsStayOnTheInboundLoopAfterTheServerRestarts() throws Exception {
-		try (ConfigurableApplicationContext context = run()) {
+	void aServerRestartDisposesEveryLoopPoolAndCallsStayOnTheNewLoops() throws Exception {
+		try (ConfigurableApplicationContext context = run(RecordedPoolsConfiguration.class)) {
+			RecordedPools pools = context.getBean(RecordedPools.class);
 			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
+			assertThat(pools.live()).isNotEmpty()
+				.allSatisfy((name) -> assertThat(name).startsWith("recorded.listener-"));
 			ReuseportWebServer server = webServer(context);
-			server.stop();
+			try (Socket inFlight = RawHttp.connect(port(context))) {
+				RawHttp.send(inFlight, "/proxy?path=/hold", false);
+				await().atMost(Duration.ofSeconds(10)).until(() -> this.downstream.held() == 1);
+				server.stop();
+				// The call in flight ends with its loop, and so does its request: the
+				// connection closes, at most after a 503 from the failed call
+				assertThat(untilClosed(inFlight)).doesNotStartWith("HTTP/1.1 200");
+			}
+			await().atMost(Duration.ofSeconds(10)).until(() -> pools.live().isEmpty());
 			server.start();
 			assertThat(share(overKeepAlive(server.getPort(), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
+			assertThat(pools.live()).isNotEmpty()
+				.allSatisfy((name) -> assertThat(name).startsWith("recorded.listener-"))
+				.hasSizeLessThanOrEqualTo(server.getListeners().size());
 		}
 	}
 
 	@Test
-	void callFromAThreadOffTheListenerLoopsUsesTheSharedPool() {
-		try (ConfigurableApplicationContext context = run()) {
+	void anApplicationRestartDisposesEveryLoopPoolAndCallsStayOnTheNewLoops() throws Exception {
+		try (ConfigurableApplicationContext context = run(RecordedPoolsConfiguration.class)) {
+			RecordedPools pools = context.getBean(RecordedPools.class);
+			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
+			assertThat(pools.live()).isNotEmpty();
+			// Spring's lifecycle stops the web server and the ReactorResourceFactory,
+			// then starts both again
+			context.stop();
+			await().atMost(Duration.ofSeconds(10)).until(() -> pools.live().isEmpty());
+			context.start();
+			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
+			assertThat(pools.live()).isNotEmpty()
+				.allSatisfy((name) -> assertThat(name).startsWith("recorded.listener-"))
+				.hasSizeLessThanOrEqualTo(webServer(context).getListeners().size());
+		}
+	}
+
+	@Test
+	void callFromAThreadOffTheListenerLoopsUsesTheApplicationLoopsAndPool() {
+		try (ConfigurableApplicationContext context = run(RecordedPoolsConfiguration.class)) {
 			FunctionCounter offLoop = context.getBean(MeterRegistry.class)
 				.get(ReuseportMeters.CLIENT_CALLS_OFF_LOOP)
 				.functionCounter();
 			double before = offLoop.count();
-			String body = context.getBean(WebClient.Builder.class)
+			String answer = context.getBean(WebClient.Builder.class)
 				.baseUrl(this.downstream.url())
 				.build()
 				.get()
 				.uri("/ok")
 				.retrieve()
 				.bodyToMono(String.class)
+				.map((body) -> body + " on " + Thread.currentThread().getName())
 				.block(Duration.ofSeconds(10));
-			assertThat(body).isEqualTo("ok");
+			assertThat(answer).startsWith("ok on " + RecordedPoolsConfiguration.LOOPS + "-");
+			assertThat(context.getBean(RecordedPools.class).created()).containsExactly("recorded");
 			assertThat(offLoop.count()).isEqualTo(before + 1);
 			assertThat(context.getBean(ClientLoopAffinity.class).getCounts().offListener()).isOne();
 		}
@@ -160,10 +199,12 @@ class ClientLoopAffinityIntegrationTests {
 			int port = port(context);
 			List<Socket> sockets = new ArrayList<>();
 			try {
-				Socket holding = openOnLoop(port, null, sockets);
+				Socket holding = opened(RawHttp.connect(port), sockets);
 				String loop = servedBy(holding).thread();
-				Socket sameLoop = openOnLoop(port, loop, sockets);
-				Socket otherLoop = openOnOtherLoop(port, loop, sockets);
+				Socket sameLoop = opened(LoopConnections.open(port, (servedBy) -> servedBy.thread().equals(loop)),
+						sockets);
+				Socket otherLoop = opened(LoopConnections.open(port, (servedBy) -> !servedBy.thread().equals(loop)),
+						sockets);
 				// The one connection of the holding loop's pool is busy until released
 				RawHttp.send(holding, "/proxy?path=/hold", false);
 				await().atMost(Duration.ofSeconds(10)).until(() -> this.downstream.held() == 1);
@@ -178,6 +219,10 @@ class ClientLoopAffinityIntegrationTests {
 				assertThat(timedOut.body()).contains("PoolAcquireTimeoutException");
 				assertThat(Duration.ofNanos(System.nanoTime() - start))
 					.isGreaterThanOrEqualTo(SingleConnectionPoolConfiguration.ACQUIRE_TIMEOUT);
+				// The held call and the other loop's call acquired a connection; the
+				// timed out one did not, so it is in neither count
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(sum(registry, "same") + sum(registry, "other")).isEqualTo(2);
 				this.downstream.release();
 				ProxiedCall held = ProxiedCall.parse(RawHttp.read(holding).body());
 				assertThat(held.body()).isEqualTo("released");
@@ -215,9 +260,15 @@ class ClientLoopAffinityIntegrationTests {
 	}
 
 	private ConfigurableApplicationContext run(String... properties) {
+		return run(null, properties);
+	}
+
+	private ConfigurableApplicationContext run(Class<?> configuration, String... properties) {
 		List<String> all = new ArrayList<>(List.of(properties));
 		all.add("downstream.url=" + this.downstream.url());
-		return TestApplication.run(new Class<?>[] { ProxyConfiguration.class }, all.toArray(String[]::new));
+		Class<?>[] configurations = (configuration != null) ? new Class<?>[] { ProxyConfiguration.class, configuration }
+				: new Class<?>[] { ProxyConfiguration.class };
+		return TestApplication.run(configurations, all.toArray(String[]::new));
 	}
 
 	private List<ProxiedCall> overNewConnections(int port, int count) throws Exception {
@@ -318,31 +369,25 @@ class ClientLoopAffinityIntegrationTests {
 		return overKeepAlive(port, CALLS);
 	}
 
-	/**
-	 * Open keep-alive connections until one is served on {@code loop}, or on any loop
-	 * when {@code loop} is {@code null}; every connection opened is added to
-	 * {@code sockets}, to be closed by the caller.
-	 */
-	private static Socket openOnLoop(int port, String loop, List<Socket> sockets) throws IOException {
-		for (int attempt = 0; attempt < 64; attempt++) {
-			Socket socket = RawHttp.connect(port);
-			sockets.add(socket);
-			if (loop == null || servedBy(socket).thread().equals(loop)) {
-				return socket;
-			}
-		}
-		throw new IllegalStateException("No connection was served on " + loop);
+	private static Socket opened(Socket socket, List<Socket> sockets) {
+		sockets.add(socket);
+		return socket;
 	}
 
-	private static Socket openOnOtherLoop(int port, String loop, List<Socket> sockets) throws IOException {
-		for (int attempt = 0; attempt < 64; attempt++) {
-			Socket socket = RawHttp.connect(port);
-			sockets.add(socket);
-			if (!servedBy(socket).thread().equals(loop)) {
-				return socket;
-			}
+	/**
+	 * Read what the server sends until it closes the connection; a reset counts as a
+	 * close, a read timeout fails.
+	 */
+	private static String untilClosed(Socket socket) throws IOException {
+		try {
+			return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
 		}
-		throw new IllegalStateException("Every connection was served on " + loop);
+		catch (SocketTimeoutException ex) {
+			throw ex;
+		}
+		catch (SocketException ex) {
+			return "";
+		}
 	}
 
 	private static ServedBy servedBy(Socket socket) {
@@ -364,6 +409,32 @@ class ClientLoopAffinityIntegrationTests {
 	interface ThrowingFunction<A, T> {
 
 		T apply(A argument) throws Exception;
+
+	}
+
+	/**
+	 * Application loops and a pool of their own, whose pools and those built from its
+	 * settings are recorded in {@link RecordedPools}.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class RecordedPoolsConfiguration {
+
+		static final String LOOPS = "recorded-http";
+
+		@Bean
+		RecordedPools recordedPools() {
+			return new RecordedPools();
+		}
+
+		@Bean
+		ReactorResourceFactory reactorResourceFactory(RecordedPools pools) {
+			ReactorResourceFactory factory = new ReactorResourceFactory();
+			factory.setUseGlobalResources(false);
+			factory.setLoopResourcesSupplier(() -> LoopResources.create(LOOPS, 1, true));
+			factory.setConnectionProviderSupplier(
+					() -> ConnectionProvider.builder("recorded").metrics(true, () -> pools).build());
+			return factory;
+		}
 
 	}
 

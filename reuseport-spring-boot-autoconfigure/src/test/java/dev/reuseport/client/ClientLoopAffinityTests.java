@@ -1,5 +1,9 @@
 package dev.reuseport.client;
 
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 
 import dev.reuseport.test.Downstream;
@@ -10,6 +14,7 @@ import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Tests for {@link ClientLoopAffinity} without a reuseport server: every call is made off
@@ -59,6 +64,35 @@ class ClientLoopAffinityTests {
 		finally {
 			this.affinity.close();
 			Mono.when(provider.disposeLater(), loops.disposeLater()).block(Duration.ofSeconds(10));
+		}
+	}
+
+	@Test
+	void callOffTheListenerLoopsIsCountedOnlyOnceItHasAConnection() throws IOException {
+		ConnectionProvider provider = ConnectionProvider.create("test", 1);
+		LoopResources loops = LoopResources.create("fallback", 1, true);
+		try {
+			HttpClient client = HttpClient.create(this.affinity.connectionProvider(provider))
+				.runOn(this.affinity.loopResources(loops));
+			// Counted at the same point as a call on a listener loop, where a failed
+			// acquire counts in neither
+			assertThatException()
+				.isThrownBy(() -> client.get()
+					.uri("http://127.0.0.1:" + closedPort() + "/ok")
+					.response()
+					.block(Duration.ofSeconds(10)))
+				.withRootCauseInstanceOf(ConnectException.class);
+			assertThat(this.affinity.getCounts().offListener()).isZero();
+		}
+		finally {
+			this.affinity.close();
+			Mono.when(provider.disposeLater(), loops.disposeLater()).block(Duration.ofSeconds(10));
+		}
+	}
+
+	private static int closedPort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
 		}
 	}
 

@@ -59,30 +59,21 @@ public final class LoopStall implements AutoCloseable {
 	 * @throws IOException when a connection fails
 	 */
 	public static Socket blockLoop(int port, int loop, long millis) throws IOException {
-		String thread = "reuseport-listener-" + loop;
-		for (int attempt = 0; attempt < 200; attempt++) {
-			Socket socket = RawHttp.connect(port);
-			RawHttp.send(socket, "/whoami", false);
-			ServedBy servedBy = ServedBy.parse(RawHttp.read(socket).body());
-			if (servedBy.thread().equals(thread)) {
-				TestApplication.BLOCKING_REQUESTS.clear();
-				RawHttp.send(socket, "/block?millis=" + millis, false);
-				try {
-					if (TestApplication.BLOCKING_REQUESTS.poll(10, TimeUnit.SECONDS) == null) {
-						socket.close();
-						throw new IllegalStateException("The /block request did not arrive");
-					}
-				}
-				catch (InterruptedException ex) {
-					socket.close();
-					Thread.currentThread().interrupt();
-					throw new IllegalStateException(ex);
-				}
-				return socket;
+		Socket socket = LoopConnections.openOnLoop(port, loop);
+		TestApplication.BLOCKING_REQUESTS.clear();
+		RawHttp.send(socket, "/block?millis=" + millis, false);
+		try {
+			if (TestApplication.BLOCKING_REQUESTS.poll(10, TimeUnit.SECONDS) == null) {
+				socket.close();
+				throw new IllegalStateException("The /block request did not arrive");
 			}
-			socket.close();
 		}
-		throw new IllegalStateException("No connection was served on loop " + loop);
+		catch (InterruptedException ex) {
+			socket.close();
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+		return socket;
 	}
 
 	/**
