@@ -2,6 +2,7 @@ package dev.reuseport.server;
 
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -184,46 +185,39 @@ class StallReliefIntegrationTests {
 
 	@Test
 	void gracefulShutdownWhileWithdrawnCompletesWithoutRejoining() throws Exception {
-		ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
-				"reuseport.listeners=" + LISTENERS, "server.shutdown=graceful");
-		ReuseportWebServer server = TestApplication.webServer(context);
-		int port = server.getPort();
-		ReuseportListener stalled = server.getListeners().get(3);
-		try (Socket blocking = LoopStall.blockLoop(port, 3, 1500)) {
-			await().atMost(Duration.ofSeconds(5)).until(stalled::isWithdrawn);
-			CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
-			int maxListening = maxListeningUntil(port, closed);
-			closed.get(30, TimeUnit.SECONDS);
-			// The blocked request completed during the graceful shutdown
-			assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
-			assertThat(maxListening).isLessThan(LISTENERS);
-			assertThat(stalled.isWithdrawn()).isTrue();
-			assertThat(ListeningSockets.count(port)).isZero();
-		}
-		finally {
-			context.close();
-		}
+		closeWhileWithdrawn(3, "server.shutdown=graceful");
 	}
 
 	@Test
 	void stopWhileWithdrawnClosesEveryListenerWithoutRejoining() throws Exception {
-		ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
-				"reuseport.listeners=" + LISTENERS);
+		// Not graceful: stop() closes the sockets at once
+		ReuseportWebServer server = closeWhileWithdrawn(2);
+		assertThat(server.getListeners()).noneMatch(ReuseportListener::isOpen);
+	}
+
+	/**
+	 * Block a listener's loop until its listener is withdrawn, then close the application
+	 * and check that the blocked request is answered (within the graceful shutdown, or
+	 * within a stop's timeout) and that the withdrawn listener never rejoined.
+	 */
+	private ReuseportWebServer closeWhileWithdrawn(int listener, String... properties) throws Exception {
+		List<String> settings = new ArrayList<>(
+				List.of(TestApplication.STALL_RELIEF, "reuseport.listeners=" + LISTENERS));
+		settings.addAll(List.of(properties));
+		ConfigurableApplicationContext context = TestApplication.run(settings.toArray(String[]::new));
 		ReuseportWebServer server = TestApplication.webServer(context);
 		int port = server.getPort();
-		ReuseportListener stalled = server.getListeners().get(2);
-		try (Socket blocking = LoopStall.blockLoop(port, 2, 1500)) {
+		ReuseportListener stalled = server.getListeners().get(listener);
+		try (Socket blocking = LoopStall.blockLoop(port, listener, 1500)) {
 			await().atMost(Duration.ofSeconds(5)).until(stalled::isWithdrawn);
-			// Not graceful: stop() closes the sockets at once
 			CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
 			int maxListening = maxListeningUntil(port, closed);
 			closed.get(30, TimeUnit.SECONDS);
-			// A request in flight finishes within the stop timeout, the blocked one too
 			assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			assertThat(maxListening).isLessThan(LISTENERS);
 			assertThat(stalled.isWithdrawn()).isTrue();
-			assertThat(server.getListeners()).noneMatch(ReuseportListener::isOpen);
 			assertThat(ListeningSockets.count(port)).isZero();
+			return server;
 		}
 		finally {
 			context.close();
