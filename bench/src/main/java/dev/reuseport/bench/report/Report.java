@@ -70,8 +70,16 @@ public final class Report {
 			md.append("Its figures show that the harness works, not how the servers compare.\n\n");
 		}
 		md.append("Run of ").append(this.run.meta("date")).append(" (`").append(this.run.meta("mode"));
-		md.append("` mode): ").append(this.run.meta("rounds.completed")).append(" of ");
-		md.append(this.run.meta("rounds.planned")).append(" planned rounds of ").append(this.run.roundServers());
+		md.append("` mode): ");
+		String roundServers = this.run.roundServers();
+		if (roundServers.isEmpty()) {
+			// Only scenarios without rounds ran, such as the stalled loop alone
+			md.append("no rounds (scenarios: ").append(this.run.meta("scenarios")).append(")");
+		}
+		else {
+			md.append(this.run.meta("rounds.completed")).append(" of ").append(this.run.meta("rounds.planned"));
+			md.append(" planned rounds of ").append(roundServers);
+		}
 		md.append(", ").append(this.run.meta("loops")).append(" event loops or workers per server, ");
 		md.append(this.run.meta("elapsed.seconds")).append(" s in all.\n");
 		String stoppedEarly = this.run.meta.getProperty("stopped.early");

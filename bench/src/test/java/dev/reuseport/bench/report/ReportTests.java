@@ -282,6 +282,11 @@ class ReportTests {
 		RunData run = RunLoader.load(this.raw);
 		assertThat(run.problems).containsExactly("round 2, B: proxy-churn.share is missing");
 		assertThat(new Report(run).render()).doesNotContain("## Headline").doesNotContain("## Keep-alive");
+		Files.writeString(this.raw.resolve("meta.properties"),
+				Files.readString(this.raw.resolve("meta.properties"))
+					.replace("scenarios=proxy stall", "scenarios=stall")
+					.replace("proxy.servers=A B B-noaffinity", "proxy.servers="));
+		assertThat(Report.load(this.raw).render()).contains("` mode): no rounds (scenarios: stall), 4 event loops");
 		assertThat(Goals.evaluate(run)).extracting(Goal::status)
 			.containsExactly("not run (--scenarios)", "not run (--scenarios)", "not run (--scenarios)",
 					"not run (--scenarios)", "met", "met", "not run (--scenarios)", "not run (--scenarios)", "met");
