@@ -144,9 +144,8 @@ class StallReliefIntegrationTests {
 					elapsed.toMillis());
 			assertThat(flapping.stallWithdrawals()).isEqualTo(5);
 			assertThat(flapping.loopStalls()).isEqualTo(5);
-			// At most one warning per interval for a loop that stalls again and again:
-			// how
-			// many intervals the five stalls span depends on the machine's speed
+			// At most one warning per interval for a loop that stalls again and again;
+			// how many intervals the five stalls span depends on the machine's speed
 			int warnings = output.toString().split("of listener 1 has been blocked", -1).length - 1;
 			long intervals = elapsed.toNanos() / BlockedLoopLog.INTERVAL.toNanos();
 			assertThat(warnings).isBetween(1, (int) (1 + intervals));

@@ -148,8 +148,8 @@ class StallWatchdogIntegrationTests {
 			int port = server.getPort();
 			CountDownLatch release = new CountDownLatch(1);
 			CountDownLatch blocked = new CountDownLatch(4);
-			// As a pause of the whole process would: every loop at once, for the same
-			// time
+			// As a pause of the whole process would: every loop at once, for the
+			// same time
 			for (ReuseportListener listener : server.getListeners()) {
 				EventLoop loop = listener.loop().eventLoop();
 				loop.execute(() -> {
