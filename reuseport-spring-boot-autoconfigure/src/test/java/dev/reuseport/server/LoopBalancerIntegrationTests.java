@@ -61,18 +61,15 @@ class LoopBalancerIntegrationTests {
 	private void assertSpreadWithin(ConnectionBalancing balancing, int connections, double maxSpread,
 			int maxConnectionsApart) {
 		ReuseportWebServer server = TestServers.startServedBy(LISTENERS, balancing);
+		SpreadRounds rounds = new SpreadRounds("Balanced (margin %d connections), %d keep-alive connections"
+			.formatted(balancing.marginConnections(), connections), connections, maxSpread, maxConnectionsApart);
 		try {
 			for (int round = 0; round < ROUNDS; round++) {
+				long[] handedOffBefore = handedOff(server);
 				long[] perLoop = openAtOnceAndCount(server, connections);
-				double spread = LoopBalancer.spread(perLoop);
-				System.out.printf(
-						"Balanced (margin %d connections), %d keep-alive connections on %d loops: %s, "
-								+ "(max - min) / mean %.2f%n",
-						balancing.marginConnections(), connections, LISTENERS, Arrays.toString(perLoop), spread);
-				assertThat(spread <= maxSpread || max(perLoop) - min(perLoop) <= maxConnectionsApart)
-					.as("spread %s of %s", spread, Arrays.toString(perLoop))
-					.isTrue();
+				rounds.check(perLoop, minus(handedOff(server), handedOffBefore));
 			}
+			rounds.assertAtMostOneBeyondTheMargin();
 		}
 		finally {
 			server.stop();
@@ -131,8 +128,11 @@ class LoopBalancerIntegrationTests {
 		ReuseportWebServer server = TestServers.startServedBy(LISTENERS, ConnectionBalancing.DEFAULT, HttpProtocol.H2C);
 		int connections = 64;
 		String uri = "http://127.0.0.1:" + server.getPort() + "/";
+		SpreadRounds rounds = new SpreadRounds("Balanced, %d h2c connections".formatted(connections), connections,
+				MAX_SPREAD, 1);
 		try {
 			for (int round = 0; round < ROUNDS; round++) {
+				long[] handedOffBefore = handedOff(server);
 				// A provider of its own per connection keeps each HTTP/2 connection apart
 				List<ConnectionProvider> providers = IntStream.range(0, connections)
 					.mapToObj((i) -> ConnectionProvider.create("h2-balance-" + i, 1))
@@ -147,18 +147,14 @@ class LoopBalancerIntegrationTests {
 						.collectList()
 						.block(Duration.ofSeconds(30));
 					long[] perLoop = awaitServedMatches(server, served);
-					double spread = LoopBalancer.spread(perLoop);
-					System.out.printf("Balanced, %d h2c connections on %d loops: %s, (max - min) / mean %.2f%n",
-							connections, LISTENERS, Arrays.toString(perLoop), spread);
-					assertThat(spread <= MAX_SPREAD || max(perLoop) - min(perLoop) <= 1)
-						.as("spread %s of %s", spread, Arrays.toString(perLoop))
-						.isTrue();
+					rounds.check(perLoop, minus(handedOff(server), handedOffBefore));
 				}
 				finally {
 					providers.forEach((provider) -> provider.disposeLater().block(Duration.ofSeconds(10)));
 				}
 				awaitNoOpenConnections(server);
 			}
+			rounds.assertAtMostOneBeyondTheMargin();
 		}
 		finally {
 			server.stop();
@@ -209,12 +205,65 @@ class LoopBalancerIntegrationTests {
 		return (double) served.stream().filter(ServedBy::onOwnLoop).count() / served.size();
 	}
 
+	private static long[] handedOff(ReuseportWebServer server) {
+		return server.getListeners().stream().mapToLong(ReuseportListener::handedOffConnections).toArray();
+	}
+
+	private static long[] minus(long[] after, long[] before) {
+		return IntStream.range(0, after.length).mapToLong((i) -> after[i] - before[i]).toArray();
+	}
+
 	private static long max(long[] counts) {
 		return Arrays.stream(counts).max().orElseThrow();
 	}
 
 	private static long min(long[] counts) {
 		return Arrays.stream(counts).min().orElseThrow();
+	}
+
+	/**
+	 * The rounds of one test, each of which must end within the margin: a spread of at
+	 * most {@code maxSpread} of the mean, or at most {@code maxConnectionsApart}. One
+	 * round may end one connection beyond it. Every loop decides alone and counts the
+	 * connections waiting in the other loops' accept queues as theirs; when the loops lag
+	 * behind a burst, as on a busy machine, a loop can still hand on a connection that
+	 * another loop counted as its own, and the spread ends one connection wider.
+	 */
+	private static final class SpreadRounds {
+
+		private final String description;
+
+		private final double maxSpread;
+
+		private final long maxConnectionsApart;
+
+		private final long mostConnectionsApart;
+
+		private final List<String> beyondTheMargin = new ArrayList<>();
+
+		SpreadRounds(String description, int connections, double maxSpread, int maxConnectionsApart) {
+			this.description = description;
+			this.maxSpread = maxSpread;
+			this.maxConnectionsApart = maxConnectionsApart;
+			this.mostConnectionsApart = Math.max(maxConnectionsApart, (long) (maxSpread * connections / LISTENERS)) + 1;
+		}
+
+		void check(long[] perLoop, long[] handedOff) {
+			double spread = LoopBalancer.spread(perLoop);
+			String result = "%s, (max - min) / mean %.2f, handed off by each listener %s"
+				.formatted(Arrays.toString(perLoop), spread, Arrays.toString(handedOff));
+			System.out.printf("%s on %d loops: %s%n", this.description, LISTENERS, result);
+			long apart = max(perLoop) - min(perLoop);
+			if (spread > this.maxSpread && apart > this.maxConnectionsApart) {
+				this.beyondTheMargin.add(result);
+				assertThat(apart).as("connections apart in %s", result).isLessThanOrEqualTo(this.mostConnectionsApart);
+			}
+		}
+
+		void assertAtMostOneBeyondTheMargin() {
+			assertThat(this.beyondTheMargin).as("rounds beyond the margin").hasSizeLessThanOrEqualTo(1);
+		}
+
 	}
 
 }
