@@ -90,6 +90,14 @@ final class ConnectionDrain {
 		completeIfDrained();
 	}
 
+	/**
+	 * Close every connection still open on the loop, whether or not a drain has started.
+	 * Must run on the listener's event loop.
+	 */
+	void closeAll() {
+		new ArrayList<>(this.connections).forEach(Channel::close);
+	}
+
 	private void drain(Channel channel, Duration idleGrace) {
 		ChannelPipeline pipeline = channel.pipeline();
 		if (pipeline.get(NettyPipeline.H2MultiplexHandler) != null) {

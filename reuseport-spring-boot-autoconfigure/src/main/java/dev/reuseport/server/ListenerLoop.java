@@ -1,6 +1,7 @@
 package dev.reuseport.server;
 
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.EventLoop;
@@ -75,12 +76,33 @@ final class ListenerLoop {
 	void shutdown(Duration timeout) {
 		IoEventLoopGroup group = this.group;
 		if (group != null) {
+			closeConnections(timeout);
 			group.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS)
 				.awaitUninterruptibly(timeout.toMillis());
 			this.group = null;
 		}
 		this.eventLoop = null;
 		this.drain = null;
+	}
+
+	/**
+	 * Close the connections left on the loop while it still runs, so that they close with
+	 * their pipelines' events. A graceful drain that a stop cut short leaves them open,
+	 * and the loop's own shutdown cannot be relied on to close them: Netty's loop closes
+	 * its channels only if it sees the shutdown before it runs its last tasks.
+	 */
+	private void closeConnections(Duration timeout) {
+		EventLoop eventLoop = this.eventLoop;
+		ConnectionDrain drain = this.drain;
+		if (eventLoop == null || drain == null) {
+			return;
+		}
+		try {
+			eventLoop.submit(drain::closeAll).awaitUninterruptibly(timeout.toMillis());
+		}
+		catch (RejectedExecutionException ex) {
+			// Already shut down, and its connections with it
+		}
 	}
 
 	private Thread newThread(Runnable task) {

@@ -14,6 +14,9 @@ import io.netty.channel.IoRegistration;
  * count goes on is busy, running many short iterations; a loop whose count stands still
  * is held in one iteration, by a task or a handler that does not return. The count is
  * written by the loop's thread only.
+ * <p>
+ * The counting handler also closes the loop's connections when the loop ends, should
+ * Netty's loop have skipped that.
  */
 final class LoopIterations {
 
@@ -44,6 +47,9 @@ final class LoopIterations {
 
 		private final IoHandler delegate;
 
+		// Written and read by the loop's thread only
+		private boolean preparedToDestroy;
+
 		CountingIoHandler(IoHandler delegate) {
 			this.delegate = delegate;
 		}
@@ -63,11 +69,19 @@ final class LoopIterations {
 
 		@Override
 		public void prepareToDestroy() {
+			this.preparedToDestroy = true;
 			this.delegate.prepareToDestroy();
 		}
 
 		@Override
 		public void destroy() {
+			// Netty's loop prepares its handler, which closes the registered channels,
+			// only if it sees the shutdown before running its tasks; a shutdown that
+			// begins while a task runs ends the loop without it, and the connections
+			// would stay open with their descriptors
+			if (!this.preparedToDestroy) {
+				prepareToDestroy();
+			}
 			this.delegate.destroy();
 		}
 

@@ -1,12 +1,18 @@
 package dev.reuseport.server;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.reuseport.test.SocketPair;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tests for {@link ListenerLoop}.
@@ -55,6 +61,46 @@ class ListenerLoopTests {
 		}
 		finally {
 			loop.shutdown(TIMEOUT);
+		}
+	}
+
+	@Test
+	void shutdownClosesTheConnectionsLeftOnTheLoopWhileItStillRuns() throws Exception {
+		ListenerLoop loop = new ListenerLoop("listener-loop-test");
+		EventLoop eventLoop = loop.start(ListenerTransport.EPOLL);
+		CountDownLatch inactive = new CountDownLatch(1);
+		try (SocketPair connection = SocketPair.open(eventLoop, new ChannelInboundHandlerAdapter() {
+
+			@Override
+			public void channelInactive(ChannelHandlerContext context) {
+				inactive.countDown();
+			}
+
+		})) {
+			Channel channel = connection.channel();
+			ConnectionDrain drain = loop.drain();
+			eventLoop.submit(() -> drain.connectionOpened(channel)).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			// The shutdown begins while the loop runs a task: Netty's loop then ends
+			// without closing its channels itself
+			CountDownLatch release = new CountDownLatch(1);
+			eventLoop.execute(() -> awaitQuietly(release));
+			Thread stopping = new Thread(() -> loop.shutdown(TIMEOUT));
+			stopping.start();
+			await().atMost(TIMEOUT).until(() -> stopping.getState() == Thread.State.TIMED_WAITING);
+			release.countDown();
+			stopping.join(TIMEOUT.toMillis());
+			assertThat(eventLoop.isTerminated()).isTrue();
+			assertThat(connection.peer().getInputStream().read()).as("end of stream").isEqualTo(-1);
+			assertThat(inactive.await(0, TimeUnit.SECONDS)).as("channelInactive before the loop ended").isTrue();
+		}
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

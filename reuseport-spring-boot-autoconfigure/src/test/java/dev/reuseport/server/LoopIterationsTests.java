@@ -1,0 +1,70 @@
+package dev.reuseport.server;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.reuseport.test.SocketPair;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link LoopIterations}, on real epoll loops.
+ */
+class LoopIterationsTests {
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+	@Test
+	void countGrowsWithTheLoopsIterations() throws Exception {
+		ListenerLoop loop = new ListenerLoop("loop-iterations-test");
+		EventLoop eventLoop = loop.start(ListenerTransport.EPOLL);
+		try {
+			long before = loop.iterations().count();
+			for (int i = 0; i < 10; i++) {
+				eventLoop.submit(() -> {
+				}).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+			}
+			await().atMost(TIMEOUT).untilAsserted(() -> assertThat(loop.iterations().count()).isGreaterThan(before));
+		}
+		finally {
+			loop.shutdown(TIMEOUT);
+		}
+	}
+
+	@Test
+	void loopThatEndsWithoutClosingItsChannelsClosesThemOnItsWayOut() throws Exception {
+		ListenerLoop loop = new ListenerLoop("loop-iterations-test");
+		EventLoop eventLoop = loop.start(ListenerTransport.EPOLL);
+		try (SocketPair connection = SocketPair.open(eventLoop, new ChannelInboundHandlerAdapter())) {
+			// A shutdown that begins while the loop runs a task ends Netty's loop without
+			// closing the channels registered on it
+			CountDownLatch running = new CountDownLatch(1);
+			CountDownLatch release = new CountDownLatch(1);
+			eventLoop.execute(() -> {
+				running.countDown();
+				try {
+					release.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			});
+			assertThat(running.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+			eventLoop.shutdownGracefully(0, TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+			await().atMost(TIMEOUT).until(eventLoop::isShuttingDown);
+			release.countDown();
+			assertThat(eventLoop.terminationFuture().await(TIMEOUT.toMillis())).isTrue();
+			assertThat(connection.peer().getInputStream().read()).as("end of stream").isEqualTo(-1);
+			assertThat(connection.channel().isOpen()).isFalse();
+		}
+		finally {
+			loop.shutdown(TIMEOUT);
+		}
+	}
+
+}
