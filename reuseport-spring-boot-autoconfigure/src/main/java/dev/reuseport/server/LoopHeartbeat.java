@@ -34,6 +34,9 @@ final class LoopHeartbeat {
 		this.periodNanos = period.toNanos();
 		this.maxLag = 0;
 		this.lastBeat = System.nanoTime();
+		// A restarted server has a new loop thread: the old one is not reported until
+		// the new one has beaten
+		this.thread = null;
 		// One beat at once, so that the loop's thread is known before its first stall
 		loop.execute(this::beat);
 		this.task = loop.scheduleWithFixedDelay(this::beat, period.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);

@@ -178,7 +178,8 @@ class ReuseportMetricsIntegrationTests {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			ReuseportWebServer server = webServer(context);
 			List<Socket> waiting = new ArrayList<>();
-			try (LoopStall stall = LoopStall.start(port, 4000)) {
+			// Long enough for the checks below to run within the stall on a busy machine
+			try (LoopStall stall = LoopStall.start(port, 6000)) {
 				int stalled = stall.listener();
 				// Connections complete their handshake in the kernel; those hashed to
 				// the stalled listener wait in its queue
@@ -194,7 +195,9 @@ class ReuseportMetricsIntegrationTests {
 				}
 				int fd = server.getListeners().get(stalled).fileDescriptor();
 				int[] ssQueue = SocketStats.listenQueues(port).get(fd);
-				assertThat(ssQueue[0]).as("ss Recv-Q").isEqualTo((int) acceptQueue(registry, stalled));
+				double gauge = acceptQueue(registry, stalled);
+				assertThat(stall.isOn()).as("stall still on after ss").isTrue();
+				assertThat(ssQueue[0]).as("ss Recv-Q").isEqualTo((int) gauge);
 				assertThat(ssQueue[1]).as("ss Send-Q")
 					.isEqualTo((int) registry.get(ReuseportMeters.ACCEPT_QUEUE_LIMIT)
 						.tag("listener", String.valueOf(stalled))

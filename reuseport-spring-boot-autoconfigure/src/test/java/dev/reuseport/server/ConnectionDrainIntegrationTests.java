@@ -87,7 +87,8 @@ class ConnectionDrainIntegrationTests {
 			try (Socket idle = RawHttp.connect(port(context)); Socket busy = RawHttp.connect(port(context))) {
 				RawHttp.send(idle, "/whoami", false);
 				RawHttp.read(idle);
-				RawHttp.send(busy, "/slow?millis=2000", false);
+				// Still in flight when the idle connection closes, on a busy machine too
+				RawHttp.send(busy, "/slow?millis=5000", false);
 				awaitSlowRequest();
 				CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> webServer(context).stop());
 				assertThat(endOfStream(idle)).isEqualTo(-1);

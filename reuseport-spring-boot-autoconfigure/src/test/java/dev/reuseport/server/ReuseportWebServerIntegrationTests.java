@@ -232,7 +232,9 @@ class ReuseportWebServerIntegrationTests {
 	private Socket openSlowRequestOnNonZeroListener(int port) throws Exception {
 		for (int attempt = 0; attempt < 100; attempt++) {
 			Socket socket = RawHttp.connect(port);
-			RawHttp.send(socket, "/slow?millis=3000", false);
+			// Long enough to be in flight still once new connections are refused, on a
+			// busy machine too
+			RawHttp.send(socket, "/slow?millis=5000", false);
 			ServedBy servedBy = TestApplication.SLOW_REQUESTS.poll(10, TimeUnit.SECONDS);
 			assertThat(servedBy).as("slow request arrived").isNotNull();
 			if (servedBy.listener() != 0) {

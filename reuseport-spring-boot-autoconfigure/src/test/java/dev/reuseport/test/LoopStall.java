@@ -85,6 +85,20 @@ public final class LoopStall implements AutoCloseable {
 	}
 
 	/**
+	 * Return whether the stall still holds the loop: its response has not begun to
+	 * arrive.
+	 * @return whether the loop is still stalled
+	 */
+	public boolean isOn() {
+		try {
+			return this.socket.getInputStream().available() == 0;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
 	 * Wait for the stall to end and its response to arrive.
 	 */
 	@Override
