@@ -30,13 +30,17 @@ import io.netty.channel.EventLoopGroup;
  * request an update of shared state. A loop whose listener has a backlog in its accept
  * queue is not loaded less than it looks, so that backlog counts too when the loop is
  * considered as a target: a loop that is stalled keeps its queue and receives no
- * connection from the others.
+ * connection from the others. Once the stall watchdog finds a loop stalled, the loop is
+ * not considered at all until it runs again, whether or not its listener can be withdrawn
+ * from the kernel's group.
  */
 final class LoopBalancer {
 
 	private static final int CLOSED = 1;
 
 	private static final int WITHDRAWN = 2;
+
+	private static final int STALLED = 4;
 
 	private final List<ReuseportListener> listeners;
 
@@ -46,9 +50,10 @@ final class LoopBalancer {
 
 	private final AtomicIntegerArray open;
 
-	// Per loop: CLOSED while its listener drains, WITHDRAWN while its loop is stalled;
-	// connections are handed only to loops where neither is set
-	private final AtomicIntegerArray closed;
+	// Per loop: CLOSED while its listener drains, WITHDRAWN while its listener is out of
+	// the kernel's group, STALLED while the watchdog finds its loop stalled; connections
+	// are handed only to loops where none is set
+	private final AtomicIntegerArray excluded;
 
 	// Element i is read and written only by listener i, which accepts on loop i
 	private final boolean[] handingOff;
@@ -64,7 +69,7 @@ final class LoopBalancer {
 		this.loops = List.copyOf(loops);
 		this.balancing = balancing;
 		this.open = new AtomicIntegerArray(loops.size());
-		this.closed = new AtomicIntegerArray(loops.size());
+		this.excluded = new AtomicIntegerArray(loops.size());
 		this.handingOff = new boolean[loops.size()];
 	}
 
@@ -109,7 +114,7 @@ final class LoopBalancer {
 	 * @param loop the loop index
 	 */
 	void close(int loop) {
-		this.closed.getAndUpdate(loop, (state) -> state | CLOSED);
+		this.excluded.getAndUpdate(loop, (state) -> state | CLOSED);
 	}
 
 	/**
@@ -118,7 +123,7 @@ final class LoopBalancer {
 	 * @param loop the loop index
 	 */
 	void withdraw(int loop) {
-		this.closed.getAndUpdate(loop, (state) -> state | WITHDRAWN);
+		this.excluded.getAndUpdate(loop, (state) -> state | WITHDRAWN);
 	}
 
 	/**
@@ -126,7 +131,36 @@ final class LoopBalancer {
 	 * @param loop the loop index
 	 */
 	void rejoin(int loop) {
-		this.closed.getAndUpdate(loop, (state) -> state & ~WITHDRAWN);
+		this.excluded.getAndUpdate(loop, (state) -> state & ~WITHDRAWN);
+	}
+
+	/**
+	 * Hand no connections to a loop that the stall watchdog finds stalled, until
+	 * {@link #recovered(int)}, whether or not its listener can be withdrawn: they would
+	 * wait for the whole stall, and the loop's accept queue, which counts as its load,
+	 * may still be short when the stall begins.
+	 * @param loop the loop index
+	 */
+	void stalled(int loop) {
+		this.excluded.getAndUpdate(loop, (state) -> state | STALLED);
+	}
+
+	/**
+	 * Hand connections to a loop again once the stall watchdog finds it running.
+	 * @param loop the loop index
+	 */
+	void recovered(int loop) {
+		this.excluded.getAndUpdate(loop, (state) -> state & ~STALLED);
+	}
+
+	/**
+	 * Return whether connections are handed to a loop now: its listener is open and in
+	 * the kernel's group, and its loop is not stalled.
+	 * @param loop the loop index
+	 * @return whether the loop may be handed connections
+	 */
+	boolean isHandedConnections(int loop) {
+		return this.excluded.get(loop) == 0;
 	}
 
 	/**
@@ -201,7 +235,7 @@ final class LoopBalancer {
 		int openLoops = 0;
 		int min = ownCount;
 		for (int i = 0; i < this.loops.size(); i++) {
-			if (this.closed.get(i) == 0) {
+			if (isHandedConnections(i)) {
 				int count = this.open.get(i);
 				total += count;
 				openLoops++;
@@ -216,7 +250,7 @@ final class LoopBalancer {
 		int target = own;
 		long minLoad = ownCount;
 		for (int i = 0; i < this.loops.size(); i++) {
-			if (i != own && this.closed.get(i) == 0) {
+			if (i != own && isHandedConnections(i)) {
 				long load = this.open.get(i) + this.listeners.get(i).acceptQueue().map(AcceptQueue::length).orElse(0);
 				if (load < minLoad) {
 					minLoad = load;

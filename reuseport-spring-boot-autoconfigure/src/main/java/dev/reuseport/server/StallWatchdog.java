@@ -198,6 +198,16 @@ final class StallWatchdog {
 			ReuseportListener listener = this.listeners.get(i);
 			ListenerStalls stalls = listener.stalls();
 			ListenerWithdrawal withdrawal = stalls.withdrawal();
+			LoopBalancer balancer = listener.socket().balancer();
+			if (balancer != null) {
+				// The other loops hand it nothing while it is stalled, relief or not
+				if (stale[i]) {
+					balancer.stalled(i);
+				}
+				else {
+					balancer.recovered(i);
+				}
+			}
 			if (stale[i]) {
 				boolean newStall = !stalls.isStalled();
 				StallReport report = newStall ? stalls.stalled(now) : null;

@@ -218,11 +218,15 @@ class StallWatchdogIntegrationTests {
 			assertThat(server.getStallReliefStatus().active()).isFalse();
 			assertThat(server.getStallReliefStatus().reason()).contains("sysctl -w net.ipv4.tcp_migrate_req=1");
 			assertThat(output).contains("stall relief inactive: net.ipv4.tcp_migrate_req is not 1");
+			LoopBalancer balancer = server.getListeners().get(1).socket().balancer();
 			List<Outcome> outcomes;
 			try (Socket blocking = LoopStall.blockLoop(port, 1, 2000)) {
+				// Not withdrawn, but handed nothing by the others once found stalled
+				await().atMost(Duration.ofMillis(1500)).until(() -> !balancer.isHandedConnections(1));
 				outcomes = PacedConnections.open(port, "/whoami", 100, Duration.ofMillis(15));
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
+			await().atMost(Duration.ofSeconds(5)).until(() -> balancer.isHandedConnections(1));
 			assertThat(outcomes).allSatisfy((outcome) -> {
 				assertThat(outcome.failure()).isNull();
 				assertThat(outcome.status()).isEqualTo(200);
