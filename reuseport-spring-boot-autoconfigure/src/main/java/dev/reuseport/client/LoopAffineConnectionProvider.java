@@ -32,7 +32,8 @@ import reactor.netty.transport.TransportConfig;
  * not pool ({@code mutate()} returns {@code null}) is used as it is: each call opens a
  * new connection, which the loop resources already put on the caller's loop.
  * <p>
- * A loop's pool is disposed when the loop terminates, which the server does on stop.
+ * A loop's pool is disposed on the loop when the server stops, before the loop shuts
+ * down.
  */
 final class LoopAffineConnectionProvider implements ConnectionProvider {
 
@@ -80,12 +81,17 @@ final class LoopAffineConnectionProvider implements ConnectionProvider {
 		ConnectionProvider pool = builder.name(this.fallback.name() + ".listener-" + caller.listener()).build();
 		// Only the loop's own thread creates its pool, so no other pool can race this one
 		this.pools.put(loop, pool);
-		loop.terminationFuture().addListener((future) -> {
-			if (this.pools.remove(loop, pool)) {
-				pool.disposeLater().subscribe();
-			}
-		});
+		// Disposed on the loop before it shuts down, so that the pool's connections
+		// close while the loop runs their events, or else once it has terminated
+		caller.beforeShutdown(() -> dispose(loop, pool));
+		loop.terminationFuture().addListener((future) -> dispose(loop, pool));
 		return pool;
+	}
+
+	private void dispose(EventLoop loop, ConnectionProvider pool) {
+		if (this.pools.remove(loop, pool)) {
+			pool.disposeLater().subscribe();
+		}
 	}
 
 	@Override

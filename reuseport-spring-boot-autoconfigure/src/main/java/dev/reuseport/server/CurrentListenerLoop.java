@@ -23,10 +23,13 @@ public final class CurrentListenerLoop {
 
 	private final ListenerTransport transport;
 
-	private CurrentListenerLoop(int listener, EventLoop eventLoop, ListenerTransport transport) {
+	private final ListenerLoop loop;
+
+	private CurrentListenerLoop(int listener, EventLoop eventLoop, ListenerTransport transport, ListenerLoop loop) {
 		this.listener = listener;
 		this.eventLoop = eventLoop;
 		this.transport = transport;
+		this.loop = loop;
 	}
 
 	/**
@@ -39,7 +42,7 @@ public final class CurrentListenerLoop {
 		for (ReuseportListener listener : server.getListeners()) {
 			EventLoop loop = listener.eventLoop();
 			if (loop != null && loop.inEventLoop()) {
-				return new CurrentListenerLoop(listener.index(), loop, server.getTransport());
+				return new CurrentListenerLoop(listener.index(), loop, server.getTransport(), listener.loop());
 			}
 		}
 		return null;
@@ -59,6 +62,17 @@ public final class CurrentListenerLoop {
 	 */
 	public EventLoop eventLoop() {
 		return this.eventLoop;
+	}
+
+	/**
+	 * Run a task on the loop when the server stops, before the loop shuts down, while the
+	 * loop still runs the events of the channels the task closes: resources that live on
+	 * the loop, such as the client connections opened on it, close then rather than with
+	 * the loop. A task registered once the loop has begun to shut down does not run.
+	 * @param task the task, run on the loop
+	 */
+	public void beforeShutdown(Runnable task) {
+		this.loop.beforeShutdown(this.eventLoop, task);
 	}
 
 	/**

@@ -1,12 +1,16 @@
 package dev.reuseport.server;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,6 +19,8 @@ import org.jspecify.annotations.Nullable;
  * created on each start of the server and released on each stop.
  */
 final class ListenerLoop {
+
+	private static final Log logger = LogFactory.getLog(ListenerLoop.class);
 
 	private final String threadName;
 
@@ -26,6 +32,9 @@ final class ListenerLoop {
 
 	private volatile @Nullable ConnectionDrain drain;
 
+	// Tasks of the running loop, registered and run on the loop's own thread
+	private final List<Runnable> beforeShutdown = new ArrayList<>();
+
 	ListenerLoop(String threadName) {
 		this.threadName = threadName;
 	}
@@ -36,6 +45,7 @@ final class ListenerLoop {
 	 * @return the event loop
 	 */
 	EventLoop start(ListenerTransport transport) {
+		this.beforeShutdown.clear();
 		IoEventLoopGroup group = transport.newLoop(this::newThread, this.iterations);
 		this.group = group;
 		EventLoop eventLoop = group.next();
@@ -98,10 +108,38 @@ final class ListenerLoop {
 			return;
 		}
 		try {
-			eventLoop.submit(drain::closeAll).awaitUninterruptibly(timeout.toMillis());
+			eventLoop.submit(() -> {
+				drain.closeAll();
+				runBeforeShutdown();
+			}).awaitUninterruptibly(timeout.toMillis());
 		}
 		catch (RejectedExecutionException ex) {
 			// Already shut down, and its connections with it
+		}
+	}
+
+	/**
+	 * Run a task on the loop before it shuts down, unless it has begun to. Called on the
+	 * loop's own thread.
+	 * @param loop the loop the caller runs, which must still be this one's
+	 * @param task the task
+	 */
+	void beforeShutdown(EventLoop loop, Runnable task) {
+		if (loop == this.eventLoop && !loop.isShuttingDown()) {
+			this.beforeShutdown.add(task);
+		}
+	}
+
+	private void runBeforeShutdown() {
+		List<Runnable> tasks = new ArrayList<>(this.beforeShutdown);
+		this.beforeShutdown.clear();
+		for (Runnable task : tasks) {
+			try {
+				task.run();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("A task to run before event loop " + this.threadName + " shuts down failed", ex);
+			}
 		}
 	}
 

@@ -141,6 +141,8 @@ class ClientLoopAffinityIntegrationTests {
 				assertThat(untilClosed(inFlight)).doesNotStartWith("HTTP/1.1 200");
 			}
 			await().atMost(Duration.ofSeconds(10)).until(() -> pools.live().isEmpty());
+			// The loops' client connections closed with the server, none left open
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.downstream.openConnections() == 0);
 			server.start();
 			assertThat(share(overKeepAlive(server.getPort(), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
 			assertThat(pools.live()).isNotEmpty()
@@ -159,6 +161,7 @@ class ClientLoopAffinityIntegrationTests {
 			// then starts both again
 			context.stop();
 			await().atMost(Duration.ofSeconds(10)).until(() -> pools.live().isEmpty());
+			await().atMost(Duration.ofSeconds(10)).until(() -> this.downstream.openConnections() == 0);
 			context.start();
 			assertThat(share(overKeepAlive(port(context), 40))).isGreaterThanOrEqualTo(REQUIRED_SHARE);
 			assertThat(pools.live()).isNotEmpty()

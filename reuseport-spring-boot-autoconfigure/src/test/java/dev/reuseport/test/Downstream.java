@@ -24,13 +24,15 @@ public final class Downstream implements AutoCloseable {
 
 	private final AtomicInteger held = new AtomicInteger();
 
+	private final AtomicInteger open = new AtomicInteger();
+
 	private final DisposableServer server;
 
 	private Downstream() {
-		this.server = HttpServer.create()
-			.host(RawHttp.HOST)
-			.port(0)
-			.runOn(this.loops)
+		this.server = HttpServer.create().host(RawHttp.HOST).port(0).runOn(this.loops).doOnConnection((connection) -> {
+			this.open.incrementAndGet();
+			connection.onDispose(this.open::decrementAndGet);
+		})
 			.route((routes) -> routes.get("/ok", (request, response) -> response.sendString(Mono.just("ok")))
 				.get("/hold", (request, response) -> {
 					this.held.incrementAndGet();
@@ -62,6 +64,14 @@ public final class Downstream implements AutoCloseable {
 	 */
 	public int held() {
 		return this.held.get();
+	}
+
+	/**
+	 * Return how many connections of its clients are open now.
+	 * @return the open connection count
+	 */
+	public int openConnections() {
+		return this.open.get();
 	}
 
 	/**
