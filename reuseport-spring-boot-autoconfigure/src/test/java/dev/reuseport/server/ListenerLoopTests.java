@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.reuseport.test.HeldLoop;
 import dev.reuseport.test.SocketPair;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -82,25 +83,15 @@ class ListenerLoopTests {
 			eventLoop.submit(() -> drain.connectionOpened(channel)).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 			// The shutdown begins while the loop runs a task: Netty's loop then ends
 			// without closing its channels itself
-			CountDownLatch release = new CountDownLatch(1);
-			eventLoop.execute(() -> awaitQuietly(release));
 			Thread stopping = new Thread(() -> loop.shutdown(TIMEOUT));
-			stopping.start();
-			await().atMost(TIMEOUT).until(() -> stopping.getState() == Thread.State.TIMED_WAITING);
-			release.countDown();
+			try (HeldLoop held = HeldLoop.hold(eventLoop)) {
+				stopping.start();
+				await().atMost(TIMEOUT).until(() -> stopping.getState() == Thread.State.TIMED_WAITING);
+			}
 			stopping.join(TIMEOUT.toMillis());
 			assertThat(eventLoop.isTerminated()).isTrue();
 			assertThat(connection.peer().getInputStream().read()).as("end of stream").isEqualTo(-1);
 			assertThat(inactive.await(0, TimeUnit.SECONDS)).as("channelInactive before the loop ended").isTrue();
-		}
-	}
-
-	private static void awaitQuietly(CountDownLatch latch) {
-		try {
-			latch.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -1,9 +1,9 @@
 package dev.reuseport.server;
 
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.reuseport.test.HeldLoop;
 import dev.reuseport.test.SocketPair;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -43,21 +43,10 @@ class LoopIterationsTests {
 		try (SocketPair connection = SocketPair.open(eventLoop, new ChannelInboundHandlerAdapter())) {
 			// A shutdown that begins while the loop runs a task ends Netty's loop without
 			// closing the channels registered on it
-			CountDownLatch running = new CountDownLatch(1);
-			CountDownLatch release = new CountDownLatch(1);
-			eventLoop.execute(() -> {
-				running.countDown();
-				try {
-					release.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-			});
-			assertThat(running.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-			eventLoop.shutdownGracefully(0, TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-			await().atMost(TIMEOUT).until(eventLoop::isShuttingDown);
-			release.countDown();
+			try (HeldLoop held = HeldLoop.hold(eventLoop)) {
+				eventLoop.shutdownGracefully(0, TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+				await().atMost(TIMEOUT).until(eventLoop::isShuttingDown);
+			}
 			assertThat(eventLoop.terminationFuture().await(TIMEOUT.toMillis())).isTrue();
 			assertThat(connection.peer().getInputStream().read()).as("end of stream").isEqualTo(-1);
 			assertThat(connection.channel().isOpen()).isFalse();
