@@ -109,12 +109,13 @@ final class ListenerBinding {
 	}
 
 	/**
-	 * Close every listener and its connections, then shut down its event loop.
-	 * @param timeout how long each listener waits for its requests and its loop
+	 * Close every listener and its connections, then shut down the event loops.
+	 * @param timeout how long each listener waits for its requests, then how long the
+	 * loops have, all together, to close what is left on them and terminate
 	 */
 	void release(Duration timeout) {
 		ListenerDisposal.disposeAll(this.listeners, timeout);
-		this.listeners.forEach((listener) -> listener.loop().shutdown(timeout));
+		ListenerLoop.shutdownAll(this.listeners.stream().map(ReuseportListener::loop).toList(), timeout);
 	}
 
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import io.netty.util.concurrent.Future;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -84,38 +85,63 @@ final class ListenerLoop {
 	 * @param timeout how long to wait for the loop to terminate
 	 */
 	void shutdown(Duration timeout) {
-		IoEventLoopGroup group = this.group;
-		if (group != null) {
-			closeConnections(timeout);
-			group.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS)
-				.awaitUninterruptibly(timeout.toMillis());
-			this.group = null;
-		}
-		this.eventLoop = null;
-		this.drain = null;
+		shutdownAll(List.of(this), timeout);
 	}
 
 	/**
-	 * Close the connections left on the loop while it still runs, so that they close with
-	 * their pipelines' events. A graceful drain that a stop cut short leaves them open,
-	 * and the loop's own shutdown cannot be relied on to close them: Netty's loop closes
-	 * its channels only if it sees the shutdown before it runs its last tasks.
+	 * Shut event loops down together, within one timeout for all. First each loop closes
+	 * the connections left on it and runs the tasks registered to run before it shuts
+	 * down, while it still runs the events of the channels they close; then every loop
+	 * shuts down. The loops' own shutdown cannot be relied on to close the connections:
+	 * Netty's loop closes its channels only if it sees the shutdown before it runs its
+	 * last tasks, and a graceful drain that a stop cut short has just given it some. A
+	 * loop still held by a task when the timeout ends is left to end once it is free.
+	 * @param loops the loops
+	 * @param timeout how long to wait for all of them
 	 */
-	private void closeConnections(Duration timeout) {
+	static void shutdownAll(List<ListenerLoop> loops, Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		loops.stream().map(ListenerLoop::closeConnections).toList().forEach((closed) -> awaitUntil(closed, deadline));
+		loops.stream()
+			.map((loop) -> loop.beginShutdown(timeout))
+			.toList()
+			.forEach((terminated) -> awaitUntil(terminated, deadline));
+		loops.forEach(ListenerLoop::forget);
+	}
+
+	private static void awaitUntil(@Nullable Future<?> future, long deadline) {
+		if (future != null) {
+			future.awaitUninterruptibly(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+		}
+	}
+
+	private @Nullable Future<?> closeConnections() {
 		EventLoop eventLoop = this.eventLoop;
 		ConnectionDrain drain = this.drain;
 		if (eventLoop == null || drain == null) {
-			return;
+			return null;
 		}
 		try {
-			eventLoop.submit(() -> {
+			return eventLoop.submit(() -> {
 				drain.closeAll();
 				runBeforeShutdown();
-			}).awaitUninterruptibly(timeout.toMillis());
+			});
 		}
 		catch (RejectedExecutionException ex) {
 			// Already shut down, and its connections with it
+			return null;
 		}
+	}
+
+	private @Nullable Future<?> beginShutdown(Duration timeout) {
+		IoEventLoopGroup group = this.group;
+		return (group != null) ? group.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS) : null;
+	}
+
+	private void forget() {
+		this.group = null;
+		this.eventLoop = null;
+		this.drain = null;
 	}
 
 	/**

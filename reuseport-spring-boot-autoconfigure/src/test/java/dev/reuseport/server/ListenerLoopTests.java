@@ -1,6 +1,7 @@
 package dev.reuseport.server;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -93,6 +94,25 @@ class ListenerLoopTests {
 			assertThat(connection.peer().getInputStream().read()).as("end of stream").isEqualTo(-1);
 			assertThat(inactive.await(0, TimeUnit.SECONDS)).as("channelInactive before the loop ended").isTrue();
 		}
+	}
+
+	@Test
+	void loopsHeldByTasksShareOneTimeoutAndEndOnceFree() throws Exception {
+		ListenerLoop first = new ListenerLoop("listener-loop-test-0");
+		ListenerLoop second = new ListenerLoop("listener-loop-test-1");
+		EventLoop firstLoop = first.start(ListenerTransport.EPOLL);
+		EventLoop secondLoop = second.start(ListenerTransport.EPOLL);
+		Duration timeout = Duration.ofSeconds(1);
+		try (HeldLoop firstHeld = HeldLoop.hold(firstLoop); HeldLoop secondHeld = HeldLoop.hold(secondLoop)) {
+			long start = System.nanoTime();
+			ListenerLoop.shutdownAll(List.of(first, second), timeout);
+			// One loop after the other would take a timeout each
+			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(timeout.multipliedBy(2));
+			assertThat(firstLoop.isTerminated()).isFalse();
+		}
+		await().atMost(TIMEOUT).until(() -> firstLoop.isTerminated() && secondLoop.isTerminated());
+		assertThat(first.eventLoop()).isNull();
+		assertThat(second.eventLoop()).isNull();
 	}
 
 }
