@@ -33,8 +33,9 @@ final class ListenerLoop {
 
 	private volatile @Nullable ConnectionDrain drain;
 
-	// Tasks of the running loop, registered and run on the loop's own thread
-	private final List<Runnable> beforeShutdown = new ArrayList<>();
+	// The tasks of the running loop, added and run on the loop's own thread; a list of
+	// its own for each start, so that a loop that ends late runs only its own
+	private volatile List<Runnable> beforeShutdown = new ArrayList<>();
 
 	ListenerLoop(String threadName) {
 		this.threadName = threadName;
@@ -46,7 +47,7 @@ final class ListenerLoop {
 	 * @return the event loop
 	 */
 	EventLoop start(ListenerTransport transport) {
-		this.beforeShutdown.clear();
+		this.beforeShutdown = new ArrayList<>();
 		IoEventLoopGroup group = transport.newLoop(this::newThread, this.iterations);
 		this.group = group;
 		EventLoop eventLoop = group.next();
@@ -121,10 +122,11 @@ final class ListenerLoop {
 		if (eventLoop == null || drain == null) {
 			return null;
 		}
+		List<Runnable> beforeShutdown = this.beforeShutdown;
 		try {
 			return eventLoop.submit(() -> {
 				drain.closeAll();
-				runBeforeShutdown();
+				runBeforeShutdown(beforeShutdown);
 			});
 		}
 		catch (RejectedExecutionException ex) {
@@ -156,9 +158,9 @@ final class ListenerLoop {
 		}
 	}
 
-	private void runBeforeShutdown() {
-		List<Runnable> tasks = new ArrayList<>(this.beforeShutdown);
-		this.beforeShutdown.clear();
+	private void runBeforeShutdown(List<Runnable> beforeShutdown) {
+		List<Runnable> tasks = new ArrayList<>(beforeShutdown);
+		beforeShutdown.clear();
 		for (Runnable task : tasks) {
 			try {
 				task.run();

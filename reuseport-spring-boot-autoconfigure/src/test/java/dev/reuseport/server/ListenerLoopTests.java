@@ -7,11 +7,14 @@ import java.util.concurrent.TimeUnit;
 
 import dev.reuseport.test.HeldLoop;
 import dev.reuseport.test.SocketPair;
+import dev.reuseport.test.Transports;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -66,12 +69,14 @@ class ListenerLoopTests {
 		}
 	}
 
-	@Test
-	void shutdownClosesTheConnectionsLeftOnTheLoopWhileItStillRuns() throws Exception {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void shutdownClosesTheConnectionsLeftOnTheLoopWhileItStillRuns(ListenerTransport transport) throws Exception {
+		Transports.use(transport);
 		ListenerLoop loop = new ListenerLoop("listener-loop-test");
-		EventLoop eventLoop = loop.start(ListenerTransport.EPOLL);
+		EventLoop eventLoop = loop.start(transport);
 		CountDownLatch inactive = new CountDownLatch(1);
-		try (SocketPair connection = SocketPair.open(eventLoop, new ChannelInboundHandlerAdapter() {
+		try (SocketPair connection = SocketPair.open(eventLoop, transport, new ChannelInboundHandlerAdapter() {
 
 			@Override
 			public void channelInactive(ChannelHandlerContext context) {

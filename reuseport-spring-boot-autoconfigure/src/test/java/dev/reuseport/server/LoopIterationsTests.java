@@ -5,9 +5,12 @@ import java.util.concurrent.TimeUnit;
 
 import dev.reuseport.test.HeldLoop;
 import dev.reuseport.test.SocketPair;
+import dev.reuseport.test.Transports;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -36,11 +39,13 @@ class LoopIterationsTests {
 		}
 	}
 
-	@Test
-	void loopThatEndsWithoutClosingItsChannelsClosesThemOnItsWayOut() throws Exception {
+	@ParameterizedTest
+	@EnumSource(ListenerTransport.class)
+	void loopThatEndsWithoutClosingItsChannelsClosesThemOnItsWayOut(ListenerTransport transport) throws Exception {
+		Transports.use(transport);
 		ListenerLoop loop = new ListenerLoop("loop-iterations-test");
-		EventLoop eventLoop = loop.start(ListenerTransport.EPOLL);
-		try (SocketPair connection = SocketPair.open(eventLoop, new ChannelInboundHandlerAdapter())) {
+		EventLoop eventLoop = loop.start(transport);
+		try (SocketPair connection = SocketPair.open(eventLoop, transport, new ChannelInboundHandlerAdapter())) {
 			// A shutdown that begins while the loop runs a task ends Netty's loop without
 			// closing the channels registered on it
 			try (HeldLoop held = HeldLoop.hold(eventLoop)) {

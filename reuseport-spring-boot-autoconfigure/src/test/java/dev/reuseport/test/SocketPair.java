@@ -7,16 +7,18 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 
+import dev.reuseport.server.ListenerTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 
 /**
  * A TCP connection on 127.0.0.1 whose one end is a Netty channel registered on a chosen
- * epoll event loop and whose other end is a plain socket, for tests of what a loop does
- * with the channels registered on it.
+ * listener event loop and whose other end is a plain socket, for tests of what a loop
+ * does with the channels registered on it.
  */
 public final class SocketPair implements AutoCloseable {
 
@@ -33,15 +35,17 @@ public final class SocketPair implements AutoCloseable {
 
 	/**
 	 * Connect a channel registered on {@code eventLoop} to a socket of this thread.
-	 * @param eventLoop an epoll event loop
+	 * @param eventLoop an event loop of {@code transport}
+	 * @param transport the transport of the loop, whose socket channel to use
 	 * @param handler the handler of the channel
 	 * @return the connected pair; the caller closes it
 	 */
-	public static SocketPair open(EventLoop eventLoop, ChannelHandler handler) {
+	public static SocketPair open(EventLoop eventLoop, ListenerTransport transport, ChannelHandler handler) {
 		try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			server.setSoTimeout((int) TIMEOUT.toMillis());
 			Channel channel = new Bootstrap().group(eventLoop)
-				.channel(EpollSocketChannel.class)
+				.channel((transport == ListenerTransport.IO_URING) ? IoUringSocketChannel.class
+						: EpollSocketChannel.class)
 				.handler(handler)
 				.connect(server.getLocalSocketAddress())
 				.syncUninterruptibly()
