@@ -33,9 +33,8 @@ final class ListenerLoop {
 
 	private volatile @Nullable ConnectionDrain drain;
 
-	// The tasks of the running loop, added and run on the loop's own thread; a list of
-	// its own for each start, so that a loop that ends late runs only its own
-	private volatile List<Runnable> beforeShutdown = new ArrayList<>();
+	// A set of its own for each start, so that a loop that ends late runs only its own
+	private volatile ShutdownTasks beforeShutdown = new ShutdownTasks();
 
 	ListenerLoop(String threadName) {
 		this.threadName = threadName;
@@ -47,7 +46,7 @@ final class ListenerLoop {
 	 * @return the event loop
 	 */
 	EventLoop start(ListenerTransport transport) {
-		this.beforeShutdown = new ArrayList<>();
+		this.beforeShutdown = new ShutdownTasks();
 		IoEventLoopGroup group = transport.newLoop(this::newThread, this.iterations);
 		this.group = group;
 		EventLoop eventLoop = group.next();
@@ -122,12 +121,18 @@ final class ListenerLoop {
 		if (eventLoop == null || drain == null) {
 			return null;
 		}
-		List<Runnable> beforeShutdown = this.beforeShutdown;
+		ShutdownTasks beforeShutdown = this.beforeShutdown;
+		Runnable close = () -> {
+			drain.closeAll();
+			beforeShutdown.runAll();
+		};
+		if (eventLoop.inEventLoop()) {
+			// A stop called on the loop itself, which cannot wait for its own task
+			close.run();
+			return null;
+		}
 		try {
-			return eventLoop.submit(() -> {
-				drain.closeAll();
-				runBeforeShutdown(beforeShutdown);
-			});
+			return eventLoop.submit(close);
 		}
 		catch (RejectedExecutionException ex) {
 			// Already shut down, and its connections with it
@@ -147,8 +152,9 @@ final class ListenerLoop {
 	}
 
 	/**
-	 * Run a task on the loop before it shuts down, unless it has begun to. Called on the
-	 * loop's own thread.
+	 * Run a task on the loop before it shuts down, unless it has begun to, or at once
+	 * when the tasks to run before it shuts down have run already. Called on the loop's
+	 * own thread.
 	 * @param loop the loop the caller runs, which must still be this one's
 	 * @param task the task
 	 */
@@ -158,23 +164,47 @@ final class ListenerLoop {
 		}
 	}
 
-	private void runBeforeShutdown(List<Runnable> beforeShutdown) {
-		List<Runnable> tasks = new ArrayList<>(beforeShutdown);
-		beforeShutdown.clear();
-		for (Runnable task : tasks) {
-			try {
-				task.run();
-			}
-			catch (RuntimeException ex) {
-				logger.warn("A task to run before event loop " + this.threadName + " shuts down failed", ex);
-			}
-		}
-	}
-
 	private Thread newThread(Runnable task) {
 		Thread thread = new FastThreadLocalThread(task, this.threadName);
 		thread.setDaemon(true);
 		return thread;
+	}
+
+	/**
+	 * The tasks to run on one start of the loop before it shuts down, used on the loop's
+	 * own thread only.
+	 */
+	private final class ShutdownTasks {
+
+		private final List<Runnable> tasks = new ArrayList<>();
+
+		private boolean ran;
+
+		void add(Runnable task) {
+			if (this.ran) {
+				run(task);
+			}
+			else {
+				this.tasks.add(task);
+			}
+		}
+
+		void runAll() {
+			this.ran = true;
+			this.tasks.forEach(this::run);
+			this.tasks.clear();
+		}
+
+		private void run(Runnable task) {
+			try {
+				task.run();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("A task to run before event loop " + ListenerLoop.this.threadName + " shuts down failed",
+						ex);
+			}
+		}
+
 	}
 
 }

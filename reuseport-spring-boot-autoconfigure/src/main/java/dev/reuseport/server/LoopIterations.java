@@ -78,11 +78,16 @@ final class LoopIterations {
 			// Netty's loop prepares its handler, which closes the registered channels,
 			// only if it sees the shutdown before running its tasks; a shutdown that
 			// begins while a task runs ends the loop without it, and the connections
-			// would stay open with their descriptors
-			if (!this.preparedToDestroy) {
-				prepareToDestroy();
+			// would stay open with their descriptors. Closed this late, they close
+			// without their close events reaching their handlers.
+			try {
+				if (!this.preparedToDestroy) {
+					prepareToDestroy();
+				}
 			}
-			this.delegate.destroy();
+			finally {
+				this.delegate.destroy();
+			}
 		}
 
 		@Override

@@ -2,6 +2,7 @@ package dev.reuseport.server;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -107,7 +108,7 @@ class ListenerLoopTests {
 		ListenerLoop second = new ListenerLoop("listener-loop-test-1");
 		EventLoop firstLoop = first.start(ListenerTransport.EPOLL);
 		EventLoop secondLoop = second.start(ListenerTransport.EPOLL);
-		Duration timeout = Duration.ofSeconds(1);
+		Duration timeout = Duration.ofSeconds(3);
 		try (HeldLoop firstHeld = HeldLoop.hold(firstLoop); HeldLoop secondHeld = HeldLoop.hold(secondLoop)) {
 			long start = System.nanoTime();
 			ListenerLoop.shutdownAll(List.of(first, second), timeout);
@@ -118,6 +119,29 @@ class ListenerLoopTests {
 		await().atMost(TIMEOUT).until(() -> firstLoop.isTerminated() && secondLoop.isTerminated());
 		assertThat(first.eventLoop()).isNull();
 		assertThat(second.eventLoop()).isNull();
+	}
+
+	@Test
+	void tasksToRunBeforeShutdownRunOnTheLoopWhileItStillRuns() throws Exception {
+		ListenerLoop loop = new ListenerLoop("listener-loop-test");
+		EventLoop eventLoop = loop.start(ListenerTransport.EPOLL);
+		List<String> ran = new CopyOnWriteArrayList<>();
+		eventLoop.submit(() -> loop.beforeShutdown(eventLoop, () -> {
+			ran.add(Thread.currentThread().getName() + (eventLoop.isShuttingDown() ? " shutting down" : " running"));
+			// Registered once the tasks have run: runs at once
+			loop.beforeShutdown(eventLoop, () -> ran.add("late"));
+		})).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		loop.shutdown(TIMEOUT);
+		assertThat(ran).containsExactly("listener-loop-test running", "late");
+	}
+
+	@Test
+	void shutdownCalledOnTheLoopItselfEndsIt() throws Exception {
+		ListenerLoop loop = new ListenerLoop("listener-loop-test");
+		EventLoop eventLoop = loop.start(ListenerTransport.EPOLL);
+		// As a stop called from a request handler does: it cannot wait for its own loop
+		eventLoop.submit(() -> loop.shutdown(Duration.ofMillis(200))).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+		await().atMost(TIMEOUT).until(eventLoop::isTerminated);
 	}
 
 }

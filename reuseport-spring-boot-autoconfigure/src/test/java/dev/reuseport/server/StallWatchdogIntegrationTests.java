@@ -220,9 +220,9 @@ class StallWatchdogIntegrationTests {
 			assertThat(output).contains("stall relief inactive: net.ipv4.tcp_migrate_req is not 1");
 			LoopBalancer balancer = server.getListeners().get(1).socket().balancer();
 			List<Outcome> outcomes;
-			try (Socket blocking = LoopStall.blockLoop(port, 1, 2000)) {
+			try (Socket blocking = LoopStall.blockLoop(port, 1, 4000)) {
 				// Not withdrawn, but handed nothing by the others once found stalled
-				await().atMost(Duration.ofMillis(1500)).until(() -> !balancer.isHandedConnections(1));
+				await().atMost(Duration.ofSeconds(3)).until(() -> !balancer.isHandedConnections(1));
 				outcomes = PacedConnections.open(port, "/whoami", 100, Duration.ofMillis(15));
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
