@@ -1,5 +1,7 @@
 package dev.reuseport.server;
 
+import java.util.concurrent.RejectedExecutionException;
+
 import io.netty.channel.EventLoop;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.resources.LoopResources;
@@ -72,7 +74,16 @@ public final class CurrentListenerLoop {
 	 * @param task the task, run on the loop
 	 */
 	public void beforeShutdown(Runnable task) {
-		this.loop.beforeShutdown(this.eventLoop, task);
+		if (this.eventLoop.inEventLoop()) {
+			this.loop.beforeShutdown(this.eventLoop, task);
+			return;
+		}
+		try {
+			this.eventLoop.execute(() -> this.loop.beforeShutdown(this.eventLoop, task));
+		}
+		catch (RejectedExecutionException ex) {
+			// The loop has shut down: nothing left to run before it
+		}
 	}
 
 	/**
