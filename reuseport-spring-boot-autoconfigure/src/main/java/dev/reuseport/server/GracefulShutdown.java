@@ -59,11 +59,14 @@ final class GracefulShutdown {
 				+ "for idle connections to stay idle for %d ms")
 			.formatted(this.listeners.size(), this.idleGrace.toMillis()));
 		this.aborted = false;
+		// Published before the drains start, so that an abort racing their start still
+		// completes it
+		CompletableFuture<Void> draining = new CompletableFuture<>();
+		this.draining = draining;
 		CompletableFuture<?>[] drains = this.listeners.stream()
 			.map((listener) -> listener.socket().drain(this.idleGrace))
 			.toArray(CompletableFuture[]::new);
-		CompletableFuture<Void> draining = CompletableFuture.allOf(drains);
-		this.draining = draining;
+		CompletableFuture.allOf(drains).whenComplete((result, ex) -> draining.complete(null));
 		draining.whenComplete((result, ex) -> {
 			boolean drained = !this.aborted;
 			logger.info(drained ? "Graceful shutdown complete"
