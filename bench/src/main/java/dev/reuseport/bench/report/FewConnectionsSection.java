@@ -43,11 +43,11 @@ final class FewConnectionsSection {
 			row(md, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---");
 			for (String server : this.run.servers()) {
 				row(md, server, cell(this.run.summary(server, step + ".rps"), Format::count),
-						ratioCell(server, step + ".rps"),
+						this.run.ratioToACell(server, step + ".rps"),
 						cell(this.run.summary(server, step + ".cpu.us"), Format::micros),
-						ratioCell(server, step + ".cpu.us"),
+						this.run.ratioToACell(server, step + ".cpu.us"),
 						cell(this.run.summary(server, step + ".p99.ms"), Format::millis),
-						ratioCell(server, step + ".p99.ms"),
+						this.run.ratioToACell(server, step + ".p99.ms"),
 						cell(this.run.summary(server, step + ".loop.cpu.spread"), Format::ratio),
 						cell(this.run.summary(server, step + ".open.spread"), Format::ratio), lastOpen(server, step));
 			}
@@ -57,10 +57,6 @@ final class FewConnectionsSection {
 	private String lastOpen(String server, String step) {
 		SortedMap<Integer, ListenerCounts> rounds = this.run.open.getOrDefault(server, Map.of()).get(step);
 		return (rounds == null || rounds.isEmpty()) ? "" : SteadyStateSection.perListener(rounds.get(rounds.lastKey()));
-	}
-
-	private String ratioCell(String server, String name) {
-		return server.equals("A") ? "1" : Format.ratioCell(this.run.ratio(server, "A", name));
 	}
 
 }

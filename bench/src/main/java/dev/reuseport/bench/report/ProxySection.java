@@ -44,13 +44,13 @@ final class ProxySection {
 			row(md, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
 			for (String server : this.run.proxyServersMeasured()) {
 				row(md, server, cell(this.run.summary(server, step + ".rps"), Format::count),
-						ratioCell(server, step + ".rps"),
+						this.run.ratioToACell(server, step + ".rps"),
 						cell(this.run.summary(server, step + ".cpu.us"), Format::micros),
-						ratioCell(server, step + ".cpu.us"),
+						this.run.ratioToACell(server, step + ".cpu.us"),
 						cell(this.run.summary(server, step + ".p99.ms"), Format::millis),
-						ratioCell(server, step + ".p99.ms"),
+						this.run.ratioToACell(server, step + ".p99.ms"),
 						cell(this.run.summary(server, step + ".loop.share"), Format::percent),
-						sum(server, step + ".calls"), sum(server, step + ".errors"));
+						this.run.sumCell(server, step + ".calls"), this.run.sumCell(server, step + ".errors"));
 			}
 		}
 		renderWarmups(md);
@@ -67,15 +67,6 @@ final class ProxySection {
 						SteadyStateSection.lastWindows(proxy));
 			}
 		}
-	}
-
-	private String ratioCell(String server, String name) {
-		return server.equals("A") ? "1" : Format.ratioCell(this.run.ratio(server, "A", name));
-	}
-
-	private String sum(String server, String name) {
-		var values = this.run.values(server, name);
-		return values.isEmpty() ? "n/a" : Format.count(values.values().stream().mapToDouble(Double::doubleValue).sum());
 	}
 
 }

@@ -357,6 +357,29 @@ final class RunData {
 		return Stats.summarize(Stats.ratios(values(server, name), values(baseline, name)));
 	}
 
+	/**
+	 * Return the table cell of a server's figure divided by A's, round by round: "1" for
+	 * A itself.
+	 * @param server the server
+	 * @param name the figure
+	 * @return the cell
+	 */
+	String ratioToACell(String server, String name) {
+		return server.equals("A") ? "1" : Format.ratioCell(ratio(server, "A", name));
+	}
+
+	/**
+	 * Return the table cell of a server's figure summed over the rounds, such as its
+	 * errors: "n/a" when no round has it.
+	 * @param server the server
+	 * @param name the figure
+	 * @return the cell
+	 */
+	String sumCell(String server, String name) {
+		Map<Integer, Double> rounds = values(server, name);
+		return rounds.isEmpty() ? "n/a" : Format.count(rounds.values().stream().mapToDouble(Double::doubleValue).sum());
+	}
+
 	boolean quick() {
 		return "quick".equals(this.meta.getProperty("mode"));
 	}

@@ -8,7 +8,6 @@ import java.util.stream.Collectors;
 import static dev.reuseport.bench.report.Format.cell;
 import static dev.reuseport.bench.report.Format.count;
 import static dev.reuseport.bench.report.Format.percent;
-import static dev.reuseport.bench.report.Format.ratioCell;
 import static dev.reuseport.bench.report.Format.row;
 
 /**
@@ -30,11 +29,13 @@ final class SteadyStateSection {
 		row(md, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
 		for (String server : this.run.servers()) {
 			row(md, server, cell(this.run.summary(server, "keepalive.rps"), Format::count),
-					ratioCell(server, "keepalive.rps"),
+					this.run.ratioToACell(server, "keepalive.rps"),
 					cell(this.run.summary(server, "keepalive.cpu.us"), Format::micros),
-					ratioCell(server, "keepalive.cpu.us"), cell(this.run.summary(server, "churn.rps"), Format::count),
-					ratioCell(server, "churn.rps"), cell(this.run.summary(server, "churn.cpu.us"), Format::micros),
-					ratioCell(server, "churn.cpu.us"));
+					this.run.ratioToACell(server, "keepalive.cpu.us"),
+					cell(this.run.summary(server, "churn.rps"), Format::count),
+					this.run.ratioToACell(server, "churn.rps"),
+					cell(this.run.summary(server, "churn.cpu.us"), Format::micros),
+					this.run.ratioToACell(server, "churn.cpu.us"));
 		}
 		md.append("\nA: Spring Boot WebFlux on its own Reactor Netty server (`--reuseport.enabled=false`). ");
 		md.append("B: the same app with the starter. B0: B with `--reuseport.metrics.enabled=false`. ");
@@ -66,11 +67,13 @@ final class SteadyStateSection {
 		row(md, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
 		for (String server : this.run.servers()) {
 			row(md, server, cell(this.run.summary(server, step + ".rps"), Format::count),
-					ratioCell(server, step + ".rps"), cell(this.run.summary(server, step + ".cpu.us"), Format::micros),
-					ratioCell(server, step + ".cpu.us"),
+					this.run.ratioToACell(server, step + ".rps"),
+					cell(this.run.summary(server, step + ".cpu.us"), Format::micros),
+					this.run.ratioToACell(server, step + ".cpu.us"),
 					cell(this.run.summary(server, step + ".p50.ms"), Format::millis),
 					cell(this.run.summary(server, step + ".p99.ms"), Format::millis),
-					cell(this.run.summary(server, step + ".max.ms"), Format::millis), sum(server, step + ".errors"),
+					cell(this.run.summary(server, step + ".max.ms"), Format::millis),
+					this.run.sumCell(server, step + ".errors"),
 					cell(this.run.summary(server, step + ".loop.cpu.spread"), Format::ratio));
 		}
 		md.append("\n**Loop CPU spread**: (max − min) / mean of the CPU time that each event loop thread (nginx: ");
@@ -119,15 +122,6 @@ final class SteadyStateSection {
 
 	static String perListener(ListenerCounts counts) {
 		return counts.counts().values().stream().map(Format::count).collect(Collectors.joining(" / "));
-	}
-
-	private String ratioCell(String server, String name) {
-		return server.equals("A") ? "1" : Format.ratioCell(this.run.ratio(server, "A", name));
-	}
-
-	private String sum(String server, String name) {
-		var values = this.run.values(server, name);
-		return values.isEmpty() ? "n/a" : count(values.values().stream().mapToDouble(Double::doubleValue).sum());
 	}
 
 }
