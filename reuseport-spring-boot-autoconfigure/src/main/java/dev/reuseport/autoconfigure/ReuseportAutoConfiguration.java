@@ -50,6 +50,11 @@ public final class ReuseportAutoConfiguration {
 	static class ReuseportServerFactoryConfiguration {
 
 		@Bean
+		ReuseportWebServerFactoryCustomizer reuseportWebServerFactoryCustomizer(ReuseportProperties properties) {
+			return new ReuseportWebServerFactoryCustomizer(properties);
+		}
+
+		@Bean
 		@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
 		NettyReactiveWebServerFactory reuseportNettyReactiveWebServerFactory(ReuseportProperties properties,
 				ResourceLoader resourceLoader, ReactorResourceFactory resourceFactory,
@@ -65,9 +70,11 @@ public final class ReuseportAutoConfiguration {
 				@Nullable ClassLoader classLoader, ReactorResourceFactory resourceFactory) {
 			ListenerTransport transport = ListenerTransportSelector.select(properties, classLoader);
 			if (transport != null) {
-				return new ReuseportNettyReactiveWebServerFactory(properties.determineListenerCount(), transport,
-						properties.getBalance().toConnectionBalancing(),
-						properties.getStallRelief().toStallReliefSettings());
+				// The other reuseport.* properties come from the customizer, as
+				// server.* do from Spring Boot's
+				ReuseportNettyReactiveWebServerFactory serverFactory = new ReuseportNettyReactiveWebServerFactory();
+				serverFactory.setTransport(transport);
+				return serverFactory;
 			}
 			NettyReactiveWebServerFactory serverFactory = new NettyReactiveWebServerFactory();
 			serverFactory.setResourceFactory(resourceFactory);

@@ -2,10 +2,8 @@ package dev.reuseport.autoconfigure;
 
 import java.time.Duration;
 
-import dev.reuseport.server.ConnectionBalancing;
 import dev.reuseport.server.StallReliefSettings;
 import org.jspecify.annotations.Nullable;
-import reactor.netty.resources.LoopResources;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -104,20 +102,12 @@ public class ReuseportProperties {
 
 	/**
 	 * Return the configured number of listeners.
-	 * @return the number of listeners, or {@code null} when not specified
-	 * @see #determineListenerCount()
+	 * @return the number of listeners, or {@code null} when not specified: one per
+	 * Reactor Netty I/O worker, the default of
+	 * {@link dev.reuseport.server.ReuseportNettyReactiveWebServerFactory#setListenerCount(int)}
 	 */
 	public @Nullable Integer getListeners() {
 		return this.listeners;
-	}
-
-	/**
-	 * Return the number of listeners to bind: the configured value, or else Reactor
-	 * Netty's default I/O worker count.
-	 * @return the number of listeners
-	 */
-	public int determineListenerCount() {
-		return (this.listeners != null) ? this.listeners : LoopResources.DEFAULT_IO_WORKER_COUNT;
 	}
 
 	/**
@@ -317,14 +307,6 @@ public class ReuseportProperties {
 			return this.marginConnections;
 		}
 
-		/**
-		 * Return these settings as the server takes them.
-		 * @return the balancing settings
-		 */
-		public ConnectionBalancing toConnectionBalancing() {
-			return new ConnectionBalancing(this.enabled, this.marginRatio, this.marginConnections);
-		}
-
 	}
 
 	/**
@@ -401,14 +383,6 @@ public class ReuseportProperties {
 		 */
 		public Duration getRejoinAfter() {
 			return this.rejoinAfter;
-		}
-
-		/**
-		 * Return these settings for the server.
-		 * @return the stall relief settings
-		 */
-		public StallReliefSettings toStallReliefSettings() {
-			return new StallReliefSettings(this.enabled, this.threshold, this.rejoinAfter);
 		}
 
 	}

@@ -1,7 +1,6 @@
 package dev.reuseport.server;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.commons.logging.Log;
@@ -35,7 +34,7 @@ final class GracefulShutdown {
 	// The server's own category, which users already filter on
 	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
 
-	private final List<ReuseportListener> listeners;
+	private final ReuseportGroup group;
 
 	private final Duration idleGrace;
 
@@ -45,28 +44,25 @@ final class GracefulShutdown {
 
 	/**
 	 * Create a graceful shutdown.
-	 * @param listeners the listeners to drain
+	 * @param group the listeners to drain
 	 * @param idleGrace how long an idle keep-alive connection stays open for a request
 	 * that its client may be sending
 	 */
-	GracefulShutdown(List<ReuseportListener> listeners, Duration idleGrace) {
-		this.listeners = listeners;
+	GracefulShutdown(ReuseportGroup group, Duration idleGrace) {
+		this.group = group;
 		this.idleGrace = idleGrace;
 	}
 
 	void shutDownGracefully(GracefulShutdownCallback callback) {
 		logger.info(("Commencing graceful shutdown of %d listeners. Waiting for active requests to complete and "
 				+ "for idle connections to stay idle for %d ms")
-			.formatted(this.listeners.size(), this.idleGrace.toMillis()));
+			.formatted(this.group.listeners().size(), this.idleGrace.toMillis()));
 		this.aborted = false;
 		// Published before the drains start, so that an abort racing their start still
 		// completes it
 		CompletableFuture<Void> draining = new CompletableFuture<>();
 		this.draining = draining;
-		CompletableFuture<?>[] drains = this.listeners.stream()
-			.map((listener) -> listener.socket().drain(this.idleGrace))
-			.toArray(CompletableFuture[]::new);
-		CompletableFuture.allOf(drains).whenComplete((result, ex) -> draining.complete(null));
+		this.group.drain(this.idleGrace).whenComplete((result, ex) -> draining.complete(null));
 		draining.whenComplete((result, ex) -> {
 			boolean drained = !this.aborted;
 			logger.info(drained ? "Graceful shutdown complete"

@@ -1,8 +1,11 @@
 package dev.reuseport.server;
 
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.Connection;
 import reactor.netty.ConnectionObserver.State;
 import reactor.netty.http.server.HttpServerState;
@@ -53,18 +56,20 @@ final class ListenerConnections {
 	 * are child channels of the connection and are not seen here. The connection drains
 	 * with the others of its loop, where its state is confined.
 	 * @param channel the accepted connection
-	 * @param balancer the balancer that chose the connection's loop
+	 * @param drains the drain of the connections served on a loop of the server
 	 */
-	void connectionAccepted(Channel channel, LoopBalancer balancer) {
+	void connectionAccepted(Channel channel, Function<EventLoop, @Nullable ConnectionDrain> drains) {
 		this.accepted.increment();
 		this.active.increment();
-		ListenerLoop serving = this.loop;
-		if (channel.eventLoop() != this.loop.eventLoop()) {
+		ConnectionDrain drain;
+		if (channel.eventLoop() == this.loop.eventLoop()) {
+			drain = this.loop.drain();
+		}
+		else {
 			this.handoffs.increment();
-			serving = balancer.listener(channel.eventLoop()).loop();
+			drain = drains.apply(channel.eventLoop());
 		}
 		// Created with the serving loop, before any listener binds, and released with it
-		ConnectionDrain drain = serving.drain();
 		if (drain != null) {
 			drain.connectionOpened(channel);
 		}

@@ -22,8 +22,6 @@ final class ListenerSocket {
 
 	private final ListenerLoop loop;
 
-	private volatile @Nullable LoopBalancer balancer;
-
 	private volatile @Nullable DisposableServer server;
 
 	private volatile boolean draining;
@@ -43,25 +41,14 @@ final class ListenerSocket {
 	 * @param httpServer the server of the listener, its loop resources included
 	 * @param port the port to bind, or {@code null} to keep the server's bind address
 	 * @param timeout the bind timeout, or {@code null} for Reactor Netty's default
-	 * @param balancer the balancer of the server's loops
 	 * @return the bound server
 	 */
-	DisposableServer bind(HttpServer httpServer, @Nullable Integer port, @Nullable Duration timeout,
-			LoopBalancer balancer) {
-		this.balancer = balancer;
+	DisposableServer bind(HttpServer httpServer, @Nullable Integer port, @Nullable Duration timeout) {
 		this.draining = false;
 		HttpServer listenerServer = (port != null) ? httpServer.port(port) : httpServer;
 		DisposableServer server = (timeout != null) ? listenerServer.bindNow(timeout) : listenerServer.bindNow();
 		this.server = server;
 		return server;
-	}
-
-	/**
-	 * Return the balancer of the server's loops, or {@code null} before the first bind.
-	 * @return the balancer
-	 */
-	@Nullable LoopBalancer balancer() {
-		return this.balancer;
 	}
 
 	/**
@@ -96,12 +83,12 @@ final class ListenerSocket {
 
 	/**
 	 * Close the listening socket, then drain the connections served on its loop without
-	 * racing their clients (see {@link ConnectionDrain}); from then on no listener hands
-	 * a connection to this loop. Closing the socket makes the kernel move the connections
-	 * still waiting in its accept queue to another listener of the port when
-	 * {@code net.ipv4.tcp_migrate_req=1}, and reset them otherwise. Both steps run in one
-	 * task on the listener's event loop, so no connection is accepted after the drain has
-	 * started.
+	 * racing their clients (see {@link ConnectionDrain}); the {@link ReuseportGroup}
+	 * hands no connection to this loop from then on. Closing the socket makes the kernel
+	 * move the connections still waiting in its accept queue to another listener of the
+	 * port when {@code net.ipv4.tcp_migrate_req=1}, and reset them otherwise. Both steps
+	 * run in one task on the listener's event loop, so no connection is accepted after
+	 * the drain has started.
 	 * @param idleGrace how long an idle keep-alive connection stays open for a request
 	 * that its client may be sending
 	 * @return a future that completes once every connection served on the listener's loop
@@ -117,10 +104,6 @@ final class ListenerSocket {
 		ConnectionDrain drain = this.loop.drain();
 		if (server == null || drain == null) {
 			return CompletableFuture.completedFuture(null);
-		}
-		LoopBalancer balancer = this.balancer;
-		if (balancer != null) {
-			balancer.close(this.index);
 		}
 		try {
 			server.channel().eventLoop().execute(() -> {

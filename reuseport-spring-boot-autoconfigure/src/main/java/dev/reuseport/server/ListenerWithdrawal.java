@@ -80,12 +80,6 @@ final class ListenerWithdrawal {
 		}
 		// Listen again with the backlog the channel was bound with
 		this.backlog = channel.config().getOption(ChannelOption.SO_BACKLOG);
-		// The balancer first: once the socket is shut down, the other listeners accept
-		// more, and none of them may hand a connection to the stalled loop meanwhile
-		LoopBalancer balancer = this.socket.balancer();
-		if (balancer != null) {
-			balancer.withdraw(this.index);
-		}
 		try {
 			// A Socket of its own on the same descriptor: Netty's socket shuts the input
 			// down only once in its life, and a listener may be withdrawn many times.
@@ -93,9 +87,6 @@ final class ListenerWithdrawal {
 			new Socket(epoll.fd().intValue()).shutdown(true, false);
 		}
 		catch (IOException ex) {
-			if (balancer != null) {
-				balancer.rejoin(this.index);
-			}
 			this.withdrawFailures.failed("Could not withdraw listener " + this.index, ex);
 			return false;
 		}
@@ -107,8 +98,9 @@ final class ListenerWithdrawal {
 	 * Put the listener back into its group, on its own loop, unless the server has begun
 	 * to shut down by the time the loop runs the task.
 	 * @param running whether the server still runs; read on the loop
+	 * @param rejoined run on the loop once the listener is back in its group
 	 */
-	void rejoin(BooleanSupplier running) {
+	void rejoin(BooleanSupplier running, Runnable rejoined) {
 		Channel channel = this.socket.channel();
 		if (!this.withdrawn || this.rejoining || !(channel instanceof EpollServerSocketChannel epoll)) {
 			return;
@@ -118,7 +110,7 @@ final class ListenerWithdrawal {
 			channel.eventLoop().execute(() -> {
 				try {
 					if (running.getAsBoolean() && !this.socket.isClosing() && channel.isOpen()) {
-						listen(epoll);
+						listen(epoll, rejoined);
 					}
 				}
 				finally {
@@ -132,7 +124,7 @@ final class ListenerWithdrawal {
 		}
 	}
 
-	private void listen(EpollServerSocketChannel channel) {
+	private void listen(EpollServerSocketChannel channel, Runnable rejoined) {
 		try {
 			new Socket(channel.fd().intValue()).listen(this.backlog);
 		}
@@ -142,10 +134,7 @@ final class ListenerWithdrawal {
 		}
 		channel.config().setAutoRead(true);
 		this.withdrawn = false;
-		LoopBalancer balancer = this.socket.balancer();
-		if (balancer != null) {
-			balancer.rejoin(this.index);
-		}
+		rejoined.run();
 	}
 
 }

@@ -1,7 +1,10 @@
 package dev.reuseport.server;
 
+import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntUnaryOperator;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -10,6 +13,9 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.AbstractEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 
 /**
  * Chooses the event loop that serves each connection accepted by the listeners of one
@@ -33,6 +39,10 @@ import io.netty.channel.EventLoopGroup;
  * connection from the others. Once the stall watchdog finds a loop stalled, the loop is
  * not considered at all until it runs again, whether or not its listener can be withdrawn
  * from the kernel's group.
+ * <p>
+ * The balancer knows loops by index, and nothing of the listeners: what it reads of a
+ * listener, the length of its accept queue, comes through a function, so that its owner,
+ * the {@link ReuseportGroup} of one start, keeps the listeners to itself.
  */
 final class LoopBalancer {
 
@@ -42,9 +52,9 @@ final class LoopBalancer {
 
 	private static final int STALLED = 4;
 
-	private final List<ReuseportListener> listeners;
-
 	private final List<EventLoop> loops;
+
+	private final IntUnaryOperator queuedConnections;
 
 	private final ConnectionBalancing balancing;
 
@@ -60,13 +70,15 @@ final class LoopBalancer {
 
 	/**
 	 * Create a balancer.
-	 * @param listeners the listeners of the server, in index order
-	 * @param loops the event loop of each listener, in the same order
+	 * @param loops the event loop of each listener, in listener index order
+	 * @param queuedConnections the number of connections waiting in the accept queue of
+	 * the listener of a loop, by loop index; read from the kernel, so only when a
+	 * hand-off is due
 	 * @param balancing the balancing settings
 	 */
-	LoopBalancer(List<ReuseportListener> listeners, List<EventLoop> loops, ConnectionBalancing balancing) {
-		this.listeners = listeners;
+	LoopBalancer(List<EventLoop> loops, IntUnaryOperator queuedConnections, ConnectionBalancing balancing) {
 		this.loops = List.copyOf(loops);
+		this.queuedConnections = queuedConnections;
 		this.balancing = balancing;
 		this.open = new AtomicIntegerArray(loops.size());
 		this.excluded = new AtomicIntegerArray(loops.size());
@@ -79,7 +91,7 @@ final class LoopBalancer {
 	 * @return the group
 	 */
 	EventLoopGroup childGroup(int listener) {
-		return new BalancingChildGroup(this, listener, this.loops.get(listener));
+		return new ChildGroup(listener);
 	}
 
 	/**
@@ -98,15 +110,6 @@ final class LoopBalancer {
 	 */
 	int indexOf(EventLoop loop) {
 		return this.loops.indexOf(loop);
-	}
-
-	/**
-	 * Return the listener whose loop serves a connection.
-	 * @param loop the loop of the connection
-	 * @return the listener that owns the loop
-	 */
-	ReuseportListener listener(EventLoop loop) {
-		return this.listeners.get(indexOf(loop));
 	}
 
 	/**
@@ -251,7 +254,7 @@ final class LoopBalancer {
 		long minLoad = ownCount;
 		for (int i = 0; i < this.loops.size(); i++) {
 			if (i != own && isHandedConnections(i)) {
-				long load = this.open.get(i) + this.listeners.get(i).acceptQueue().map(AcceptQueue::length).orElse(0);
+				long load = this.open.get(i) + this.queuedConnections.applyAsInt(i);
 				if (load < minLoad) {
 					minLoad = load;
 					target = i;
@@ -262,24 +265,84 @@ final class LoopBalancer {
 	}
 
 	/**
-	 * Return the spread of counts as {@code (max - min) / mean}: 0 when all are equal or
-	 * all are 0, 1 when the spread equals the mean.
-	 * @param counts the counts
-	 * @return the spread
+	 * The child group of one listener: Reactor Netty's {@code ServerTransport.Acceptor}
+	 * registers each accepted connection with {@link #register(Channel)}, and the
+	 * balancer chooses the loop. Everything else is the listener's own loop, as when the
+	 * listener runs on that loop alone. The group owns no loop, so shutting it down does
+	 * nothing.
 	 */
-	static double spread(long[] counts) {
-		long max = Long.MIN_VALUE;
-		long min = Long.MAX_VALUE;
-		long total = 0;
-		for (long count : counts) {
-			max = Math.max(max, count);
-			min = Math.min(min, count);
-			total += count;
+	private final class ChildGroup extends AbstractEventExecutorGroup implements EventLoopGroup {
+
+		private final int listener;
+
+		private final EventLoop loop;
+
+		ChildGroup(int listener) {
+			this.listener = listener;
+			this.loop = LoopBalancer.this.loops.get(listener);
 		}
-		if (total <= 0) {
-			return 0;
+
+		@Override
+		public ChannelFuture register(Channel channel) {
+			return LoopBalancer.this.register(this.listener, channel);
 		}
-		return (max - min) / ((double) total / counts.length);
+
+		@Override
+		public ChannelFuture register(ChannelPromise promise) {
+			return LoopBalancer.this.register(this.listener, promise);
+		}
+
+		@Override
+		@Deprecated
+		public ChannelFuture register(Channel channel, ChannelPromise promise) {
+			return LoopBalancer.this.register(this.listener, promise);
+		}
+
+		@Override
+		public EventLoop next() {
+			return this.loop;
+		}
+
+		@Override
+		public Iterator<EventExecutor> iterator() {
+			return List.<EventExecutor>of(this.loop).iterator();
+		}
+
+		@Override
+		public boolean isShuttingDown() {
+			return this.loop.isShuttingDown();
+		}
+
+		@Override
+		public Future<?> shutdownGracefully(long quietPeriod, long timeout, TimeUnit unit) {
+			return terminationFuture();
+		}
+
+		@Override
+		public Future<?> terminationFuture() {
+			return this.loop.terminationFuture();
+		}
+
+		@Override
+		@Deprecated
+		public void shutdown() {
+		}
+
+		@Override
+		public boolean isShutdown() {
+			return this.loop.isShutdown();
+		}
+
+		@Override
+		public boolean isTerminated() {
+			return this.loop.isTerminated();
+		}
+
+		@Override
+		public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+			return this.loop.awaitTermination(timeout, unit);
+		}
+
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.reuseport.server;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Function;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -42,14 +43,19 @@ public final class ReuseportListener {
 
 	private final ListenerSocket socket;
 
-	private final ListenerStalls stalls;
+	private final ListenerStalls stalls = new ListenerStalls();
+
+	private final ListenerWithdrawal withdrawal;
+
+	// The balancer of the current start, told by the ReuseportGroup that owns it
+	private volatile @Nullable LoopBalancer balancer;
 
 	ReuseportListener(int index) {
 		this.index = index;
 		this.loop = new ListenerLoop(threadName());
 		this.connections = new ListenerConnections(this.loop);
 		this.socket = new ListenerSocket(index, this.loop);
-		this.stalls = new ListenerStalls(new ListenerWithdrawal(index, this.socket));
+		this.withdrawal = new ListenerWithdrawal(index, this.socket);
 	}
 
 	/**
@@ -100,7 +106,7 @@ public final class ReuseportListener {
 	 * @return the open connections on this listener's loop
 	 */
 	public long servedConnections() {
-		LoopBalancer balancer = this.socket.balancer();
+		LoopBalancer balancer = this.balancer;
 		return (balancer != null) ? balancer.openConnections(this.index) : 0;
 	}
 
@@ -172,7 +178,7 @@ public final class ReuseportListener {
 	 * @return whether the listener is withdrawn
 	 */
 	public boolean isWithdrawn() {
-		return this.stalls.withdrawal().isWithdrawn();
+		return this.withdrawal.isWithdrawn();
 	}
 
 	/**
@@ -211,6 +217,14 @@ public final class ReuseportListener {
 	}
 
 	/**
+	 * Return how the listener is taken out of the port while its loop is stalled.
+	 * @return the listener's withdrawal
+	 */
+	ListenerWithdrawal withdrawal() {
+		return this.withdrawal;
+	}
+
+	/**
 	 * Return the event loop of this listener, which the server starts and shuts down.
 	 * @return the listener's loop
 	 */
@@ -233,22 +247,25 @@ public final class ReuseportListener {
 	 * @param port the port to bind, or {@code null} to keep the server's bind address
 	 * @param timeout the bind timeout, or {@code null} for Reactor Netty's default
 	 * @param balancer the balancer of the server's loops
+	 * @param drains the drain of the connections served on each loop of the server
 	 * @return the bound server
 	 */
 	DisposableServer bind(HttpServer httpServer, ListenerTransport transport, @Nullable Integer port,
-			@Nullable Duration timeout, LoopBalancer balancer) {
+			@Nullable Duration timeout, LoopBalancer balancer, Function<EventLoop, @Nullable ConnectionDrain> drains) {
 		EventLoop eventLoop = this.loop.eventLoop();
 		if (eventLoop == null) {
 			throw new IllegalStateException("The event loop of listener " + this.index + " is not started");
 		}
 		this.stalls.reset();
+		this.withdrawal.reset();
+		this.balancer = balancer;
 		HttpServer listenerServer = httpServer
 			.runOn(transport.loopResources(eventLoop, balancer.childGroup(this.index)))
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
-			.doOnChannelInit((observer, channel, address) -> this.connections.connectionAccepted(channel, balancer))
+			.doOnChannelInit((observer, channel, address) -> this.connections.connectionAccepted(channel, drains))
 			.childObserve(this.connections::connectionStateChanged);
-		return this.socket.bind(listenerServer, port, timeout, balancer);
+		return this.socket.bind(listenerServer, port, timeout);
 	}
 
 	@Override

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerRoutes;
+import reactor.netty.resources.LoopResources;
 
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyRouteProvider;
@@ -28,12 +29,17 @@ import org.springframework.util.Assert;
  * Every setting of the parent factory holds on every listener (address, port, SSL,
  * HTTP/2, compression, forwarded headers, {@link NettyServerCustomizer customizers} and
  * {@link NettyRouteProvider route providers}) because each listener's server is derived
- * from the {@link HttpServer} that the parent factory builds.
+ * from the {@link HttpServer} that the parent factory builds. The listeners are
+ * configured with setters, as the parent's settings are; each has a default, so that a
+ * factory created with the constructor alone binds one epoll listener per Reactor Netty
+ * I/O worker, balances connections and relieves stalled loops. The auto-configuration
+ * maps the {@code reuseport.*} properties onto the factory it defines.
  * <p>
- * A factory created with the no-argument constructor has no listener count and creates
- * Spring Boot's plain single-socket {@code NettyWebServer}. Spring Boot does this when it
- * copies the application's factory into a management child context on a separate
- * {@code management.server.port}, which should remain an ordinary per-process server.
+ * With {@link #setReusePort(boolean) setReusePort(false)} the factory creates Spring
+ * Boot's own single-socket {@code NettyWebServer} instead. The auto-configuration does
+ * this for the management server on a separate {@code management.server.port}, which
+ * Spring Boot creates from a new instance of this class and which should remain an
+ * ordinary server of its process.
  *
  * @since 0.1.0
  */
@@ -41,82 +47,55 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 
 	private static final Predicate<HttpServerRequest> ALWAYS = (request) -> true;
 
-	private final @Nullable Integer listenerCount;
-
-	private final ListenerTransport transport;
-
-	private final ConnectionBalancing balancing;
-
-	private final StallReliefSettings stallRelief;
-
 	private final List<NettyRouteProvider> routeProviders = new ArrayList<>();
+
+	private boolean reusePort = true;
+
+	private int listenerCount = LoopResources.DEFAULT_IO_WORKER_COUNT;
+
+	private ListenerTransport transport = ListenerTransport.EPOLL;
+
+	private ConnectionBalancing balancing = ConnectionBalancing.DEFAULT;
+
+	private StallReliefSettings stallRelief = StallReliefSettings.DEFAULT;
 
 	private @Nullable Duration lifecycleTimeout;
 
 	/**
-	 * Create a factory for Spring Boot's plain single-socket server.
+	 * Return whether the factory creates a server with one SO_REUSEPORT listener per
+	 * event loop, rather than Spring Boot's single-socket server.
+	 * @return whether the port is reused by one listener per loop
 	 */
-	public ReuseportNettyReactiveWebServerFactory() {
-		this.listenerCount = null;
-		this.transport = ListenerTransport.EPOLL;
-		this.balancing = ConnectionBalancing.DEFAULT;
-		this.stallRelief = StallReliefSettings.DEFAULT;
+	public boolean isReusePort() {
+		return this.reusePort;
 	}
 
 	/**
-	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT epoll
-	 * listeners that balance their connections by default.
-	 * @param listenerCount the number of listeners, each with its own event loop
+	 * Set whether to create a server with one SO_REUSEPORT listener per event loop, the
+	 * default, or Spring Boot's single-socket server.
+	 * @param reusePort whether to bind one listener per loop
 	 */
-	public ReuseportNettyReactiveWebServerFactory(int listenerCount) {
-		this(listenerCount, ListenerTransport.EPOLL, ConnectionBalancing.DEFAULT);
+	public void setReusePort(boolean reusePort) {
+		this.reusePort = reusePort;
 	}
 
 	/**
-	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT listeners.
-	 * @param listenerCount the number of listeners, each with its own event loop
-	 * @param transport the transport of the listeners; it must be available
-	 * @param balancing how open connections are balanced across the listeners' loops
-	 */
-	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ListenerTransport transport,
-			ConnectionBalancing balancing) {
-		this(listenerCount, transport, balancing, StallReliefSettings.DEFAULT);
-	}
-
-	/**
-	 * Create a factory for servers with {@code listenerCount} SO_REUSEPORT listeners.
-	 * @param listenerCount the number of listeners, each with its own event loop
-	 * @param transport the transport of the listeners; it must be available
-	 * @param balancing how open connections are balanced across the listeners' loops
-	 * @param stallRelief how the listeners of stalled event loops are relieved
-	 */
-	public ReuseportNettyReactiveWebServerFactory(int listenerCount, ListenerTransport transport,
-			ConnectionBalancing balancing, StallReliefSettings stallRelief) {
-		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
-		Assert.notNull(transport, "'transport' must not be null");
-		Assert.notNull(balancing, "'balancing' must not be null");
-		Assert.notNull(stallRelief, "'stallRelief' must not be null");
-		this.listenerCount = listenerCount;
-		this.transport = transport;
-		this.balancing = balancing;
-		this.stallRelief = stallRelief;
-	}
-
-	/**
-	 * Return how the servers relieve the listeners of stalled event loops.
-	 * @return the stall relief settings
-	 */
-	public StallReliefSettings getStallRelief() {
-		return this.stallRelief;
-	}
-
-	/**
-	 * Return the number of listeners each server binds, or {@code null} when this factory
-	 * creates plain single-socket servers.
+	 * Return the number of listeners each server binds.
 	 * @return the listener count
 	 */
-	public @Nullable Integer getListenerCount() {
+	public int getListenerCount() {
 		return this.listenerCount;
+	}
+
+	/**
+	 * Set the number of listeners each server binds, each with its own event loop. The
+	 * default is Reactor Netty's I/O worker count,
+	 * {@link LoopResources#DEFAULT_IO_WORKER_COUNT}.
+	 * @param listenerCount the listener count; positive
+	 */
+	public void setListenerCount(int listenerCount) {
+		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
+		this.listenerCount = listenerCount;
 	}
 
 	/**
@@ -128,6 +107,16 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	}
 
 	/**
+	 * Set the transport of the listeners, {@link ListenerTransport#EPOLL} by default. The
+	 * transport must be available: the auto-configuration checks that it is.
+	 * @param transport the transport
+	 */
+	public void setTransport(ListenerTransport transport) {
+		Assert.notNull(transport, "'transport' must not be null");
+		this.transport = transport;
+	}
+
+	/**
 	 * Return how the servers balance open connections across their listeners' loops.
 	 * @return the balancing settings
 	 */
@@ -135,9 +124,37 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		return this.balancing;
 	}
 
+	/**
+	 * Set how the servers balance open connections across their listeners' loops,
+	 * {@link ConnectionBalancing#DEFAULT} by default.
+	 * @param balancing the balancing settings
+	 */
+	public void setBalancing(ConnectionBalancing balancing) {
+		Assert.notNull(balancing, "'balancing' must not be null");
+		this.balancing = balancing;
+	}
+
+	/**
+	 * Return how the servers relieve the listeners of stalled event loops.
+	 * @return the stall relief settings
+	 */
+	public StallReliefSettings getStallRelief() {
+		return this.stallRelief;
+	}
+
+	/**
+	 * Set how the servers relieve the listeners of stalled event loops,
+	 * {@link StallReliefSettings#DEFAULT} by default.
+	 * @param stallRelief the stall relief settings
+	 */
+	public void setStallRelief(StallReliefSettings stallRelief) {
+		Assert.notNull(stallRelief, "'stallRelief' must not be null");
+		this.stallRelief = stallRelief;
+	}
+
 	@Override
 	public WebServer getWebServer(HttpHandler httpHandler) {
-		if (this.listenerCount == null) {
+		if (!this.reusePort) {
 			return super.getWebServer(httpHandler);
 		}
 		HttpServer httpServer = withHandler(buildHttpServer(httpHandler), new ReactorHttpHandlerAdapter(httpHandler));

@@ -2,7 +2,6 @@ package dev.reuseport.server;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.IntStream;
 
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
@@ -40,9 +39,7 @@ public class ReuseportWebServer implements WebServer {
 
 	private final ListenerTransport transport;
 
-	private final List<ReuseportListener> listeners;
-
-	private final ListenerBinding binding;
+	private final ReuseportGroup group;
 
 	private final @Nullable GracefulShutdown gracefulShutdown;
 
@@ -54,6 +51,8 @@ public class ReuseportWebServer implements WebServer {
 
 	private volatile @Nullable StallWatchdog watchdog;
 
+	private volatile @Nullable StartupLog startupLog;
+
 	private final Object monitor = new Object();
 
 	private volatile boolean started;
@@ -63,36 +62,9 @@ public class ReuseportWebServer implements WebServer {
 	private volatile @Nullable ServerAwaitThread awaitThread;
 
 	/**
-	 * Create a new server with epoll listeners.
-	 * @param httpServer the fully configured server, request handling included; each
-	 * listener derives its own server from it
-	 * @param listenerCount the number of listeners to bind
-	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
-	 * @param shutdown the shutdown mode
-	 */
-	public ReuseportWebServer(HttpServer httpServer, int listenerCount, @Nullable Duration lifecycleTimeout,
-			Shutdown shutdown) {
-		this(httpServer, ListenerTransport.EPOLL, listenerCount, lifecycleTimeout, shutdown,
-				ConnectionBalancing.DEFAULT);
-	}
-
-	/**
-	 * Create a new server.
-	 * @param httpServer the fully configured server, request handling included; each
-	 * listener derives its own server from it
-	 * @param transport the transport of every listener and its connections
-	 * @param listenerCount the number of listeners to bind
-	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
-	 * @param shutdown the shutdown mode
-	 * @param balancing how open connections are balanced across the listeners' loops
-	 */
-	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
-			@Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing) {
-		this(httpServer, transport, listenerCount, lifecycleTimeout, shutdown, balancing, StallReliefSettings.DEFAULT);
-	}
-
-	/**
-	 * Create a new server.
+	 * Create a new server. {@link ReuseportNettyReactiveWebServerFactory} creates it with
+	 * the settings it was given; create one directly only to run a server without Spring
+	 * Boot's application context.
 	 * @param httpServer the fully configured server, request handling included; each
 	 * listener derives its own server from it
 	 * @param transport the transport of every listener and its connections
@@ -107,18 +79,17 @@ public class ReuseportWebServer implements WebServer {
 			StallReliefSettings stallRelief) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
 		Assert.notNull(transport, "'transport' must not be null");
+		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
+		Assert.notNull(shutdown, "'shutdown' must not be null");
 		Assert.notNull(balancing, "'balancing' must not be null");
 		Assert.notNull(stallRelief, "'stallRelief' must not be null");
-		this.stallRelief = stallRelief;
-		this.stallReliefStatus = stallRelief.enabled() ? StallReliefStatus.NOT_STARTED : StallReliefStatus.DISABLED;
-		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
 		this.httpServer = httpServer;
 		this.transport = transport;
-		this.listeners = IntStream.range(0, listenerCount).mapToObj(ReuseportListener::new).toList();
 		this.balancing = balancing;
-		this.binding = new ListenerBinding(httpServer, transport, this.listeners, lifecycleTimeout, balancing);
-		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.listeners, IDLE_GRACE)
-				: null;
+		this.stallRelief = stallRelief;
+		this.stallReliefStatus = stallRelief.enabled() ? StallReliefStatus.NOT_STARTED : StallReliefStatus.DISABLED;
+		this.group = new ReuseportGroup(httpServer, transport, listenerCount, lifecycleTimeout, balancing);
+		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.group, IDLE_GRACE) : null;
 	}
 
 	/**
@@ -135,7 +106,7 @@ public class ReuseportWebServer implements WebServer {
 	 * @return the listeners
 	 */
 	public List<ReuseportListener> getListeners() {
-		return this.listeners;
+		return this.group.listeners();
 	}
 
 	/**
@@ -166,12 +137,14 @@ public class ReuseportWebServer implements WebServer {
 
 	/**
 	 * Return the spread of the open connections across the listeners' loops now, as
-	 * {@code (max - min) / mean} of {@link ReuseportListener#servedConnections()}: 0 when
-	 * balanced or idle.
+	 * {@code (max - min - 1) / mean} of {@link ReuseportListener#servedConnections()},
+	 * and at least 0: the spread beyond the one connection by which whole connections
+	 * must differ when their total is not a multiple of the loops. 0 when balanced or
+	 * idle, and when a single connection is open, such as a metrics scrape's.
 	 * @return the spread
 	 */
 	public double getActiveConnectionImbalance() {
-		return LoopBalancer.spread(this.listeners.stream().mapToLong(ReuseportListener::servedConnections).toArray());
+		return this.group.activeConnectionImbalance();
 	}
 
 	@Override
@@ -181,23 +154,24 @@ public class ReuseportWebServer implements WebServer {
 				return;
 			}
 			try {
-				this.binding.bind((bound) -> this.port = bound);
+				this.port = this.group.bind();
 			}
 			catch (RuntimeException ex) {
-				this.binding.release(Duration.ZERO);
+				this.group.release(Duration.ZERO);
 				throw ex;
 			}
 			this.started = true;
 			KernelSettings kernel = KernelSettings.read();
 			this.stallReliefStatus = StallReliefStatus.of(this.stallRelief, this.transport, kernel);
 			if (this.stallRelief.enabled()) {
-				StallWatchdog watchdog = new StallWatchdog(this.listeners, this.stallRelief, this.stallReliefStatus);
+				StallWatchdog watchdog = new StallWatchdog(this.group, this.stallRelief, this.stallReliefStatus);
 				watchdog.start();
 				this.watchdog = watchdog;
 			}
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
-			StartupLog.started(this.port, scheme, this.listeners.size(), this.transport, this.gracefulShutdown != null,
-					kernel, this.stallReliefStatus);
+			StartupLog startupLog = new StartupLog(this.port, this.group.listeners().size(), kernel);
+			startupLog.started(scheme, this.transport, this.stallReliefStatus);
+			this.startupLog = startupLog;
 			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());
 		}
 	}
@@ -215,6 +189,10 @@ public class ReuseportWebServer implements WebServer {
 			callback.shutdownComplete(GracefulShutdownResult.IMMEDIATE);
 			return;
 		}
+		StartupLog startupLog = this.startupLog;
+		if (startupLog != null) {
+			startupLog.handingOver();
+		}
 		gracefulShutdown.shutDownGracefully(callback);
 	}
 
@@ -230,7 +208,7 @@ public class ReuseportWebServer implements WebServer {
 			if (this.gracefulShutdown != null) {
 				this.gracefulShutdown.abort();
 			}
-			this.binding.release();
+			this.group.release();
 			this.started = false;
 			this.port = -1;
 			ServerAwaitThread awaitThread = this.awaitThread;
@@ -238,6 +216,14 @@ public class ReuseportWebServer implements WebServer {
 				awaitThread.stop();
 			}
 		}
+	}
+
+	/**
+	 * Return the listeners and the balancer of their loops. Used by tests only.
+	 * @return the group of the listeners
+	 */
+	ReuseportGroup group() {
+		return this.group;
 	}
 
 	/**

@@ -3,6 +3,7 @@ package dev.reuseport.server;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 
 import io.netty.channel.EventLoop;
@@ -12,42 +13,32 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The one thread per {@link ReuseportWebServer} that watches its listeners' event loops.
- * Every quarter of the threshold it compares each loop's last heartbeat with the
- * threshold. A stalled loop is reported once per stall ({@link BlockedLoopLog}) and,
- * while relief is active, its listener is withdrawn from the port
- * ({@link ListenerWithdrawal}); once the loop has been healthy for the rejoin period, the
- * listener rejoins.
- * <p>
- * A late heartbeat alone does not make a stall: a loop that still cycles through its
- * iterations ({@link LoopIterations}) is busy, and a loop whose thread is runnable and
- * has used little CPU waited for one. Nothing is withdrawn when the watchdog itself woke
- * late, since then every thread of the process was held up (a GC pause, CPU starvation),
- * nor unless another listener is open, in the group and on a loop healthy for the
- * threshold: a withdrawal must leave the port to a loop that accepts.
+ * Every quarter of the threshold it samples each loop (its heartbeat, its iterations, its
+ * thread's CPU time), asks the {@link StallDetector} for a verdict, and applies it: the
+ * balancer hands a stalled loop nothing, a new stall is reported once
+ * ({@link BlockedLoopLog}) and recorded ({@link ListenerStalls}), and, while relief is
+ * active, the {@link ReuseportGroup} withdraws the listener from the port and lets it
+ * rejoin once its loop has been healthy for the rejoin period.
  */
 final class StallWatchdog {
 
 	private static final Log logger = LogFactory.getLog(StallWatchdog.class);
 
-	private final List<ReuseportListener> listeners;
+	private final ReuseportGroup group;
 
 	private final StallReliefSettings settings;
 
 	private final StallReliefStatus status;
 
-	private final BlockedLoopLog log;
+	private final StallDetector detector;
 
-	private final long thresholdNanos;
+	private final BlockedLoopLog log;
 
 	private final long periodNanos;
 
 	private volatile boolean running;
 
 	private volatile long checks;
-
-	private volatile long skippedChecks;
-
-	private volatile long starvedChecks;
 
 	private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
@@ -58,16 +49,17 @@ final class StallWatchdog {
 
 	/**
 	 * Create the watchdog of a server's listeners.
-	 * @param listeners the listeners, bound and with started loops
+	 * @param group the listeners, bound and with started loops
 	 * @param settings the stall relief settings
 	 * @param status whether stalled listeners are withdrawn
 	 */
-	StallWatchdog(List<ReuseportListener> listeners, StallReliefSettings settings, StallReliefStatus status) {
-		this.listeners = listeners;
+	StallWatchdog(ReuseportGroup group, StallReliefSettings settings, StallReliefStatus status) {
+		this.group = group;
 		this.settings = settings;
 		this.status = status;
-		this.log = new BlockedLoopLog(listeners.size());
-		this.thresholdNanos = settings.threshold().toNanos();
+		int listeners = group.listeners().size();
+		this.detector = new StallDetector(listeners, settings, status.active());
+		this.log = new BlockedLoopLog(listeners);
 		this.periodNanos = settings.period().toNanos();
 		this.thread = new Thread(this::run, "reuseport-stall-watchdog");
 		this.thread.setDaemon(true);
@@ -77,7 +69,7 @@ final class StallWatchdog {
 	 * Start the heartbeats on the listeners' loops, then the watchdog thread.
 	 */
 	void start() {
-		for (ReuseportListener listener : this.listeners) {
+		for (ReuseportListener listener : this.group.listeners()) {
 			EventLoop loop = listener.loop().eventLoop();
 			if (loop != null) {
 				listener.stalls().heartbeat().start(loop, this.settings.period());
@@ -114,7 +106,7 @@ final class StallWatchdog {
 				Thread.currentThread().interrupt();
 			}
 		}
-		this.listeners.forEach((listener) -> listener.stalls().heartbeat().stop());
+		this.group.listeners().forEach((listener) -> listener.stalls().heartbeat().stop());
 	}
 
 	boolean isRunning() {
@@ -122,7 +114,7 @@ final class StallWatchdog {
 	}
 
 	/**
-	 * Return how many checks the watchdog has completed.
+	 * Return how many checks the watchdog has completed. Read by tests only.
 	 * @return the completed checks
 	 */
 	long checks() {
@@ -130,11 +122,21 @@ final class StallWatchdog {
 	}
 
 	/**
-	 * Return how many checks were skipped because the watchdog itself woke late.
+	 * Return how many checks were skipped because the watchdog itself woke late. Read by
+	 * tests only.
 	 * @return the skipped checks
 	 */
 	long skippedChecks() {
-		return this.skippedChecks;
+		return this.detector.skippedChecks();
+	}
+
+	/**
+	 * Return how many times a late loop was found starved of a CPU rather than blocked.
+	 * Read by tests only.
+	 * @return the starved checks
+	 */
+	long starvedChecks() {
+		return this.detector.starvedChecks();
 	}
 
 	private void run() {
@@ -145,18 +147,16 @@ final class StallWatchdog {
 			if (now < next) {
 				continue;
 			}
-			long lag = now - next;
+			long due = next;
 			next = now + this.periodNanos;
-			if (lag > this.thresholdNanos / 2) {
-				// Held up with every other thread: the loops' beats are late for the same
-				// reason, so they say nothing about the loops, nor for a while after
-				this.skippedChecks++;
-				this.listeners.forEach((listener) -> listener.stalls().doubt(now));
-				continue;
-			}
 			try {
-				check(now);
-				this.checks++;
+				List<StallDetector.Verdict> verdicts = this.detector.check(due, now, sample());
+				for (int i = 0; i < verdicts.size(); i++) {
+					apply(i, verdicts.get(i), now);
+				}
+				if (!verdicts.isEmpty()) {
+					this.checks++;
+				}
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Stall check failed", ex);
@@ -164,94 +164,54 @@ final class StallWatchdog {
 		}
 	}
 
-	private void check(long now) {
-		int count = this.listeners.size();
-		boolean[] stale = new boolean[count];
-		for (int i = 0; i < count; i++) {
-			ReuseportListener listener = this.listeners.get(i);
-			ListenerStalls stalls = listener.stalls();
-			Thread thread = stalls.heartbeat().thread();
-			long cpu = cpuTime(thread);
-			// A loop that is blocked now has been since before the last check: its
-			// heartbeat is due every quarter of the threshold
-			long iterations = stalls.iterationsSinceLastCheck(listener.loop().iterations().count());
-			stale[i] = now - stalls.heartbeat().lastBeat() > this.thresholdNanos;
-			if (!stale[i]) {
-				stalls.healthy(cpu);
+	private List<StallDetector.Sample> sample() {
+		return this.group.listeners().stream().map((listener) -> {
+			LoopHeartbeat heartbeat = listener.stalls().heartbeat();
+			Thread thread = heartbeat.thread();
+			return new StallDetector.Sample(heartbeat.lastBeat(), listener.loop().iterations().count(), cpuTime(thread),
+					waitsOrRunsForeignCode(thread), listener.isOpen(), listener.isWithdrawn());
+		}).toList();
+	}
+
+	private void apply(int index, StallDetector.Verdict verdict, long now) {
+		ListenerStalls stalls = this.group.listeners().get(index).stalls();
+		// The other loops hand it nothing while it is stalled, relief or not
+		this.group.loopStalled(index, verdict.stalled());
+		if (verdict.stalled()) {
+			StallReport report = verdict.newStall() ? stalls.stalled(now, verdict.stalledSince()) : null;
+			if (report == null) {
+				stalls.ongoing(now, verdict.stalledSince());
 			}
-			else if (!stalls.isStalled() && iterations > 0) {
-				// Late but still cycling through its iterations: busy, not blocked
-				stale[i] = false;
-				stalls.late(now);
+			boolean withdrew = verdict.withdraw() && this.group.withdraw(index);
+			if (withdrew) {
+				stalls.withdrew();
 			}
-			else if (!stalls.isStalled() && !isBlocked(thread, stalls.cpuSinceHealthy(cpu))) {
-				// Late but not blocked: the thread waited for a CPU, as every thread
-				// of an overloaded machine does in turn. No stall, and the other
-				// loops may be next.
-				stale[i] = false;
-				this.starvedChecks++;
-				this.listeners.forEach((other) -> other.stalls().doubt(now));
-				stalls.late(now);
+			if (report != null) {
+				this.log.stalled(index, report, relief(withdrew, this.group.listeners().get(index).isWithdrawn()), now);
 			}
+			return;
 		}
-		for (int i = 0; i < count; i++) {
-			ReuseportListener listener = this.listeners.get(i);
-			ListenerStalls stalls = listener.stalls();
-			ListenerWithdrawal withdrawal = stalls.withdrawal();
-			LoopBalancer balancer = listener.socket().balancer();
-			if (balancer != null) {
-				// The other loops hand it nothing while it is stalled, relief or not
-				if (stale[i]) {
-					balancer.stalled(i);
-				}
-				else {
-					balancer.recovered(i);
-				}
-			}
-			if (stale[i]) {
-				boolean newStall = !stalls.isStalled();
-				StallReport report = newStall ? stalls.stalled(now) : null;
-				if (!newStall) {
-					stalls.update(now, true);
-				}
-				boolean withdrew = this.status.active() && !withdrawal.isWithdrawn() && canWithdraw(i, stale, now)
-						&& withdrawal.withdraw();
-				if (withdrew) {
-					stalls.withdrew();
-				}
-				if (report != null) {
-					this.log.stalled(i, report, relief(withdrew, withdrawal.isWithdrawn()), now);
-				}
-			}
-			else {
-				stalls.update(now, false);
-				if (withdrawal.isWithdrawn() && stalls.beatingFor(now).compareTo(this.settings.rejoinAfter()) >= 0) {
-					withdrawal.rejoin(this::isRunning);
-				}
-			}
+		if (verdict.recovered()) {
+			stalls.recovered(verdict.stalledSince());
+		}
+		if (verdict.rejoin()) {
+			this.group.rejoin(index, this::isRunning);
 		}
 	}
 
 	/**
-	 * Whether a loop thread that missed its heartbeats is blocked by the code it runs,
-	 * rather than waiting for a CPU: it waits (sleeps, parks, waits for a lock), it has
-	 * used half the threshold in CPU time since it was last healthy (a long computation),
-	 * or it is in a native call outside Netty (blocking I/O, such as a JDBC driver's
-	 * socket read). A thread that is runnable in Java code or in Netty's own native
-	 * calls, and has used little CPU, was starved of a CPU instead.
+	 * Whether a loop's thread is unknown, waits (sleeps, parks, waits for a lock) or is
+	 * in a native call outside Netty (blocking I/O, such as a JDBC driver's socket read),
+	 * asked lazily: reading a stack is not free.
 	 */
-	private boolean isBlocked(@Nullable Thread thread, long cpuSinceHealthy) {
-		if (thread == null) {
-			return true;
-		}
-		if (thread.getState() != Thread.State.RUNNABLE) {
-			return true;
-		}
-		if (cpuSinceHealthy < 0 || cpuSinceHealthy >= this.thresholdNanos / 2) {
-			return true;
-		}
-		StackTraceElement[] stack = thread.getStackTrace();
-		return stack.length > 0 && stack[0].isNativeMethod() && !stack[0].getClassName().startsWith("io.netty.");
+	private static BooleanSupplier waitsOrRunsForeignCode(@Nullable Thread thread) {
+		return () -> {
+			if (thread == null || thread.getState() != Thread.State.RUNNABLE) {
+				return true;
+			}
+			StackTraceElement[] stack = thread.getStackTrace();
+			return stack.length > 0 && stack[0].isNativeMethod() && !stack[0].getClassName().startsWith("io.netty.");
+		};
 	}
 
 	private long cpuTime(@Nullable Thread thread) {
@@ -259,33 +219,6 @@ final class StallWatchdog {
 			return -1;
 		}
 		return this.threads.getThreadCpuTime(thread.getId());
-	}
-
-	/**
-	 * Return how many times a late loop was found starved of a CPU rather than blocked.
-	 * @return the starved checks
-	 */
-	long starvedChecks() {
-		return this.starvedChecks;
-	}
-
-	/**
-	 * Whether another listener would still accept: open, in the group and on a loop that
-	 * has been healthy, without a doubt, for the threshold at least. A loop that has only
-	 * just recovered does not count, so that loops waking one after the other from a
-	 * pause of the whole process withdraw nothing.
-	 */
-	private boolean canWithdraw(int index, boolean[] stale, long now) {
-		for (int j = 0; j < stale.length; j++) {
-			ReuseportListener other = this.listeners.get(j);
-			ListenerStalls stalls = other.stalls();
-			if (j != index && !stale[j] && !stalls.isStalled()
-					&& stalls.trustedFor(now).toNanos() >= this.thresholdNanos && other.isOpen()
-					&& !stalls.withdrawal().isWithdrawn()) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 	private String relief(boolean withdrew, boolean withdrawn) {

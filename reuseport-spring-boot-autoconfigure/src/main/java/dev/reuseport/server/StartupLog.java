@@ -4,43 +4,97 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * What a {@link ReuseportWebServer} logs once its listeners are bound: one line for the
- * whole set, with the kernel settings that shape it, and a warning when a graceful
- * shutdown would still lose the connections waiting in the accept queues.
+ * What a {@link ReuseportWebServer} logs about its listeners and the kernel: one line for
+ * the whole set once they are bound, and what {@code net.ipv4.tcp_migrate_req=0} costs.
+ * <p>
+ * When a listener closes, the kernel resets the connections still waiting in its accept
+ * queue unless {@code tcp_migrate_req=1} lets it move them to another listener of the
+ * port. A process alone on its port has nobody to move them to, so that is said once at
+ * INFO. It matters when another process shares the port, to hand it over: that is a WARN,
+ * once, at startup if the port is shared then, or else when a graceful shutdown begins
+ * while another process listens on the port.
  */
 final class StartupLog {
 
 	// The server's own category, which users already filter on
 	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
 
-	private StartupLog() {
+	private final int port;
+
+	private final int listeners;
+
+	private final KernelSettings kernel;
+
+	private boolean warned;
+
+	/**
+	 * Create the log of a server that has bound its listeners.
+	 * @param port the port every listener is bound to
+	 * @param listeners the number of listeners
+	 * @param kernel the kernel settings of the server's network namespace
+	 */
+	StartupLog(int port, int listeners, KernelSettings kernel) {
+		this.port = port;
+		this.listeners = listeners;
+		this.kernel = kernel;
 	}
 
 	/**
-	 * Log a server that has started.
-	 * @param port the port every listener is bound to
+	 * Log the server's start.
 	 * @param scheme {@code http} or {@code https}
-	 * @param listeners the number of listeners
 	 * @param transport the transport of the listeners
-	 * @param graceful whether the server shuts down gracefully
-	 * @param kernel the kernel settings of the server's network namespace
 	 * @param stallRelief whether stalled listeners are withdrawn, and why not
 	 */
-	static void started(int port, String scheme, int listeners, ListenerTransport transport, boolean graceful,
-			KernelSettings kernel, StallReliefStatus stallRelief) {
+	void started(String scheme, ListenerTransport transport, StallReliefStatus stallRelief) {
 		logger.info(
 				"Netty started on port %d (%s) with %d SO_REUSEPORT %s listeners, one per event loop (%s); stall relief %s"
-					.formatted(port, scheme, listeners, transport.id(), kernel.describe(), stallRelief.describe()));
-		// A graceful shutdown loses none of the connections the server accepted, but
-		// when a listener closes the kernel resets those still waiting in its accept
-		// queue, unless tcp_migrate_req lets it move them to another process.
-		if (graceful && kernel.tcpMigrateReq().orElse(-1) == 0) {
-			logger.warn(("net.ipv4.tcp_migrate_req is 0: when this server shuts down, the kernel resets the "
-					+ "connections still waiting in its listeners' accept queues instead of moving them to another "
-					+ "process on port %d, so a rolling restart fails requests. Set it with "
-					+ "'sysctl -w net.ipv4.tcp_migrate_req=1' (Linux 5.14 or later, per network namespace).")
-				.formatted(port));
+					.formatted(this.port, scheme, this.listeners, transport.id(), this.kernel.describe(),
+							stallRelief.describe()));
+		if (!resetsQueuedConnections()) {
+			return;
+		}
+		if (isPortShared()) {
+			warn("this server shares port %d with another process".formatted(this.port));
+		}
+		else {
+			logger.info(("net.ipv4.tcp_migrate_req is 0: a process that takes over port %d from this one while it "
+					+ "shuts down loses the connections still waiting in its accept queues. Set %s before a rolling "
+					+ "restart.")
+				.formatted(this.port, FIX));
 		}
 	}
+
+	/**
+	 * Warn, unless already warned, that a graceful shutdown is about to reset the
+	 * connections waiting in the accept queues while another process listens on the port
+	 * to take them over.
+	 */
+	synchronized void handingOver() {
+		if (resetsQueuedConnections() && isPortShared()) {
+			warn("this server shuts down while another process listens on port %d".formatted(this.port));
+		}
+	}
+
+	private synchronized void warn(String situation) {
+		if (this.warned) {
+			return;
+		}
+		this.warned = true;
+		logger.warn(("net.ipv4.tcp_migrate_req is 0 and %s: when this server's listeners close, the kernel resets "
+				+ "the connections still waiting in their accept queues instead of moving them to the other "
+				+ "process, so a rolling restart fails requests. Set %s.")
+			.formatted(situation, FIX));
+	}
+
+	private boolean resetsQueuedConnections() {
+		return this.kernel.tcpMigrateReq().orElse(-1) == 0;
+	}
+
+	private boolean isPortShared() {
+		return PortListeners.count(this.port) > this.listeners;
+	}
+
+	private static final String FIX = "'sysctl -w net.ipv4.tcp_migrate_req=1' (Linux 5.14 or later, per network "
+			+ "namespace)";
 
 }

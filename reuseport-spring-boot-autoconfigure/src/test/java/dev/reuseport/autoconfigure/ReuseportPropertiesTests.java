@@ -7,7 +7,6 @@ import dev.reuseport.autoconfigure.ReuseportProperties.Transport;
 import dev.reuseport.server.ConnectionBalancing;
 import dev.reuseport.server.StallReliefSettings;
 import org.junit.jupiter.api.Test;
-import reactor.netty.resources.LoopResources;
 
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -23,16 +22,32 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class ReuseportPropertiesTests {
 
 	@Test
-	void defaultsEnableOneListenerPerReactorNettyWorkerWithMetricsAndFallback() {
+	void defaultsEnableListenersWithMetricsAndFallback() {
 		ReuseportProperties properties = bind(Map.of());
 		assertThat(properties.isEnabled()).isTrue();
+		// Unset: the factory's own default, one listener per Reactor Netty I/O worker
 		assertThat(properties.getListeners()).isNull();
-		assertThat(properties.determineListenerCount()).isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT);
 		assertThat(properties.isRequired()).isFalse();
 		assertThat(properties.getTransport()).isEqualTo(Transport.AUTO);
 		assertThat(properties.getMetrics().isEnabled()).isTrue();
-		assertThat(properties.getBalance().toConnectionBalancing()).isEqualTo(new ConnectionBalancing(true, 0.15, 2));
+		assertThat(properties.getMetrics().getImbalanceWindow()).isEqualTo(Duration.ofMinutes(1));
 		assertThat(properties.getClientAffinity().isEnabled()).isTrue();
+	}
+
+	@Test
+	void balanceDefaultsMatchConnectionBalancingDefault() {
+		ReuseportProperties.Balance balance = bind(Map.of()).getBalance();
+		assertThat(balance.isEnabled()).isEqualTo(ConnectionBalancing.DEFAULT.enabled());
+		assertThat(balance.getMarginRatio()).isEqualTo(ConnectionBalancing.DEFAULT.marginRatio());
+		assertThat(balance.getMarginConnections()).isEqualTo(ConnectionBalancing.DEFAULT.marginConnections());
+	}
+
+	@Test
+	void stallReliefDefaultsMatchStallReliefSettingsDefault() {
+		ReuseportProperties.StallRelief stallRelief = bind(Map.of()).getStallRelief();
+		assertThat(stallRelief.isEnabled()).isEqualTo(StallReliefSettings.DEFAULT.enabled());
+		assertThat(stallRelief.getThreshold()).isEqualTo(StallReliefSettings.DEFAULT.threshold());
+		assertThat(stallRelief.getRejoinAfter()).isEqualTo(StallReliefSettings.DEFAULT.rejoinAfter());
 	}
 
 	@Test
@@ -45,7 +60,9 @@ class ReuseportPropertiesTests {
 	void bindsTheBalanceProperties() {
 		ReuseportProperties properties = bind(Map.of("reuseport.balance.enabled", "false",
 				"reuseport.balance.margin-ratio", "0.3", "reuseport.balance.margin-connections", "5"));
-		assertThat(properties.getBalance().toConnectionBalancing()).isEqualTo(new ConnectionBalancing(false, 0.3, 5));
+		assertThat(properties.getBalance().isEnabled()).isFalse();
+		assertThat(properties.getBalance().getMarginRatio()).isEqualTo(0.3);
+		assertThat(properties.getBalance().getMarginConnections()).isEqualTo(5);
 	}
 
 	@Test
@@ -65,17 +82,12 @@ class ReuseportPropertiesTests {
 	}
 
 	@Test
-	void stallReliefIsOnByDefaultWithAThresholdOf200Milliseconds() {
-		assertThat(bind(Map.of()).getStallRelief().toStallReliefSettings())
-			.isEqualTo(new StallReliefSettings(true, Duration.ofMillis(200), Duration.ofSeconds(1)));
-	}
-
-	@Test
 	void bindsTheStallReliefProperties() {
 		ReuseportProperties properties = bind(Map.of("reuseport.stall-relief.enabled", "false",
 				"reuseport.stall-relief.threshold", "350ms", "reuseport.stall-relief.rejoin-after", "3s"));
-		assertThat(properties.getStallRelief().toStallReliefSettings())
-			.isEqualTo(new StallReliefSettings(false, Duration.ofMillis(350), Duration.ofSeconds(3)));
+		assertThat(properties.getStallRelief().isEnabled()).isFalse();
+		assertThat(properties.getStallRelief().getThreshold()).isEqualTo(Duration.ofMillis(350));
+		assertThat(properties.getStallRelief().getRejoinAfter()).isEqualTo(Duration.ofSeconds(3));
 	}
 
 	@Test
@@ -102,7 +114,7 @@ class ReuseportPropertiesTests {
 		ReuseportProperties properties = bind(Map.of("reuseport.enabled", "false", "reuseport.listeners", "7",
 				"reuseport.required", "true", "reuseport.metrics.enabled", "false"));
 		assertThat(properties.isEnabled()).isFalse();
-		assertThat(properties.determineListenerCount()).isEqualTo(7);
+		assertThat(properties.getListeners()).isEqualTo(7);
 		assertThat(properties.isRequired()).isTrue();
 		assertThat(properties.getMetrics().isEnabled()).isFalse();
 	}
@@ -116,8 +128,8 @@ class ReuseportPropertiesTests {
 
 	@Test
 	void listenerBoundsAreInclusive() {
-		assertThat(bind(Map.of("reuseport.listeners", "1")).determineListenerCount()).isEqualTo(1);
-		assertThat(bind(Map.of("reuseport.listeners", "1024")).determineListenerCount()).isEqualTo(1024);
+		assertThat(bind(Map.of("reuseport.listeners", "1")).getListeners()).isEqualTo(1);
+		assertThat(bind(Map.of("reuseport.listeners", "1024")).getListeners()).isEqualTo(1024);
 	}
 
 	@Test

@@ -6,8 +6,10 @@ import java.util.Arrays;
 import java.util.List;
 
 import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.server.StallReliefSettings;
 import dev.reuseport.test.KeepAliveConnections;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.ServedBy;
@@ -192,8 +194,9 @@ class ReuseportServerMetricsTests {
 
 	@Test
 	void shouldRejectAServerThatHasNotStarted() {
-		ReuseportWebServer server = new ReuseportWebServer(reactor.netty.http.server.HttpServer.create(), 1, null,
-				Shutdown.IMMEDIATE);
+		ReuseportWebServer server = new ReuseportWebServer(reactor.netty.http.server.HttpServer.create(),
+				ListenerTransport.EPOLL, 1, null, Shutdown.IMMEDIATE, ConnectionBalancing.DEFAULT,
+				StallReliefSettings.DEFAULT);
 		assertThatIllegalArgumentException().isThrownBy(() -> new ReuseportServerMetrics(server, WINDOW))
 			.withMessage("'server' must be started");
 	}

@@ -29,7 +29,7 @@ class GracefulShutdownTests {
 		try {
 			assertThat(RawHttp.get(server.getPort(), "/").body()).isEqualTo("ok");
 			CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
-			new GracefulShutdown(server.getListeners(), Duration.ofMillis(100)).shutDownGracefully(result::complete);
+			new GracefulShutdown(server.group(), Duration.ofMillis(100)).shutDownGracefully(result::complete);
 			assertThat(result.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(GracefulShutdownResult.IDLE);
 			assertThat(server.getListeners()).noneMatch(ReuseportListener::isOpen);
 		}
@@ -49,7 +49,7 @@ class GracefulShutdownTests {
 			RawHttp.send(socket, "/", true);
 			assertThat(received.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 			CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
-			GracefulShutdown gracefulShutdown = new GracefulShutdown(server.getListeners(), Duration.ofMillis(100));
+			GracefulShutdown gracefulShutdown = new GracefulShutdown(server.group(), Duration.ofMillis(100));
 			gracefulShutdown.shutDownGracefully(result::complete);
 			// The request holds the drain open, well past the idle grace, until the
 			// shutdown is aborted

@@ -13,28 +13,25 @@ class ListenerStallsTests {
 
 	private static final long SECOND = Duration.ofSeconds(1).toNanos();
 
-	private final ListenerStalls stalls = new ListenerStalls(
-			new ListenerWithdrawal(0, new ListenerSocket(0, new ListenerLoop("listener-stalls-test"))));
+	private final ListenerStalls stalls = new ListenerStalls();
 
 	@Test
-	void doubtCastOnEveryLoopKeepsTheTimeTheLoopHasBeenBeating() {
-		long start = 10 * SECOND;
-		this.stalls.late(start);
-		// The watchdog woke late, or another loop was starved of a CPU
-		this.stalls.doubt(start + SECOND);
-		long now = start + 2 * SECOND;
-		assertThat(this.stalls.trustedFor(now)).isEqualTo(Duration.ofSeconds(1));
-		assertThat(this.stalls.beatingFor(now)).isEqualTo(Duration.ofSeconds(2));
-	}
-
-	@Test
-	void lateHeartbeatOfTheLoopItselfRestartsBothTimes() {
-		long start = 10 * SECOND;
-		this.stalls.late(start);
-		this.stalls.late(start + SECOND);
-		long now = start + 3 * SECOND;
-		assertThat(this.stalls.trustedFor(now)).isEqualTo(Duration.ofSeconds(2));
-		assertThat(this.stalls.beatingFor(now)).isEqualTo(Duration.ofSeconds(2));
+	void aStallIsReportedOngoingUntilItsLoopRecovers() {
+		long since = 10 * SECOND;
+		StallReport report = this.stalls.stalled(since + SECOND, since);
+		assertThat(report.ongoing()).isTrue();
+		assertThat(report.duration()).isEqualTo(Duration.ofSeconds(1));
+		assertThat(this.stalls.detected()).isEqualTo(1);
+		this.stalls.ongoing(since + 3 * SECOND, since);
+		assertThat(this.stalls.last().duration()).isEqualTo(Duration.ofSeconds(3));
+		assertThat(this.stalls.last().ongoing()).isTrue();
+		this.stalls.withdrew();
+		assertThat(this.stalls.withdrawals()).isEqualTo(1);
+		assertThat(this.stalls.last().withdrawn()).isTrue();
+		this.stalls.reset();
+		assertThat(this.stalls.last().ongoing()).isFalse();
+		assertThat(this.stalls.last().duration()).isEqualTo(Duration.ofSeconds(3));
+		assertThat(this.stalls.detected()).isEqualTo(1);
 	}
 
 }

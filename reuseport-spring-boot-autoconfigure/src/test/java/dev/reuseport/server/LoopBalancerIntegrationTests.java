@@ -84,7 +84,7 @@ class LoopBalancerIntegrationTests {
 			for (int round = 0; round < ROUNDS; round++) {
 				long[] perLoop = openAtOnceAndCount(server, connections);
 				System.out.printf("Unbalanced, %d keep-alive connections on %d loops: %s, (max - min) / mean %.2f%n",
-						connections, LISTENERS, Arrays.toString(perLoop), LoopBalancer.spread(perLoop));
+						connections, LISTENERS, Arrays.toString(perLoop), spread(perLoop));
 			}
 			assertThat(server.getListeners())
 				.allSatisfy((listener) -> assertThat(listener.handedOffConnections()).as(listener.toString()).isZero());
@@ -213,6 +213,15 @@ class LoopBalancerIntegrationTests {
 		return IntStream.range(0, after.length).mapToLong((i) -> after[i] - before[i]).toArray();
 	}
 
+	/**
+	 * The spread of open connections that the balancing margin bounds,
+	 * {@code (max - min) / mean}, as the balancer sees it.
+	 */
+	private static double spread(long[] perLoop) {
+		long total = Arrays.stream(perLoop).sum();
+		return (total > 0) ? (max(perLoop) - min(perLoop)) / ((double) total / perLoop.length) : 0;
+	}
+
 	private static long max(long[] counts) {
 		return Arrays.stream(counts).max().orElseThrow();
 	}
@@ -249,7 +258,7 @@ class LoopBalancerIntegrationTests {
 		}
 
 		void check(long[] perLoop, long[] handedOff) {
-			double spread = LoopBalancer.spread(perLoop);
+			double spread = spread(perLoop);
 			String result = "%s, (max - min) / mean %.2f, handed off by each listener %s"
 				.formatted(Arrays.toString(perLoop), spread, Arrays.toString(handedOff));
 			System.out.printf("%s on %d loops: %s%n", this.description, LISTENERS, result);

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link LoopBalancer}'s choice of loop, on real event loops and unbound
- * listeners, whose accept queues read empty. {@link LoopBalancerIntegrationTests} checks
- * the spread it reaches with real connections.
+ * Tests for {@link LoopBalancer}'s choice of loop, on real event loops, with accept
+ * queues that the test sets. {@link LoopBalancerIntegrationTests} checks the spread it
+ * reaches with real connections.
  */
 class LoopBalancerTests {
 
@@ -29,14 +29,16 @@ class LoopBalancerTests {
 
 	private final List<Channel> channels = new ArrayList<>();
 
+	// The connections waiting in each loop's accept queue, as the balancer reads them
+	private final int[] queued = new int[2];
+
 	private LoopBalancer balancer;
 
 	@BeforeEach
 	void startTwoLoops() {
 		this.loops.add(new DefaultEventLoop());
 		this.loops.add(new DefaultEventLoop());
-		List<ReuseportListener> listeners = List.of(new ReuseportListener(0), new ReuseportListener(1));
-		this.balancer = new LoopBalancer(listeners, this.loops, ConnectionBalancing.DEFAULT);
+		this.balancer = new LoopBalancer(this.loops, (loop) -> this.queued[loop], ConnectionBalancing.DEFAULT);
 	}
 
 	@AfterEach
@@ -75,6 +77,16 @@ class LoopBalancerTests {
 		this.balancer.recovered(1);
 		assertThat(acceptOnListenerZero(6)).containsOnly(0);
 		this.balancer.rejoin(1);
+		assertThat(acceptOnListenerZero(1)).containsExactly(1);
+	}
+
+	@Test
+	void aLoopWhoseAcceptQueueHoldsABacklogIsHandedNothing() {
+		// Loop 1 has no open connection, but more waiting in its listener's accept queue
+		// than loop 0 would hand it: they are its load too
+		this.queued[1] = 10;
+		assertThat(acceptOnListenerZero(6)).containsOnly(0);
+		this.queued[1] = 0;
 		assertThat(acceptOnListenerZero(1)).containsExactly(1);
 	}
 

@@ -8,6 +8,7 @@ import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.RawHttp;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.netty.resources.LoopResources;
 
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyWebServer;
@@ -18,6 +19,7 @@ import org.springframework.http.server.reactive.HttpHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
  * Tests for {@link ReuseportNettyReactiveWebServerFactory}.
@@ -30,11 +32,41 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 	}
 
 	@Test
-	void withoutAListenerCountCreatesSpringBootsSingleSocketServer() {
-		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory();
-		factory.setAddress(InetAddress.getLoopbackAddress());
-		factory.setPort(0);
+	void withoutReusePortCreatesSpringBootsSingleSocketServer() {
+		ReuseportNettyReactiveWebServerFactory factory = factory(3, 0);
+		factory.setReusePort(false);
 		assertStartsAndServes(factory, NettyWebServer.class, 1);
+	}
+
+	@Test
+	void defaultsAreOneEpollListenerPerReactorNettyWorkerWithBalancingAndStallRelief() {
+		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory();
+		assertThat(factory.isReusePort()).isTrue();
+		assertThat(factory.getListenerCount()).isEqualTo(LoopResources.DEFAULT_IO_WORKER_COUNT);
+		assertThat(factory.getTransport()).isEqualTo(ListenerTransport.EPOLL);
+		assertThat(factory.getBalancing()).isEqualTo(ConnectionBalancing.DEFAULT);
+		assertThat(factory.getStallRelief()).isEqualTo(StallReliefSettings.DEFAULT);
+	}
+
+	@Test
+	void createsAServerWithTheFactorysSettings() {
+		ReuseportNettyReactiveWebServerFactory factory = factory(2, 0);
+		factory.setBalancing(ConnectionBalancing.DISABLED);
+		factory.setStallRelief(StallReliefSettings.DISABLED);
+		WebServer server = factory.getWebServer(answering("served"));
+		assertThat(server).isInstanceOfSatisfying(ReuseportWebServer.class, (reuseport) -> {
+			assertThat(reuseport.getListeners()).hasSize(2);
+			assertThat(reuseport.getTransport()).isEqualTo(ListenerTransport.EPOLL);
+			assertThat(reuseport.getBalancing()).isEqualTo(ConnectionBalancing.DISABLED);
+			assertThat(reuseport.getStallRelief()).isEqualTo(StallReliefSettings.DISABLED);
+		});
+	}
+
+	@Test
+	void listenerCountMustBePositive() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new ReuseportNettyReactiveWebServerFactory().setListenerCount(0))
+			.withMessage("'listenerCount' must be positive");
 	}
 
 	private void assertStartsAndServes(ReuseportNettyReactiveWebServerFactory factory,
@@ -110,7 +142,8 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 	}
 
 	private static ReuseportNettyReactiveWebServerFactory factory(int listeners, int port) {
-		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory(listeners);
+		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory();
+		factory.setListenerCount(listeners);
 		factory.setAddress(InetAddress.getLoopbackAddress());
 		factory.setPort(port);
 		return factory;

@@ -218,7 +218,7 @@ class StallWatchdogIntegrationTests {
 			assertThat(server.getStallReliefStatus().active()).isFalse();
 			assertThat(server.getStallReliefStatus().reason()).contains("sysctl -w net.ipv4.tcp_migrate_req=1");
 			assertThat(output).contains("stall relief inactive: net.ipv4.tcp_migrate_req is not 1");
-			LoopBalancer balancer = server.getListeners().get(1).socket().balancer();
+			LoopBalancer balancer = server.group().balancer();
 			List<Outcome> outcomes;
 			try (Socket blocking = LoopStall.blockLoop(port, 1, 4000)) {
 				// Not withdrawn, but handed nothing by the others once found stalled

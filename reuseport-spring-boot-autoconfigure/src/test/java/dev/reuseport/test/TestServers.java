@@ -6,6 +6,7 @@ import dev.reuseport.server.ConnectionBalancing;
 import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportRequests;
 import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.server.StallReliefSettings;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
@@ -54,7 +55,7 @@ public final class TestServers {
 									Thread.currentThread().getName())
 								.toString())));
 		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, listeners, null,
-				Shutdown.IMMEDIATE, balancing);
+				Shutdown.IMMEDIATE, balancing, StallReliefSettings.DEFAULT);
 		server.start();
 		return server;
 	}
@@ -68,7 +69,8 @@ public final class TestServers {
 	public static ReuseportWebServer start(int listeners,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler) {
 		ReuseportWebServer server = new ReuseportWebServer(
-				HttpServer.create().host("127.0.0.1").port(0).handle(handler), listeners, null, Shutdown.IMMEDIATE);
+				HttpServer.create().host("127.0.0.1").port(0).handle(handler), ListenerTransport.EPOLL, listeners, null,
+				Shutdown.IMMEDIATE, ConnectionBalancing.DEFAULT, StallReliefSettings.DEFAULT);
 		server.start();
 		return server;
 	}

@@ -1,0 +1,54 @@
+package dev.reuseport.autoconfigure;
+
+import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.ReuseportNettyReactiveWebServerFactory;
+import dev.reuseport.server.StallReliefSettings;
+
+import org.springframework.boot.context.properties.PropertyMapper;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.core.Ordered;
+
+/**
+ * {@link WebServerFactoryCustomizer} that applies the {@code reuseport.*} properties to a
+ * {@link ReuseportNettyReactiveWebServerFactory}: the number of listeners, the balancing
+ * of connections across their loops and the relief of stalled loops. A property that is
+ * not set leaves the factory's own default, which is where each default lives.
+ *
+ * @since 0.1.0
+ */
+public class ReuseportWebServerFactoryCustomizer
+		implements WebServerFactoryCustomizer<ReuseportNettyReactiveWebServerFactory>, Ordered {
+
+	private final ReuseportProperties properties;
+
+	/**
+	 * Create a customizer.
+	 * @param properties the reuseport properties
+	 */
+	public ReuseportWebServerFactoryCustomizer(ReuseportProperties properties) {
+		this.properties = properties;
+	}
+
+	@Override
+	public int getOrder() {
+		return 0;
+	}
+
+	@Override
+	public void customize(ReuseportNettyReactiveWebServerFactory factory) {
+		PropertyMapper map = PropertyMapper.get();
+		map.from(this.properties::getListeners).to(factory::setListenerCount);
+		map.from(this.properties::getBalance).as(this::balancing).to(factory::setBalancing);
+		map.from(this.properties::getStallRelief).as(this::stallRelief).to(factory::setStallRelief);
+	}
+
+	private ConnectionBalancing balancing(ReuseportProperties.Balance balance) {
+		return new ConnectionBalancing(balance.isEnabled(), balance.getMarginRatio(), balance.getMarginConnections());
+	}
+
+	private StallReliefSettings stallRelief(ReuseportProperties.StallRelief stallRelief) {
+		return new StallReliefSettings(stallRelief.isEnabled(), stallRelief.getThreshold(),
+				stallRelief.getRejoinAfter());
+	}
+
+}
