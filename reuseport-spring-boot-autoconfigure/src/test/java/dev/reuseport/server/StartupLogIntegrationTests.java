@@ -1,0 +1,145 @@
+package dev.reuseport.server;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.reuseport.test.OwnNetworkNamespace;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.boot.web.server.GracefulShutdownResult;
+import org.springframework.boot.web.server.Shutdown;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Integration tests for {@link StartupLog}: what a server says about
+ * {@code net.ipv4.tcp_migrate_req=0}, alone on its port and sharing it, in a network
+ * namespace of its own where the test sets the sysctl.
+ */
+@Tag(OwnNetworkNamespace.TAG)
+class StartupLogIntegrationTests {
+
+	private static final String FIX = "sysctl -w net.ipv4.tcp_migrate_req=1";
+
+	private final Logger logger = (Logger) LoggerFactory.getLogger(ReuseportWebServer.class);
+
+	private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+
+	private Level level;
+
+	@BeforeAll
+	static void ownNetworkNamespace() {
+		OwnNetworkNamespace.require();
+	}
+
+	@BeforeEach
+	void captureTheServersLogWithoutMigration() {
+		OwnNetworkNamespace.set("net.ipv4.tcp_migrate_req=0");
+		this.level = this.logger.getLevel();
+		this.logger.setLevel(Level.INFO);
+		this.events.start();
+		this.logger.addAppender(this.events);
+	}
+
+	@AfterEach
+	void restore() {
+		this.logger.detachAppender(this.events);
+		this.logger.setLevel(this.level);
+		OwnNetworkNamespace.set("net.ipv4.tcp_migrate_req=1");
+	}
+
+	@Test
+	void aServerAloneOnItsPortSaysOnceAtInfoWhatToSet() throws Exception {
+		ReuseportWebServer server = start(0);
+		try {
+			assertThat(messages(Level.INFO)).filteredOn((message) -> message.contains(FIX)).hasSize(1);
+			shutDownGracefully(server);
+			assertThat(messages(Level.WARN)).isEmpty();
+		}
+		finally {
+			server.stop();
+		}
+	}
+
+	@Test
+	void aServerThatJoinsAPortAlreadyListenedOnWarnsOnce() throws Exception {
+		ReuseportWebServer first = start(0);
+		try {
+			ReuseportWebServer second = start(first.getPort());
+			try {
+				assertThat(messages(Level.WARN)).singleElement()
+					.satisfies(
+							(message) -> assertThat(message).contains("shares port " + first.getPort()).contains(FIX));
+				shutDownGracefully(second);
+				assertThat(messages(Level.WARN)).hasSize(1);
+			}
+			finally {
+				second.stop();
+			}
+		}
+		finally {
+			first.stop();
+		}
+	}
+
+	@Test
+	void aServerThatHandsItsPortOverWarnsWhenItsGracefulShutdownBegins() throws Exception {
+		ReuseportWebServer old = start(0);
+		try {
+			assertThat(messages(Level.WARN)).isEmpty();
+			ReuseportWebServer next = start(old.getPort());
+			try {
+				this.events.list.clear();
+				shutDownGracefully(old);
+				assertThat(messages(Level.WARN)).singleElement()
+					.satisfies((message) -> assertThat(message)
+						.contains("shuts down while another process listens on port " + old.getPort())
+						.contains(FIX));
+			}
+			finally {
+				next.stop();
+			}
+		}
+		finally {
+			old.stop();
+		}
+	}
+
+	private List<String> messages(Level level) {
+		return this.events.list.stream()
+			.filter((event) -> event.getLevel() == level)
+			.map(ILoggingEvent::getFormattedMessage)
+			.toList();
+	}
+
+	private static ReuseportWebServer start(int port) {
+		HttpServer httpServer = HttpServer.create()
+			.host("127.0.0.1")
+			.port(port)
+			.handle((request, response) -> response.sendString(Mono.just("ok")));
+		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, 2, null,
+				Shutdown.GRACEFUL, ConnectionBalancing.DEFAULT, StallReliefSettings.DISABLED);
+		server.start();
+		return server;
+	}
+
+	private static void shutDownGracefully(ReuseportWebServer server) throws Exception {
+		CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
+		server.shutDownGracefully(result::complete);
+		assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo(GracefulShutdownResult.IDLE);
+	}
+
+}
