@@ -48,15 +48,6 @@ public enum ListenerTransport {
 	}
 
 	/**
-	 * Create a group of one event loop of this transport.
-	 * @param threadFactory the factory of the loop's thread
-	 * @return the group, whose only loop is the group's {@code next()}
-	 */
-	IoEventLoopGroup newLoop(ThreadFactory threadFactory) {
-		return newLoop(threadFactory, new LoopIterations());
-	}
-
-	/**
 	 * Create a group of one event loop of this transport that counts its iterations.
 	 * @param threadFactory the factory of the loop's thread
 	 * @param iterations the count of the loop's iterations
