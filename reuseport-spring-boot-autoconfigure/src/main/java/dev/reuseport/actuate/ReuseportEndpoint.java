@@ -147,7 +147,8 @@ public class ReuseportEndpoint {
 	 * @param marginRatio the tolerated spread, as a fraction of the mean
 	 * @param marginConnections the tolerated spread, in connections
 	 * @param activeImbalance the spread of open connections across the loops now, as
-	 * {@code (max - min) / mean}; the {@code reuseport.listeners.active.imbalance} gauge
+	 * {@code (max - min - 1) / mean} and at least 0; the
+	 * {@code reuseport.listeners.active.imbalance} gauge
 	 */
 	public record BalanceDescriptor(boolean enabled, double marginRatio, int marginConnections,
 			double activeImbalance) {

@@ -11,8 +11,11 @@ import org.springframework.core.Ordered;
 /**
  * {@link WebServerFactoryCustomizer} that applies the {@code reuseport.*} properties to a
  * {@link ReuseportNettyReactiveWebServerFactory}: the number of listeners, the balancing
- * of connections across their loops and the relief of stalled loops. A property that is
- * not set leaves the factory's own default, which is where each default lives.
+ * of connections across their loops and the relief of stalled loops. As Spring Boot's
+ * {@code server.*} customizer does, it applies to any such factory, one that the
+ * application defines included: the balancing and stall relief properties, which have
+ * defaults, always replace the factory's settings, while {@code reuseport.listeners}
+ * applies only when it is set, and leaves the factory's own default otherwise.
  *
  * @since 0.1.0
  */

@@ -56,8 +56,9 @@ class ReuseportServerMetrics implements MeterBinder {
 			.strongReference(true)
 			.register(registry);
 		Gauge.builder(ReuseportMeters.ACTIVE_IMBALANCE, this.server, ReuseportWebServer::getActiveConnectionImbalance)
-			.description("Spread of the open connections across event loops now, as (max - min) / mean; "
-					+ "0 when balanced or idle")
+			.description(
+					"Spread of the open connections across event loops now, as (max - min - 1) / mean and at least 0; "
+							+ "0 when balanced or idle, or with one connection open")
 			.tags(this.tags)
 			.strongReference(true)
 			.register(registry);

@@ -15,8 +15,8 @@ import reactor.netty.resources.LoopResources;
  * to the server, which creates them on start and shuts them down on stop, so a listener
  * does not hand its loop to any other thread.
  * <p>
- * Internal API of the starter, public only for its {@code dev.reuseport.client}
- * package: applications should not rely on it, and it may change in any release.
+ * Internal API of the starter, public only for its {@code dev.reuseport.client} package:
+ * applications should not rely on it, and it may change in any release.
  *
  * @since 0.1.0
  */

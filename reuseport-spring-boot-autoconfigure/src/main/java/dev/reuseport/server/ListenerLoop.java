@@ -81,8 +81,7 @@ final class ListenerLoop {
 	}
 
 	/**
-	 * Shut the event loop down, closing any connections left on it.
-	 * Used by tests only.
+	 * Shut the event loop down, closing any connections left on it. Used by tests only.
 	 * @param timeout how long to wait for the loop to terminate
 	 */
 	void shutdown(Duration timeout) {

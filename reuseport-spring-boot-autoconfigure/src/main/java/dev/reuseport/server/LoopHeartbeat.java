@@ -66,8 +66,7 @@ final class LoopHeartbeat {
 	/**
 	 * Return how much later than due the latest beat ran, at most, since the start: the
 	 * time the loop spent on I/O and other tasks before it came to the beat. This is the
-	 * margin the threshold keeps over a loop that is merely busy.
-	 * Read by tests only.
+	 * margin the threshold keeps over a loop that is merely busy. Read by tests only.
 	 * @return the largest lag
 	 */
 	Duration maxLag() {

@@ -31,10 +31,10 @@
  * <li><b>Stall relief.</b> {@code StallWatchdog} is a thread that samples every loop
  * ({@code LoopHeartbeat}, {@code LoopIterations}, CPU time), asks the pure
  * {@code StallDetector} for verdicts, and applies them: it records and logs a stall
- * ({@code ListenerStalls}, {@link StallReport}, {@code BlockedLoopLog}) and has the
- * group withdraw a listener from the port and let it rejoin
- * ({@code ListenerWithdrawal}). {@link StallReliefSettings} configure it;
- * {@link StallReliefStatus} says whether withdrawals are possible here.</li>
+ * ({@code ListenerStalls}, {@link StallReport}, {@code BlockedLoopLog}) and has the group
+ * withdraw a listener from the port and let it rejoin ({@code ListenerWithdrawal}).
+ * {@link StallReliefSettings} configure it; {@link StallReliefStatus} says whether
+ * withdrawals are possible here.</li>
  * <li><b>Drain and shutdown.</b> {@code GracefulShutdown} drains every listener at once
  * through the group; each loop's {@code ConnectionDrain} closes its connections without
  * racing their clients, with {@code KeepAliveDrainHandler} on the connections that are
@@ -47,8 +47,8 @@
  * group's balancer, each listener's socket and loop.</li>
  * <li>Each listener's loop: its accepts and its choices of loop ({@code LoopBalancer}
  * reads and writes its own hand-off state only), and everything of the connections served
- * on it, their drain included. The per-loop open-connection counts are atomic, since every
- * loop registers connections on the others.</li>
+ * on it, their drain included. The per-loop open-connection counts are atomic, since
+ * every loop registers connections on the others.</li>
  * <li>The watchdog thread: the detector's state, the stall records, the balancer's
  * stalled and withdrawn marks, and the {@code shutdown(2)} that withdraws a listener. A
  * rejoin's {@code listen(2)} runs on the listener's own loop.</li>
