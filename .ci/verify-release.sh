@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves the release procedure of the README ("Releasing") without publishing anything:
+# Proves the release procedure of RELEASING.md without publishing anything:
 #  1. copies the reactor to a temporary directory and sets its release version (the
 #     current version without -SNAPSHOT) with versions:set, as a release does;
 #  2. deploys it with -Prelease to a temporary file:// repository, signed with a

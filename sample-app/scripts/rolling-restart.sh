@@ -3,7 +3,7 @@
 # connection: start the new process, wait until it reports UP on its own management port,
 # then send the old one SIGTERM and wait for it to exit. The two share the application
 # port through SO_REUSEPORT, so the port keeps accepting throughout, and the old process's
-# graceful shutdown drains its connections (see "Zero-downtime restarts" in the README).
+# graceful shutdown drains its connections (see docs/zero-downtime-restarts.md).
 #
 # Usage: rolling-restart.sh [--old PID] [--] [APPLICATION_ARGUMENT...]
 #   --old PID              the process to replace; leave it out to start the first one
