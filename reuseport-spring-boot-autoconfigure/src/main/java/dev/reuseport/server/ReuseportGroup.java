@@ -231,6 +231,10 @@ final class ReuseportGroup {
 	 * @return whether it was withdrawn
 	 */
 	boolean withdraw(int listener) {
+		if (this.listeners.get(listener).isWithdrawn()) {
+			// Already out: the balancer keeps its mark until the rejoin
+			return false;
+		}
 		LoopBalancer balancer = this.balancer;
 		if (balancer != null) {
 			balancer.withdraw(listener);
