@@ -119,10 +119,7 @@ class StallDetectorTests {
 		StallDetector detector = new StallDetector(2, SETTINGS, true);
 		Loops loops = new Loops(2);
 		loops.block(1);
-		List<Verdict> verdicts = List.of();
-		for (int i = 0; i < 10 && verdicts.stream().noneMatch(Verdict::stalled); i++) {
-			verdicts = check(detector, loops);
-		}
+		List<Verdict> verdicts = checkUntilStalled(detector, loops, 1);
 		assertThat(verdicts.get(1).withdraw()).isTrue();
 		// Loop 1 runs again, but its listener has not rejoined yet when loop 0 stalls
 		loops.withdrawn[1] = true;
@@ -165,10 +162,7 @@ class StallDetectorTests {
 	void withoutReliefAStallIsDetectedButNothingIsWithdrawn() {
 		StallDetector detector = new StallDetector(4, SETTINGS, false);
 		this.loops.block(1);
-		List<Verdict> verdicts = List.of();
-		for (int i = 0; i < 10 && verdicts.stream().noneMatch(Verdict::stalled); i++) {
-			verdicts = check(detector, this.loops);
-		}
+		List<Verdict> verdicts = checkUntilStalled(detector, this.loops, 1);
 		assertThat(verdicts.get(1).stalled()).isTrue();
 		assertThat(verdicts.get(1).withdraw()).isFalse();
 	}
@@ -200,10 +194,7 @@ class StallDetectorTests {
 		Loops loops = new Loops(2);
 		loops.block(0);
 		loops.block(1);
-		List<Verdict> verdicts = List.of();
-		for (int i = 0; i < 10 && verdicts.stream().noneMatch(Verdict::stalled); i++) {
-			verdicts = check(detector, loops);
-		}
+		List<Verdict> verdicts = checkUntilStalled(detector, loops, 1);
 		assertThat(verdicts).allMatch(Verdict::stalled).noneMatch(Verdict::withdraw);
 		loops.unblock(0);
 		verdicts = check(detector, loops);
@@ -212,9 +203,13 @@ class StallDetectorTests {
 	}
 
 	private List<Verdict> checkUntilStalled(int index) {
+		return checkUntilStalled(this.detector, this.loops, index);
+	}
+
+	private List<Verdict> checkUntilStalled(StallDetector detector, Loops loops, int index) {
 		List<Verdict> verdicts = List.of();
 		for (int i = 0; i < 10; i++) {
-			verdicts = check();
+			verdicts = check(detector, loops);
 			if (verdicts.get(index).stalled()) {
 				return verdicts;
 			}

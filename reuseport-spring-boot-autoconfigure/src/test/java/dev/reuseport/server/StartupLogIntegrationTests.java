@@ -76,15 +76,37 @@ class StartupLogIntegrationTests {
 
 	@Test
 	void aServerThatJoinsAPortAlreadyListenedOnWarnsOnce() throws Exception {
+		onOnePort((first, second) -> {
+			assertThat(messages(Level.WARN)).singleElement()
+				.satisfies((message) -> assertThat(message).contains("shares port " + first.getPort()).contains(FIX));
+			shutDownGracefully(second);
+			assertThat(messages(Level.WARN)).hasSize(1);
+		});
+	}
+
+	@Test
+	void aServerThatHandsItsPortOverWarnsWhenItsGracefulShutdownBegins() throws Exception {
+		onOnePort((old, next) -> {
+			this.events.list.clear();
+			shutDownGracefully(old);
+			assertThat(messages(Level.WARN)).singleElement()
+				.satisfies((message) -> assertThat(message)
+					.contains("shuts down while another process listens on port " + old.getPort())
+					.contains(FIX));
+		});
+	}
+
+	/**
+	 * Start a server alone on a port, which warns of nothing, then a second one on the
+	 * same port, and run a test on both.
+	 */
+	private void onOnePort(TwoServers test) throws Exception {
 		ReuseportWebServer first = start(0);
 		try {
+			assertThat(messages(Level.WARN)).isEmpty();
 			ReuseportWebServer second = start(first.getPort());
 			try {
-				assertThat(messages(Level.WARN)).singleElement()
-					.satisfies(
-							(message) -> assertThat(message).contains("shares port " + first.getPort()).contains(FIX));
-				shutDownGracefully(second);
-				assertThat(messages(Level.WARN)).hasSize(1);
+				test.run(first, second);
 			}
 			finally {
 				second.stop();
@@ -92,29 +114,6 @@ class StartupLogIntegrationTests {
 		}
 		finally {
 			first.stop();
-		}
-	}
-
-	@Test
-	void aServerThatHandsItsPortOverWarnsWhenItsGracefulShutdownBegins() throws Exception {
-		ReuseportWebServer old = start(0);
-		try {
-			assertThat(messages(Level.WARN)).isEmpty();
-			ReuseportWebServer next = start(old.getPort());
-			try {
-				this.events.list.clear();
-				shutDownGracefully(old);
-				assertThat(messages(Level.WARN)).singleElement()
-					.satisfies((message) -> assertThat(message)
-						.contains("shuts down while another process listens on port " + old.getPort())
-						.contains(FIX));
-			}
-			finally {
-				next.stop();
-			}
-		}
-		finally {
-			old.stop();
 		}
 	}
 
@@ -140,6 +139,13 @@ class StartupLogIntegrationTests {
 		CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
 		server.shutDownGracefully(result::complete);
 		assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo(GracefulShutdownResult.IDLE);
+	}
+
+	@FunctionalInterface
+	private interface TwoServers {
+
+		void run(ReuseportWebServer first, ReuseportWebServer second) throws Exception;
+
 	}
 
 }
