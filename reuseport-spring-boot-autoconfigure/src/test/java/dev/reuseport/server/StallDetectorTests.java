@@ -57,9 +57,10 @@ class StallDetectorTests {
 
 	@Test
 	void aLoopBusyWithItsIterationsIsNotStalled() {
-		// Saturating load: every heartbeat is late, but each loop still cycles through
-		// its iterations
+		// Saturating load: every heartbeat is late and every loop uses all the CPU it
+		// gets, but each still cycles through its iterations
 		this.loops.beatLate();
+		Arrays.fill(this.loops.cpuPerCheck, PERIOD);
 		for (int i = 0; i < 20; i++) {
 			this.loops.iterate();
 			assertThat(check()).noneMatch(Verdict::stalled).noneMatch(Verdict::withdraw);
