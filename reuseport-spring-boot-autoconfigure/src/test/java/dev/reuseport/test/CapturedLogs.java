@@ -9,6 +9,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import ch.qos.logback.classic.Level;
@@ -17,6 +18,9 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.AppenderBase;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.SpringApplicationRunListener;
@@ -44,11 +48,17 @@ import org.springframework.core.env.ConfigurableEnvironment;
  * }
  * </pre>
  */
-public final class CapturedLogs implements AutoCloseable {
+public final class CapturedLogs implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
 
 	private static final Set<CapturedLogs> OPEN = ConcurrentHashMap.newKeySet();
 
-	private final Map<String, Boolean> additivity;
+	private static final Pattern ANYTHING = Pattern.compile(".*", Pattern.DOTALL);
+
+	private final Pattern expected;
+
+	private final List<String> loggers;
+
+	private final Map<String, Boolean> additivity = new LinkedHashMap<>();
 
 	private final Queue<ILoggingEvent> events = new ConcurrentLinkedQueue<>();
 
@@ -62,9 +72,11 @@ public final class CapturedLogs implements AutoCloseable {
 
 	};
 
-	private CapturedLogs(Map<String, Boolean> additivity) {
-		this.additivity = additivity;
+	private CapturedLogs(Pattern expected, String... loggers) {
+		this.expected = expected;
+		this.loggers = List.of(loggers);
 		this.appender.setName("captured-logs");
+		this.appender.setContext(context());
 	}
 
 	/**
@@ -74,15 +86,65 @@ public final class CapturedLogs implements AutoCloseable {
 	 * @return the capture; close it to print again
 	 */
 	public static CapturedLogs capture(String... loggers) {
-		Map<String, Boolean> additivity = new LinkedHashMap<>();
-		for (String name : loggers) {
-			additivity.put(name, logger(name).isAdditive());
-		}
-		CapturedLogs logs = new CapturedLogs(additivity);
-		logs.appender.setContext(context());
-		logs.attach();
-		OPEN.add(logs);
+		CapturedLogs logs = new CapturedLogs(ANYTHING, loggers);
+		logs.open();
 		return logs;
+	}
+
+	/**
+	 * Capture what the named loggers log during each test, as a JUnit extension in a
+	 * {@code @RegisterExtension} field, and fail the test if they log anything that the
+	 * expected pattern does not match as {@link #text(ILoggingEvent)} renders it. Each
+	 * test starts with no events.
+	 * @param expected what every event may be
+	 * @param loggers the names of the loggers, such as a class or package name
+	 * @return the extension
+	 */
+	public static CapturedLogs eachTest(Pattern expected, String... loggers) {
+		return new CapturedLogs(expected, loggers);
+	}
+
+	/**
+	 * Capture what the loggers of the given classes log during each test, as a JUnit
+	 * extension, and fail the test if they log anything unexpected.
+	 * @param expected what every event may be
+	 * @param loggers the classes whose loggers to capture
+	 * @return the extension
+	 * @see #eachTest(Pattern, String...)
+	 */
+	public static CapturedLogs eachTest(Pattern expected, Class<?>... loggers) {
+		return eachTest(expected, names(loggers));
+	}
+
+	@Override
+	public void beforeEach(ExtensionContext context) {
+		open();
+	}
+
+	@Override
+	public void afterEach(ExtensionContext context) {
+		close();
+		List<String> unexpected = this.events.stream()
+			.map(CapturedLogs::text)
+			.filter((text) -> !this.expected.matcher(text).matches())
+			.toList();
+		if (!unexpected.isEmpty()) {
+			throw new AssertionError("Logged by " + this.loggers + ", but not matched by " + this.expected + ":\n"
+					+ String.join("", unexpected));
+		}
+	}
+
+	private void open() {
+		this.events.clear();
+		for (String name : this.loggers) {
+			this.additivity.put(name, logger(name).isAdditive());
+		}
+		attach();
+		OPEN.add(this);
+	}
+
+	private static String[] names(Class<?>... classes) {
+		return Arrays.stream(classes).map(Class::getName).toArray(String[]::new);
 	}
 
 	/**
@@ -91,7 +153,7 @@ public final class CapturedLogs implements AutoCloseable {
 	 * @return the capture; close it to print again
 	 */
 	public static CapturedLogs capture(Class<?>... loggers) {
-		return capture(Arrays.stream(loggers).map(Class::getName).toArray(String[]::new));
+		return capture(names(loggers));
 	}
 
 	/**
@@ -171,7 +233,7 @@ public final class CapturedLogs implements AutoCloseable {
 
 	private void attach() {
 		this.appender.start();
-		for (String name : this.additivity.keySet()) {
+		for (String name : this.loggers) {
 			Logger logger = logger(name);
 			logger.setAdditive(false);
 			if (!logger.isAttached(this.appender)) {
