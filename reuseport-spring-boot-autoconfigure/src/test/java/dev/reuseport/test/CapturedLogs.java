@@ -40,6 +40,9 @@ import org.springframework.core.env.ConfigurableEnvironment;
  * {@code META-INF/spring.factories}, captures again once Boot has configured logging, so
  * that a capture opened before {@code SpringApplication.run} also gets what the
  * application logs as it starts or fails to start.
+ * <p>
+ * Open a capture around the code that provokes the logs, or register one for each test of
+ * a class with {@link #eachTest(Pattern, String...)}.
  *
  * <pre class="code">
  * try (CapturedLogs logs = CapturedLogs.capture("org.springframework.boot.diagnostics")) {
@@ -89,6 +92,15 @@ public final class CapturedLogs implements AutoCloseable, BeforeEachCallback, Af
 		CapturedLogs logs = new CapturedLogs(ANYTHING, loggers);
 		logs.open();
 		return logs;
+	}
+
+	/**
+	 * Capture what the loggers of the given classes log, instead of printing it.
+	 * @param loggers the classes whose loggers to capture
+	 * @return the capture; close it to print again
+	 */
+	public static CapturedLogs capture(Class<?>... loggers) {
+		return capture(names(loggers));
 	}
 
 	/**
@@ -145,15 +157,6 @@ public final class CapturedLogs implements AutoCloseable, BeforeEachCallback, Af
 
 	private static String[] names(Class<?>... classes) {
 		return Arrays.stream(classes).map(Class::getName).toArray(String[]::new);
-	}
-
-	/**
-	 * Capture what the loggers of the given classes log, instead of printing it.
-	 * @param loggers the classes whose loggers to capture
-	 * @return the capture; close it to print again
-	 */
-	public static CapturedLogs capture(Class<?>... loggers) {
-		return capture(names(loggers));
 	}
 
 	/**
