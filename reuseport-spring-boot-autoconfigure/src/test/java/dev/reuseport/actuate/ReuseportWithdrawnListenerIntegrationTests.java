@@ -7,6 +7,7 @@ import java.util.Map;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.reuseport.server.ReuseportListener;
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.LoopStall;
 import dev.reuseport.test.OwnNetworkNamespace;
 import dev.reuseport.test.RawHttp;
@@ -14,6 +15,7 @@ import dev.reuseport.test.TestApplication;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -28,6 +30,12 @@ import static org.awaitility.Awaitility.await;
  */
 @Tag(OwnNetworkNamespace.TAG)
 class ReuseportWithdrawnListenerIntegrationTests {
+
+	/**
+	 * The stall reports that the tests provoke, captured rather than printed.
+	 */
+	@RegisterExtension
+	final CapturedLogs stallReports = CapturedLogs.eachTest(LoopStall.REPORT, "dev.reuseport.server.BlockedLoopLog");
 
 	@BeforeAll
 	static void ownNetworkNamespace() {

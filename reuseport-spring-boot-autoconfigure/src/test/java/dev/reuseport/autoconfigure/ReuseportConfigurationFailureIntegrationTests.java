@@ -1,5 +1,6 @@
 package dev.reuseport.autoconfigure;
 
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.TestApplication;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Tests that an invalid {@code reuseport.*} value fails the application's startup with a
- * failure report that names the property and shows the value, as an operator sees it.
+ * failure report that names the property and shows the value, as an operator sees it. The
+ * report is captured rather than printed.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ReuseportConfigurationFailureIntegrationTests {
@@ -41,12 +43,16 @@ class ReuseportConfigurationFailureIntegrationTests {
 			""")
 	void invalidValueFailsStartupWithAReportThatNamesTheProperty(String property, String value, String shown,
 			CapturedOutput output) {
-		assertThatException().isThrownBy(() -> TestApplication.run(property + "=" + value).close());
-		String report = output.getOut() + output.getErr();
-		assertThat(report).contains("APPLICATION FAILED TO START");
-		String description = report.substring(report.indexOf("Description:"), report.indexOf("Action:"));
-		assertThat(description).contains(property).contains(shown);
-		assertThat(report).doesNotContain("Netty started on port");
+		try (CapturedLogs logs = CapturedLogs.startupFailure()) {
+			assertThatException().isThrownBy(() -> TestApplication.run(property + "=" + value).close());
+			String report = logs.text();
+			assertThat(report).contains("APPLICATION FAILED TO START");
+			String description = report.substring(report.indexOf("Description:"), report.indexOf("Action:"));
+			assertThat(description).contains(property).contains(shown);
+			assertThat(report).contains("Action:\n\nUpdate your application's configuration");
+		}
+		String console = output.getOut() + output.getErr();
+		assertThat(console).doesNotContain("Netty started on port").doesNotContain("APPLICATION FAILED TO START");
 	}
 
 }

@@ -3,9 +3,11 @@ package dev.reuseport.server;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.HeldLoop;
 import dev.reuseport.test.SocketPair;
 import dev.reuseport.test.Transports;
+import io.netty.channel.AbstractChannel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
@@ -45,7 +47,10 @@ class LoopIterationsTests {
 		Transports.use(transport);
 		ListenerLoop loop = new ListenerLoop("loop-iterations-test");
 		EventLoop eventLoop = loop.start(transport);
-		try (SocketPair connection = SocketPair.open(eventLoop, transport, new ChannelInboundHandlerAdapter())) {
+		// Netty warns that the closed channel's deregistration could not run later on the
+		// terminated loop
+		try (CapturedLogs netty = CapturedLogs.capture(AbstractChannel.class);
+				SocketPair connection = SocketPair.open(eventLoop, transport, new ChannelInboundHandlerAdapter())) {
 			// A shutdown that begins while the loop runs a task ends Netty's loop without
 			// closing the channels registered on it
 			try (HeldLoop held = HeldLoop.hold(eventLoop)) {
@@ -55,6 +60,10 @@ class LoopIterationsTests {
 			assertThat(eventLoop.terminationFuture().await(TIMEOUT.toMillis())).isTrue();
 			assertThat(connection.peer().getInputStream().read()).as("end of stream").isEqualTo(-1);
 			assertThat(connection.channel().isOpen()).isFalse();
+			assertThat(netty.events()).extracting(CapturedLogs::text)
+				.allMatch((event) -> event.startsWith("WARN io.netty.channel.AbstractChannel : "
+						+ "Can't invoke task later as EventLoop rejected it\n"
+						+ "java.util.concurrent.RejectedExecutionException: event executor terminated\n"));
 		}
 		finally {
 			loop.shutdown(TIMEOUT);

@@ -22,7 +22,10 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.reuseport.metrics.ReuseportMeters;
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.LoopStall;
 import dev.reuseport.test.Prerequisites;
@@ -84,10 +87,32 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 			Pattern.compile(".* WARN .* d\\.reuseport\\.server\\.ReuseportWebServer +: "
 					+ "net\\.ipv4\\.tcp_migrate_req is 0: .*"));
 
+	/**
+	 * The loggers of the reports of malformed requests, captured rather than printed.
+	 */
+	private static final String[] MALFORMED_REQUEST_LOGGERS = { "reactor.netty.http.server.HttpServerOperations",
+			"org.springframework.web.server.adapter.HttpWebHandlerAdapter" };
+
+	/**
+	 * What a malformed request may make those loggers report, as
+	 * {@link CapturedLogs#text} renders it: Reactor Netty, a request it could not decode
+	 * and answered with a 4xx, followed by its request line and header names and no
+	 * exception; WebFlux, a request body that failed or ended early while {@code /echo}
+	 * read it.
+	 */
+	private static final List<Pattern> EXPECTED_REPORTS = List.of(
+			Pattern.compile("WARN reactor\\.netty\\.http\\.server\\.HttpServerOperations : \\[.*\\] "
+					+ "Decoding failed: [^\\n]*(\\n[^\\n]* HTTP/[\\d.]+(\\n[^\\n:]+: <filtered>)*)?\\n"),
+			Pattern.compile("ERROR org\\.springframework\\.web\\.server\\.adapter\\.HttpWebHandlerAdapter : \\[.*\\] "
+					+ "500 Server Error for HTTP POST \"/echo\"\n"
+					+ "(java\\.lang\\.IllegalStateException: Status and headers already sent"
+					+ "|reactor\\.netty\\.channel\\.AbortedException: Connection has been closed)\n"));
+
 	@Test
 	void malformedRequestsAreRejectedAndEveryListenerKeepsServing(CapturedOutput output) throws Exception {
-		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=" + LISTENERS,
-				"server.netty.idle-timeout=1s")) {
+		try (CapturedLogs logs = CapturedLogs.capture(MALFORMED_REQUEST_LOGGERS);
+				ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=" + LISTENERS,
+						"server.netty.idle-timeout=1s")) {
 			int port = port(context);
 			List<ReuseportListener> listeners = webServer(context).getListeners();
 			List<Long> acceptedBefore = listeners.stream().map(ReuseportListener::acceptedConnections).toList();
@@ -130,7 +155,19 @@ class ReuseportWebServerFaultToleranceIntegrationTests {
 				.as("problems logged, beyond the expected reports of malformed requests")
 				.allMatch(
 						(line) -> EXPECTED_PROBLEMS.stream().anyMatch((expected) -> expected.matcher(line).matches()));
+			assertThat(logs.events()).filteredOn((event) -> !isExpectedReport(event))
+				.extracting(CapturedLogs::text)
+				.as("reports beyond those of malformed requests")
+				.isEmpty();
+			assertThat(logs.messages(Level.WARN)).anyMatch((message) -> message.contains("] Decoding failed: "));
+			assertThat(logs.messages(Level.ERROR))
+				.anyMatch((message) -> message.endsWith("] 500 Server Error for HTTP POST \"/echo\""));
 		}
+	}
+
+	private static boolean isExpectedReport(ILoggingEvent event) {
+		String report = CapturedLogs.text(event);
+		return EXPECTED_REPORTS.stream().anyMatch((expected) -> expected.matcher(report).matches());
 	}
 
 	private static boolean isProblem(String line) {

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.LoopStall;
 import dev.reuseport.test.OwnNetworkNamespace;
@@ -18,12 +19,10 @@ import dev.reuseport.test.TestApplication;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +34,6 @@ import static org.awaitility.Awaitility.await;
  * while new connections arrive at a steady pace.
  */
 @Tag(OwnNetworkNamespace.TAG)
-@ExtendWith(OutputCaptureExtension.class)
 class StallReliefIntegrationTests {
 
 	private static final int LISTENERS = 4;
@@ -51,6 +49,12 @@ class StallReliefIntegrationTests {
 
 	// The default threshold plus 300 ms, as the issue measures it
 	private static final Duration LATE = StallReliefSettings.DEFAULT.threshold().plusMillis(300);
+
+	/**
+	 * The stall reports that the tests provoke, captured rather than printed.
+	 */
+	@RegisterExtension
+	final CapturedLogs stallReports = CapturedLogs.eachTest(LoopStall.REPORT, BlockedLoopLog.class);
 
 	@BeforeAll
 	static void ownNetworkNamespace() {
@@ -121,7 +125,7 @@ class StallReliefIntegrationTests {
 	}
 
 	@Test
-	void loopThatStallsAfterEachRejoinIsWithdrawnEachTime(CapturedOutput output) throws Exception {
+	void loopThatStallsAfterEachRejoinIsWithdrawnEachTime() throws Exception {
 		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
 				"reuseport.listeners=" + LISTENERS)) {
 			ReuseportWebServer server = TestApplication.webServer(context);
@@ -148,7 +152,8 @@ class StallReliefIntegrationTests {
 			assertThat(flapping.loopStalls()).isEqualTo(5);
 			// At most one warning per interval for a loop that stalls again and again;
 			// how many intervals the five stalls span depends on the machine's speed
-			int warnings = output.toString().split("of listener 1 has been blocked", -1).length - 1;
+			String output = this.stallReports.text();
+			int warnings = output.split("of listener 1 has been blocked", -1).length - 1;
 			long intervals = elapsed.toNanos() / BlockedLoopLog.INTERVAL.toNanos();
 			assertThat(warnings).isBetween(1, (int) (1 + intervals));
 			if (warnings > 1) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.LoopStall;
 import dev.reuseport.test.OwnNetworkNamespace;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -41,6 +43,12 @@ import static org.awaitility.Awaitility.await;
 class StallWatchdogIntegrationTests {
 
 	private static final Duration BLOCK = Duration.ofSeconds(5);
+
+	/**
+	 * The stall reports that the tests provoke, captured rather than printed.
+	 */
+	@RegisterExtension
+	final CapturedLogs stallReports = CapturedLogs.eachTest(LoopStall.REPORT, BlockedLoopLog.class);
 
 	@BeforeAll
 	static void ownNetworkNamespace() {
@@ -266,17 +274,18 @@ class StallWatchdogIntegrationTests {
 	}
 
 	@Test
-	void stallIsLoggedWithTheBlockingFrame(CapturedOutput output) throws Exception {
+	void stallIsLoggedWithTheBlockingFrame() throws Exception {
+		CapturedLogs output = this.stallReports;
 		try (ConfigurableApplicationContext context = TestApplication.run(TestApplication.STALL_RELIEF,
 				"reuseport.listeners=2")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getPort();
 			try (Socket blocking = LoopStall.blockLoop(port, 1, 1000)) {
-				await().atMost(Duration.ofSeconds(5)).until(() -> output.toString().contains("of listener 1 has been"));
+				await().atMost(Duration.ofSeconds(5)).until(() -> output.text().contains("of listener 1 has been"));
 				assertThat(RawHttp.read(blocking).status()).isEqualTo(200);
 			}
-			String warning = output.toString().substring(output.toString().indexOf("Event loop thread"));
-			assertThat(output.toString()).containsPattern(
+			String warning = output.text().substring(output.text().indexOf("Event loop thread"));
+			assertThat(output.text()).containsPattern(
 					"WARN .*BlockedLoopLog +: Event loop thread reuseport-listener-1 of listener 1 has been blocked for \\d+ ms");
 			assertThat(warning).containsPattern("\tat \\S*java.lang.Thread.sleep")
 				.containsPattern("\tat \\S*dev.reuseport.test.TestApplication.block\\(TestApplication.java:\\d+\\)");

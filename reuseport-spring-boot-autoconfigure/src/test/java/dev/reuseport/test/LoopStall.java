@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Blocks one listener's event loop for a bounded time through the test application's
@@ -11,6 +12,15 @@ import java.util.concurrent.TimeUnit;
  * Closing the stall reads the blocked response, which returns once the loop is free.
  */
 public final class LoopStall implements AutoCloseable {
+
+	/**
+	 * The warning that the server logs when it finds a loop stalled, as
+	 * {@link CapturedLogs#text(ch.qos.logback.classic.spi.ILoggingEvent)} renders it:
+	 * which loop, for how long, what stall relief does, and the frames of the blocking
+	 * code.
+	 */
+	public static final Pattern REPORT = Pattern.compile("WARN \\S+ : Event loop thread \\S+ of listener \\d+ "
+			+ "has been blocked for \\d+ ms; [^\\n]*The code that blocks it:(\\n\\tat [^\\n]*)*\\n");
 
 	private final Socket socket;
 
