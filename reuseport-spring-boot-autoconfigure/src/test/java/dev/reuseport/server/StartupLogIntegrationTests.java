@@ -4,18 +4,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.OwnNetworkNamespace;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServer;
 
@@ -34,11 +33,9 @@ class StartupLogIntegrationTests {
 
 	private static final String FIX = "sysctl -w net.ipv4.tcp_migrate_req=1";
 
-	private final Logger logger = (Logger) LoggerFactory.getLogger(ReuseportWebServer.class);
-
-	private final ListAppender<ILoggingEvent> events = new ListAppender<>();
-
-	private Level level;
+	// Everything the server logs here is expected: the test reads it
+	@RegisterExtension
+	final CapturedLogs logs = CapturedLogs.eachTest(Pattern.compile("(?s).*"), ReuseportWebServer.class);
 
 	@BeforeAll
 	static void ownNetworkNamespace() {
@@ -46,18 +43,12 @@ class StartupLogIntegrationTests {
 	}
 
 	@BeforeEach
-	void captureTheServersLogWithoutMigration() {
+	void migrateNothing() {
 		OwnNetworkNamespace.set("net.ipv4.tcp_migrate_req=0");
-		this.level = this.logger.getLevel();
-		this.logger.setLevel(Level.INFO);
-		this.events.start();
-		this.logger.addAppender(this.events);
 	}
 
 	@AfterEach
-	void restore() {
-		this.logger.detachAppender(this.events);
-		this.logger.setLevel(this.level);
+	void migrateAgain() {
 		OwnNetworkNamespace.set("net.ipv4.tcp_migrate_req=1");
 	}
 
@@ -87,9 +78,11 @@ class StartupLogIntegrationTests {
 	@Test
 	void aServerThatHandsItsPortOverWarnsWhenItsGracefulShutdownBegins() throws Exception {
 		onOnePort((old, next) -> {
-			this.events.list.clear();
+			// The new server warned as it joined the port
+			assertThat(messages(Level.WARN)).hasSize(1);
 			shutDownGracefully(old);
-			assertThat(messages(Level.WARN)).singleElement()
+			assertThat(messages(Level.WARN)).hasSize(2)
+				.last()
 				.satisfies((message) -> assertThat(message)
 					.contains("shuts down while another process listens on port " + old.getPort())
 					.contains(FIX));
@@ -118,10 +111,7 @@ class StartupLogIntegrationTests {
 	}
 
 	private List<String> messages(Level level) {
-		return this.events.list.stream()
-			.filter((event) -> event.getLevel() == level)
-			.map(ILoggingEvent::getFormattedMessage)
-			.toList();
+		return this.logs.messages(level);
 	}
 
 	private static ReuseportWebServer start(int port) {
