@@ -1,13 +1,18 @@
 package dev.reuseport.autoconfigure;
 
+import java.util.regex.Pattern;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.reuseport.server.ConnectionBalancing;
 import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportNettyReactiveWebServerFactory;
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.Transports;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.netty.http.server.HttpServer;
@@ -24,8 +29,6 @@ import org.springframework.boot.reactor.netty.autoconfigure.NettyReactiveWebServ
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
 import org.springframework.boot.web.server.reactive.context.AnnotationConfigReactiveWebServerApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -37,8 +40,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Tests for {@link ReuseportAutoConfiguration}.
  */
-@ExtendWith(OutputCaptureExtension.class)
 class ReuseportAutoConfigurationTests {
+
+	// The starter's own lines, and the warning of each context that fails on purpose
+	@RegisterExtension
+	final CapturedLogs logs = CapturedLogs.eachTest(Pattern.compile("(?s).*"), "dev.reuseport",
+			"org.springframework.boot.web.server.reactive.context");
 
 	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner(
 			AnnotationConfigReactiveWebServerApplicationContext::new)
@@ -118,12 +125,12 @@ class ReuseportAutoConfigurationTests {
 	}
 
 	@Test
-	void fallsBackToASingleSocketServerWithOneWarningWhenEpollIsUnavailable(CapturedOutput output) {
+	void fallsBackToASingleSocketServerWithOneWarningWhenEpollIsUnavailable() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(Epoll.class, IoUring.class)).run((context) -> {
 			assertThat(context).hasNotFailed();
 			assertThat(context.getBean(ReactiveWebServerFactory.class))
 				.isExactlyInstanceOf(NettyReactiveWebServerFactory.class);
-			assertThat(output.getOut().lines().filter((line) -> line.contains("WARN"))).singleElement()
+			assertThat(this.logs.messages(Level.WARN)).singleElement()
 				.asString()
 				.contains("Native epoll is unavailable")
 				.contains("io.netty.channel.epoll.Epoll");
@@ -150,21 +157,21 @@ class ReuseportAutoConfigurationTests {
 	}
 
 	@Test
-	void autoTransportIsIoUringWhenItIsOnTheClasspathAndUsable(CapturedOutput output) {
+	void autoTransportIsIoUringWhenItIsOnTheClasspathAndUsable() {
 		Transports.use(ListenerTransport.IO_URING);
 		this.contextRunner.run((context) -> {
 			assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
 				.isEqualTo(ListenerTransport.IO_URING);
-			assertThat(output).doesNotContain("io_uring is unavailable");
+			assertThat(this.logs.text()).doesNotContain("io_uring is unavailable");
 		});
 	}
 
 	@Test
-	void autoTransportIsEpollWithoutIoUringOnTheClasspath(CapturedOutput output) {
+	void autoTransportIsEpollWithoutIoUringOnTheClasspath() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(IoUring.class)).run((context) -> {
 			assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
 				.isEqualTo(ListenerTransport.EPOLL);
-			assertThat(output).doesNotContain("io_uring");
+			assertThat(this.logs.text()).doesNotContain("io_uring");
 		});
 	}
 
@@ -178,15 +185,18 @@ class ReuseportAutoConfigurationTests {
 	}
 
 	@Test
-	void ioUringTransportFallsBackToEpollWithOneWarningThatNamesTheCause(CapturedOutput output) {
+	void ioUringTransportFallsBackToEpollWithOneWarningThatNamesTheCause() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(IoUring.class))
 			.withPropertyValues("reuseport.transport=io_uring")
 			.run((context) -> {
 				assertThat(context.getBean(ReuseportNettyReactiveWebServerFactory.class).getTransport())
 					.isEqualTo(ListenerTransport.EPOLL);
-				assertThat(output.getOut().lines().filter((line) -> line.contains("io_uring"))).singleElement()
+				assertThat(
+						this.logs.events().stream().filter((event) -> event.getFormattedMessage().contains("io_uring")))
+					.singleElement()
+					.satisfies((event) -> assertThat(event.getLevel()).isEqualTo(Level.WARN))
+					.extracting(ILoggingEvent::getFormattedMessage)
 					.asString()
-					.contains(" WARN ")
 					.contains("reuseport.transport is io_uring, but io_uring is unavailable, so the listeners use "
 							+ "epoll instead")
 					.contains("Netty's io_uring transport is not on the classpath; add "
