@@ -5,27 +5,22 @@ import org.jspecify.annotations.Nullable;
 import reactor.netty.ChannelBindException;
 
 import org.springframework.boot.web.server.PortInUseException;
-import org.springframework.boot.web.server.WebServerException;
 
 /**
  * Thrown when a SO_REUSEPORT listener cannot bind because its port is held by a socket
  * that it may not share: one bound without SO_REUSEPORT, or one owned by another user. It
- * is a distinct type so that its failure analysis explains both causes rather than Spring
- * Boot's generic "port already in use".
+ * is a {@link PortInUseException}, so that code that handles Spring Boot's port clashes
+ * handles it too, and a type of its own, so that its failure analysis explains both
+ * causes rather than Spring Boot's generic "port already in use".
  *
  * @since 0.1.0
  */
-public class ReuseportBindException extends WebServerException {
+public class ReuseportBindException extends PortInUseException {
 
 	/**
 	 * Address in use error code from {@code errno.h}, as Netty reports it.
 	 */
 	private static final int ERROR_ADDR_IN_USE = -98;
-
-	/**
-	 * The port that could not be bound.
-	 */
-	private final int port;
 
 	/**
 	 * The index of the listener that failed to bind.
@@ -39,18 +34,14 @@ public class ReuseportBindException extends WebServerException {
 	 * @param cause the bind failure
 	 */
 	public ReuseportBindException(int port, int listener, Throwable cause) {
-		super("Reuseport listener " + listener + " could not bind port " + port
-				+ ": the port is held by a socket without SO_REUSEPORT or by a process of another user", cause);
-		this.port = port;
+		super(port, cause);
 		this.listener = listener;
 	}
 
-	/**
-	 * Return the port that could not be bound.
-	 * @return the port
-	 */
-	public int getPort() {
-		return this.port;
+	@Override
+	public String getMessage() {
+		return "Reuseport listener " + this.listener + " could not bind port " + getPort()
+				+ ": the port is held by a socket without SO_REUSEPORT or by a process of another user";
 	}
 
 	/**

@@ -2,11 +2,15 @@ package dev.reuseport.server;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.core.annotation.Order;
 
 /**
  * Explains a {@link ReuseportBindException}: the two ways a SO_REUSEPORT port can be
- * refused, and how to fix each.
+ * refused, and how to fix each. Ordered first, since the exception is also a
+ * {@code PortInUseException}, which Spring Boot's own analyzer would explain in general
+ * terms, whatever the order of the jars on the class path.
  */
+@Order(0)
 class ReuseportBindFailureAnalyzer extends AbstractFailureAnalyzer<ReuseportBindException> {
 
 	@Override

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.web.server.PortInUseException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -40,6 +41,13 @@ class ReuseportBindFailureAnalyzerIntegrationTests {
 			assertThat(failure).rootCause()
 				.isInstanceOf(NativeIoException.class)
 				.hasMessageContaining("Address already in use");
+			// Spring Boot's own exception for a port clash, so that code that handles it
+			// handles this one too
+			PortInUseException portInUse = findCause(failure, PortInUseException.class);
+			assertThat(portInUse).isInstanceOf(ReuseportBindException.class);
+			assertThat(portInUse.getPort()).isEqualTo(port);
+			assertThat(portInUse).hasMessage("Reuseport listener 0 could not bind port " + port
+					+ ": the port is held by a socket without SO_REUSEPORT or by a process of another user");
 			FailureAnalysis analysis = new ReuseportBindFailureAnalyzer().analyze(failure);
 			assertThat(analysis.getCause()).isInstanceOfSatisfying(ReuseportBindException.class, (bindException) -> {
 				assertThat(bindException.getPort()).isEqualTo(port);
@@ -60,6 +68,15 @@ class ReuseportBindFailureAnalyzerIntegrationTests {
 				.contains("Reuseport listener 0 could not bind port " + port);
 			assertThat(output).doesNotContain("APPLICATION FAILED TO START");
 		}
+	}
+
+	private static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (type.isInstance(cause)) {
+				return type.cast(cause);
+			}
+		}
+		throw new AssertionError("No " + type.getSimpleName() + " in " + failure);
 	}
 
 }
