@@ -1,5 +1,7 @@
 package dev.reuseport.server;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,6 +9,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
@@ -39,11 +43,16 @@ import org.springframework.util.Assert;
  * Boot's own single-socket {@code NettyWebServer} instead. The auto-configuration does
  * this for the management server on a separate {@code management.server.port}, which
  * Spring Boot creates from a new instance of this class and which should remain an
- * ordinary server of its process.
+ * ordinary server of its process. A bind address that is no IP socket address, such as a
+ * Unix domain socket that a customizer sets, has no reuseport group either: Spring Boot's
+ * server serves it, and says so once at INFO.
  *
  * @since 0.1.0
  */
 public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServerFactory {
+
+	// The server's own category, which users already filter on
+	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
 
 	private static final Predicate<HttpServerRequest> ALWAYS = (request) -> true;
 
@@ -157,31 +166,33 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		if (!this.reusePort) {
 			return super.getWebServer(httpHandler);
 		}
-		HttpServer httpServer = withHandler(buildHttpServer(httpHandler), new ReactorHttpHandlerAdapter(httpHandler));
-		return new ReuseportWebServer(httpServer, this.transport, this.listenerCount, this.lifecycleTimeout,
-				getShutdown(), this.balancing, this.stallRelief);
-	}
-
-	/**
-	 * Build the {@link HttpServer} exactly as the parent factory does, by capturing it
-	 * after the last customizer. The parent's own server, never started, is discarded.
-	 */
-	private HttpServer buildHttpServer(HttpHandler httpHandler) {
+		// The parent's server, never started unless the address is no IP socket, is built
+		// to capture its HttpServer after the last customizer
 		AtomicReference<HttpServer> captured = new AtomicReference<>();
 		NettyServerCustomizer capture = (server) -> {
 			captured.set(server);
 			return server;
 		};
 		getServerCustomizers().add(capture);
+		WebServer parentServer;
 		try {
-			super.getWebServer(httpHandler);
+			parentServer = super.getWebServer(httpHandler);
 		}
 		finally {
 			getServerCustomizers().remove(capture);
 		}
 		HttpServer httpServer = captured.get();
 		Assert.state(httpServer != null, "The parent factory did not apply its customizers");
-		return httpServer;
+		SocketAddress address = httpServer.configuration().bindAddress().get();
+		if (!(address instanceof InetSocketAddress)) {
+			logger.info(("The server's address %s is not an IP socket address, which SO_REUSEPORT listeners "
+					+ "share: it is served by one listener, as Spring Boot serves it")
+				.formatted(address));
+			return parentServer;
+		}
+		return new ReuseportWebServer(withHandler(httpServer, new ReactorHttpHandlerAdapter(httpHandler)),
+				this.transport, this.listenerCount, this.lifecycleTimeout, getShutdown(), this.balancing,
+				this.stallRelief);
 	}
 
 	private HttpServer withHandler(HttpServer httpServer, ReactorHttpHandlerAdapter handler) {

@@ -1,13 +1,20 @@
 package dev.reuseport.server;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import ch.qos.logback.classic.Level;
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.ListeningSockets;
+import io.netty.channel.unix.DomainSocketAddress;
 import dev.reuseport.test.RawHttp;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.LoopResources;
 
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
@@ -36,6 +43,37 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 		ReuseportNettyReactiveWebServerFactory factory = factory(3, 0);
 		factory.setReusePort(false);
 		assertStartsAndServes(factory, NettyWebServer.class, 1);
+	}
+
+	@Test
+	void servesAUnixDomainSocketWithOneListenerAsSpringBootDoes(@TempDir Path directory) {
+		String path = directory.resolve("server.sock").toString();
+		ReuseportNettyReactiveWebServerFactory factory = factory(3, 0);
+		factory.addServerCustomizers((server) -> server.bindAddress(() -> new DomainSocketAddress(path)));
+		try (CapturedLogs logs = CapturedLogs.capture(ReuseportWebServer.class)) {
+			WebServer server = factory.getWebServer(answering("served"));
+			try {
+				server.start();
+				assertThat(server).isInstanceOf(NettyWebServer.class);
+				assertThat(server.getPort()).isEqualTo(-1);
+				String body = HttpClient.create()
+					.remoteAddress(() -> new DomainSocketAddress(path))
+					.get()
+					.uri("/")
+					.responseContent()
+					.aggregate()
+					.asString()
+					.block(Duration.ofSeconds(10));
+				assertThat(body).isEqualTo("served");
+			}
+			finally {
+				server.stop();
+			}
+			assertThat(logs.messages(Level.INFO)).singleElement()
+				.asString()
+				.contains(path)
+				.contains("is not an IP socket address");
+		}
 	}
 
 	@Test
