@@ -59,6 +59,14 @@ case " ${arguments[*]} " in
 	*" --management.server.port="*) ;;
 	*) arguments+=("--management.server.port=0") ;;
 esac
+# Taking over from a running process: the new one joins the listeners already on the port,
+# which the starter refuses unless asked, so that no forgotten process joins by accident
+if [ -n "$old_pid" ]; then
+	case " ${arguments[*]} " in
+		*" --reuseport.join-existing="*) ;;
+		*) arguments+=("--reuseport.join-existing=true") ;;
+	esac
+fi
 
 mkdir -p "$log_dir"
 log="$log_dir/sample-app-$(date +%Y%m%dT%H%M%S%N).log"

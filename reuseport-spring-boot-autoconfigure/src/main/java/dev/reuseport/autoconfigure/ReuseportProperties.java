@@ -49,6 +49,14 @@ public class ReuseportProperties {
 	private final boolean required;
 
 	/**
+	 * Whether this start may join SO_REUSEPORT listeners that another process, or another
+	 * server of this one, already has on the port, as the new process of a handover does.
+	 * When false, startup fails as Spring Boot's does when the port is in use, so that no
+	 * forgotten process shares the port by accident.
+	 */
+	private final boolean joinExisting;
+
+	/**
 	 * Native transport of the listeners. 'auto' uses io_uring when Netty's native
 	 * io_uring library is on the classpath and usable on this kernel, and epoll
 	 * otherwise.
@@ -68,6 +76,7 @@ public class ReuseportProperties {
 	 * @param enabled whether to bind one listener per event loop
 	 * @param listeners the number of listeners, or {@code null} for one per I/O worker
 	 * @param required whether the native transport must be available
+	 * @param joinExisting whether to join listeners already on the port
 	 * @param transport the native transport of the listeners
 	 * @param metrics the metrics settings
 	 * @param balance the settings of the balancing of open connections across loops
@@ -75,9 +84,9 @@ public class ReuseportProperties {
 	 * @param clientAffinity the settings of downstream calls made from request handlers
 	 */
 	public ReuseportProperties(@DefaultValue("true") boolean enabled, @Nullable Integer listeners,
-			@DefaultValue("false") boolean required, @DefaultValue("auto") Transport transport,
-			@DefaultValue Metrics metrics, @DefaultValue Balance balance, @DefaultValue StallRelief stallRelief,
-			@DefaultValue ClientAffinity clientAffinity) {
+			@DefaultValue("false") boolean required, @DefaultValue("false") boolean joinExisting,
+			@DefaultValue("auto") Transport transport, @DefaultValue Metrics metrics, @DefaultValue Balance balance,
+			@DefaultValue StallRelief stallRelief, @DefaultValue ClientAffinity clientAffinity) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
 			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners, "It must be between "
 					+ MIN_LISTENERS + " and " + MAX_LISTENERS + ". Remove it to use one listener per event loop.");
@@ -85,6 +94,7 @@ public class ReuseportProperties {
 		this.enabled = enabled;
 		this.listeners = listeners;
 		this.required = required;
+		this.joinExisting = joinExisting;
 		this.transport = transport;
 		this.metrics = metrics;
 		this.balance = balance;
@@ -116,6 +126,14 @@ public class ReuseportProperties {
 	 */
 	public boolean isRequired() {
 		return this.required;
+	}
+
+	/**
+	 * Return whether to join SO_REUSEPORT listeners already on the port.
+	 * @return whether to join existing listeners
+	 */
+	public boolean isJoinExisting() {
+		return this.joinExisting;
 	}
 
 	/**

@@ -41,6 +41,7 @@ public class ReuseportWebServerFactoryCustomizer
 	public void customize(ReuseportNettyReactiveWebServerFactory factory) {
 		PropertyMapper map = PropertyMapper.get();
 		map.from(this.properties::getListeners).to(factory::setListenerCount);
+		map.from(this.properties::isJoinExisting).to(factory::setJoinExisting);
 		map.from(this.properties::getBalance).as(this::balancing).to(factory::setBalancing);
 		map.from(this.properties::getStallRelief).as(this::stallRelief).to(factory::setStallRelief);
 	}

@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
+import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.boot.web.server.WebServerException;
 
 /**
@@ -46,6 +47,11 @@ final class ReuseportGroup {
 
 	private final ConnectionBalancing balancing;
 
+	private final boolean joinExisting;
+
+	// The other listeners found on the port when this start joined them
+	private volatile PortListeners joined = PortListeners.NONE;
+
 	// The balancer of the current start; read by any thread, written by start and stop
 	private volatile @Nullable LoopBalancer balancer;
 
@@ -55,11 +61,13 @@ final class ReuseportGroup {
 	 * own
 	 * @param transport the transport of every listener and its connections
 	 * @param listenerCount the number of listeners
+	 * @param joinExisting whether to join listeners already on the port
 	 * @param lifecycleTimeout the bind and stop timeout, or {@code null}
 	 * @param balancing how open connections are balanced across the listeners' loops
 	 */
-	ReuseportGroup(HttpServer httpServer, ListenerTransport transport, int listenerCount,
+	ReuseportGroup(HttpServer httpServer, ListenerTransport transport, int listenerCount, boolean joinExisting,
 			@Nullable Duration lifecycleTimeout, ConnectionBalancing balancing) {
+		this.joinExisting = joinExisting;
 		this.httpServer = httpServer;
 		this.transport = transport;
 		this.listeners = IntStream.range(0, listenerCount).mapToObj(ReuseportListener::new).toList();
@@ -76,6 +84,14 @@ final class ReuseportGroup {
 	}
 
 	/**
+	 * Return the listeners that were on the port when the current start joined it.
+	 * @return the listeners joined, none when the port was free
+	 */
+	PortListeners joined() {
+		return this.joined;
+	}
+
+	/**
 	 * Return the balancer of the current start. Used by tests only.
 	 * @return the balancer, or {@code null} before the first start
 	 */
@@ -87,11 +103,20 @@ final class ReuseportGroup {
 	 * Start the event loop of every listener, then bind every listener on the same port.
 	 * On failure, the listeners bound so far stay bound until {@link #release(Duration)}.
 	 * @return the port every listener is bound to
+	 * @throws PortInUseException if sockets already listen on the port, unless the group
+	 * joins them
 	 * @throws ReuseportBindException if another process holds the address without
 	 * SO_REUSEPORT
 	 * @throws WebServerException if a listener cannot bind for another reason
 	 */
 	int bind() {
+		int configuredPort = configuredPort();
+		PortListeners existing = (configuredPort > 0) ? PortListeners.on(configuredPort) : PortListeners.NONE;
+		if (existing.count() > 0 && !this.joinExisting) {
+			// As Spring Boot fails, before any listener could take a connection
+			throw new PortInUseException(configuredPort);
+		}
+		this.joined = existing;
 		// Every loop exists before the first listener accepts, so that it can hand a
 		// connection to any of them
 		List<EventLoop> loops = this.listeners.stream()

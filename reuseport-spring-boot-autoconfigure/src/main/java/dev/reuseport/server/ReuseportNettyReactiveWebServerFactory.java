@@ -20,6 +20,7 @@ import reactor.netty.resources.LoopResources;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyRouteProvider;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.boot.web.server.WebServer;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
@@ -61,6 +62,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	private boolean reusePort = true;
 
 	private int listenerCount = LoopResources.DEFAULT_IO_WORKER_COUNT;
+
+	private boolean joinExisting;
 
 	private ListenerTransport transport = ListenerTransport.EPOLL;
 
@@ -105,6 +108,25 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	public void setListenerCount(int listenerCount) {
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
 		this.listenerCount = listenerCount;
+	}
+
+	/**
+	 * Return whether the servers join SO_REUSEPORT listeners already on their port.
+	 * @return whether to join existing listeners
+	 */
+	public boolean isJoinExisting() {
+		return this.joinExisting;
+	}
+
+	/**
+	 * Set whether the servers may join SO_REUSEPORT listeners that another process, or
+	 * another server, already has on their port, as the new process of a handover does.
+	 * By default they may not: a server fails to start with a {@link PortInUseException}
+	 * when its port is in use, as Spring Boot's does.
+	 * @param joinExisting whether to join existing listeners
+	 */
+	public void setJoinExisting(boolean joinExisting) {
+		this.joinExisting = joinExisting;
 	}
 
 	/**
@@ -191,8 +213,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 			return parentServer;
 		}
 		return new ReuseportWebServer(withHandler(httpServer, new ReactorHttpHandlerAdapter(httpHandler)),
-				this.transport, this.listenerCount, this.lifecycleTimeout, getShutdown(), this.balancing,
-				this.stallRelief);
+				this.transport, this.listenerCount, this.joinExisting, this.lifecycleTimeout, getShutdown(),
+				this.balancing, this.stallRelief);
 	}
 
 	private HttpServer withHandler(HttpServer httpServer, ReactorHttpHandlerAdapter handler) {

@@ -8,6 +8,7 @@ import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.web.server.GracefulShutdownCallback;
 import org.springframework.boot.web.server.GracefulShutdownResult;
+import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.WebServerException;
@@ -69,13 +70,15 @@ public class ReuseportWebServer implements WebServer {
 	 * listener derives its own server from it
 	 * @param transport the transport of every listener and its connections
 	 * @param listenerCount the number of listeners to bind
+	 * @param joinExisting whether to join SO_REUSEPORT listeners already on the port;
+	 * otherwise a port in use fails the start with a {@link PortInUseException}
 	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
 	 * @param shutdown the shutdown mode
 	 * @param balancing how open connections are balanced across the listeners' loops
 	 * @param stallRelief how the listeners of stalled event loops are relieved
 	 */
 	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
-			@Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
+			boolean joinExisting, @Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
 			StallReliefSettings stallRelief) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
 		Assert.notNull(transport, "'transport' must not be null");
@@ -88,7 +91,8 @@ public class ReuseportWebServer implements WebServer {
 		this.balancing = balancing;
 		this.stallRelief = stallRelief;
 		this.stallReliefStatus = stallRelief.enabled() ? StallReliefStatus.NOT_STARTED : StallReliefStatus.DISABLED;
-		this.group = new ReuseportGroup(httpServer, transport, listenerCount, lifecycleTimeout, balancing);
+		this.group = new ReuseportGroup(httpServer, transport, listenerCount, joinExisting, lifecycleTimeout,
+				balancing);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.group, IDLE_GRACE) : null;
 	}
 
@@ -170,6 +174,7 @@ public class ReuseportWebServer implements WebServer {
 			}
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
 			StartupLog startupLog = new StartupLog(this.port, this.group.listeners().size(), kernel);
+			startupLog.joined(this.group.joined());
 			startupLog.started(scheme, this.transport, this.stallReliefStatus);
 			this.startupLog = startupLog;
 			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());

@@ -1,13 +1,5 @@
 package dev.reuseport.server;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
-import java.util.stream.Stream;
-
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -31,11 +23,6 @@ final class StartupLog {
 	private static final String FIX = "'sysctl -w net.ipv4.tcp_migrate_req=1' (Linux 5.14 or later, per network "
 			+ "namespace)";
 
-	private static final List<Path> TCP_TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
-
-	// The st column of a socket in TCP_LISTEN
-	private static final String LISTEN = "0A";
-
 	private final int port;
 
 	private final int listeners;
@@ -54,6 +41,18 @@ final class StartupLog {
 		this.port = port;
 		this.listeners = listeners;
 		this.kernel = kernel;
+	}
+
+	/**
+	 * Say which listeners the server joined on its port, if any.
+	 * @param joined the listeners that were on the port when the server bound its own
+	 */
+	void joined(PortListeners joined) {
+		if (joined.count() > 0) {
+			logger.info("Joined %d SO_REUSEPORT listeners already on port %d%s, as reuseport.join-existing allows"
+				.formatted(joined.count(), this.port,
+						joined.pids().isEmpty() ? "" : " (held by process " + joined.pids() + ")"));
+		}
 	}
 
 	/**
@@ -108,33 +107,7 @@ final class StartupLog {
 	}
 
 	private boolean isPortShared() {
-		return listeningSockets(this.port) > this.listeners;
-	}
-
-	/**
-	 * Count the listening TCP sockets on a port in the current network namespace, from
-	 * the kernel's tables, whichever process holds them.
-	 * @return the number of listening sockets, or -1 when the tables cannot be read
-	 */
-	private static int listeningSockets(int port) {
-		String localPort = ":" + String.format(Locale.ROOT, "%04X", port);
-		int count = 0;
-		for (Path table : TCP_TABLES) {
-			if (!Files.isReadable(table)) {
-				// No IPv6 in this namespace, so no IPv6 listener either
-				continue;
-			}
-			try (Stream<String> lines = Files.lines(table)) {
-				count += (int) lines.skip(1)
-					.map((line) -> line.trim().split("\\s+"))
-					.filter((fields) -> fields.length > 3 && LISTEN.equals(fields[3]) && fields[1].endsWith(localPort))
-					.count();
-			}
-			catch (IOException | UncheckedIOException ex) {
-				return -1;
-			}
-		}
-		return count;
+		return PortListeners.count(this.port) > this.listeners;
 	}
 
 }

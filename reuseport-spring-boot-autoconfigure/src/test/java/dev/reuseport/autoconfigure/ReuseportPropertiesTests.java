@@ -28,6 +28,7 @@ class ReuseportPropertiesTests {
 		// Unset: the factory's own default, one listener per Reactor Netty I/O worker
 		assertThat(properties.getListeners()).isNull();
 		assertThat(properties.isRequired()).isFalse();
+		assertThat(properties.isJoinExisting()).isFalse();
 		assertThat(properties.getTransport()).isEqualTo(Transport.AUTO);
 		assertThat(properties.getMetrics().isEnabled()).isTrue();
 		assertThat(properties.getMetrics().getImbalanceWindow()).isEqualTo(Duration.ofMinutes(1));

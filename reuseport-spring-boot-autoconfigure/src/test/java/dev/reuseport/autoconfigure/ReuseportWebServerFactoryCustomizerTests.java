@@ -28,6 +28,12 @@ class ReuseportWebServerFactoryCustomizerTests {
 	}
 
 	@Test
+	void mapsJoinExisting() {
+		assertThat(customize(Map.of()).isJoinExisting()).isFalse();
+		assertThat(customize(Map.of("reuseport.join-existing", "true")).isJoinExisting()).isTrue();
+	}
+
+	@Test
 	void mapsTheListenerCount() {
 		assertThat(customize(Map.of("reuseport.listeners", "3")).getListenerCount()).isEqualTo(3);
 	}

@@ -213,7 +213,7 @@ class ReuseportServerMetricsTests {
 	@Test
 	void shouldRejectAServerThatHasNotStarted() {
 		ReuseportWebServer server = new ReuseportWebServer(reactor.netty.http.server.HttpServer.create(),
-				ListenerTransport.EPOLL, 1, null, Shutdown.IMMEDIATE, ConnectionBalancing.DEFAULT,
+				ListenerTransport.EPOLL, 1, false, null, Shutdown.IMMEDIATE, ConnectionBalancing.DEFAULT,
 				StallReliefSettings.DEFAULT);
 		assertThatIllegalArgumentException().isThrownBy(() -> new ReuseportServerMetrics(server, WINDOW))
 			.withMessage("'server' must be started");

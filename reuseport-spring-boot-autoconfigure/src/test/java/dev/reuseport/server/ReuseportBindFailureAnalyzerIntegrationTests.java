@@ -34,8 +34,10 @@ class ReuseportBindFailureAnalyzerIntegrationTests {
 			Throwable failure;
 			String report;
 			try (CapturedLogs logs = CapturedLogs.startupFailure()) {
+				// Joining is what a plain socket refuses; without it, the start fails as
+				// Spring Boot's does
 				failure = catchThrowable(() -> TestApplication.run(Transports.use(transport), "server.port=" + port,
-						"reuseport.listeners=2"));
+						"reuseport.listeners=2", "reuseport.join-existing=true"));
 				report = logs.text();
 			}
 			assertThat(failure).rootCause()

@@ -122,11 +122,31 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 	}
 
 	@Test
-	void twoServersShareOnePortAndBothServe() {
+	void aServerOnAPortInUseFailsAsSpringBootsDoesUnlessItJoins() {
 		WebServer first = factory(2, 0).getWebServer(answering("first"));
 		first.start();
 		try {
-			WebServer second = factory(3, first.getPort()).getWebServer(answering("second"));
+			WebServer refused = factory(3, first.getPort()).getWebServer(answering("refused"));
+			assertThatExceptionOfType(PortInUseException.class).isThrownBy(refused::start)
+				.satisfies((ex) -> assertThat(ex.getPort()).isEqualTo(first.getPort()))
+				.isExactlyInstanceOf(PortInUseException.class);
+			assertThat(refused.getPort()).isEqualTo(-1);
+			assertThat(ListeningSockets.count(first.getPort())).isEqualTo(2);
+			assertThat(RawHttp.get(first.getPort(), "/").body()).isEqualTo("first");
+		}
+		finally {
+			first.stop();
+		}
+	}
+
+	@Test
+	void twoServersShareOnePortAndBothServeWhenTheSecondJoins() {
+		WebServer first = factory(2, 0).getWebServer(answering("first"));
+		first.start();
+		try {
+			ReuseportNettyReactiveWebServerFactory joining = factory(3, first.getPort());
+			joining.setJoinExisting(true);
+			WebServer second = joining.getWebServer(answering("second"));
 			second.start();
 			try {
 				assertThat(second.getPort()).isEqualTo(first.getPort());
@@ -147,13 +167,15 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 	}
 
 	@Test
-	void portHeldByASpringBootServerWithoutReuseportFailsWithReuseportBindException() {
+	void portHeldByASpringBootServerWithoutReuseportFailsWithReuseportBindExceptionWhenJoining() {
 		NettyReactiveWebServerFactory plainFactory = new NettyReactiveWebServerFactory(0);
 		plainFactory.setAddress(InetAddress.getLoopbackAddress());
 		WebServer plain = plainFactory.getWebServer(answering("plain"));
 		plain.start();
 		try {
-			WebServer reuseport = factory(2, plain.getPort()).getWebServer(answering("reuseport"));
+			ReuseportNettyReactiveWebServerFactory joining = factory(2, plain.getPort());
+			joining.setJoinExisting(true);
+			WebServer reuseport = joining.getWebServer(answering("reuseport"));
 			assertThatExceptionOfType(ReuseportBindException.class).isThrownBy(reuseport::start)
 				.satisfies((ex) -> assertThat(ex.getPort()).isEqualTo(plain.getPort()));
 			assertThat(ListeningSockets.count(plain.getPort())).isEqualTo(1);

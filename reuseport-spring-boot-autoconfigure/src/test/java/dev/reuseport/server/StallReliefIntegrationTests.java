@@ -238,7 +238,7 @@ class StallReliefIntegrationTests {
 		// One listener in the new server: its only loop's thread is reuseport-listener-0,
 		// so that loop 2 is the old server's
 		try (ConfigurableApplicationContext next = TestApplication.run(TestApplication.STALL_RELIEF,
-				"server.port=" + port, "reuseport.listeners=1")) {
+				"server.port=" + port, "reuseport.listeners=1", "reuseport.join-existing=true")) {
 			ReuseportListener stalled = TestApplication.webServer(old).getListeners().get(2);
 			assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS + 1);
 			try (Socket blocking = LoopStall.blockLoop(port, 2, 3000)) {

@@ -68,6 +68,9 @@ class StartupLogIntegrationTests {
 	@Test
 	void aServerThatJoinsAPortAlreadyListenedOnWarnsOnce() throws Exception {
 		onOnePort((first, second) -> {
+			assertThat(messages(Level.INFO)).contains(("Joined 2 SO_REUSEPORT listeners already on port %d (held by "
+					+ "process [%d]), as reuseport.join-existing allows")
+				.formatted(first.getPort(), ProcessHandle.current().pid()));
 			assertThat(messages(Level.WARN)).singleElement()
 				.satisfies((message) -> assertThat(message).contains("shares port " + first.getPort()).contains(FIX));
 			shutDownGracefully(second);
@@ -119,7 +122,7 @@ class StartupLogIntegrationTests {
 			.host("127.0.0.1")
 			.port(port)
 			.handle((request, response) -> response.sendString(Mono.just("ok")));
-		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, 2, null,
+		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, 2, port != 0, null,
 				Shutdown.GRACEFUL, ConnectionBalancing.DEFAULT, StallReliefSettings.DISABLED);
 		server.start();
 		return server;

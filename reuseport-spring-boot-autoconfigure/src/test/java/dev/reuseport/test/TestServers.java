@@ -54,7 +54,7 @@ public final class TestServers {
 							() -> new ServedBy(ReuseportRequests.listenerIndex((Connection) request).orElse(-1),
 									Thread.currentThread().getName())
 								.toString())));
-		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, listeners, null,
+		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, listeners, false, null,
 				Shutdown.IMMEDIATE, balancing, StallReliefSettings.DEFAULT);
 		server.start();
 		return server;
@@ -69,8 +69,8 @@ public final class TestServers {
 	public static ReuseportWebServer start(int listeners,
 			BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler) {
 		ReuseportWebServer server = new ReuseportWebServer(
-				HttpServer.create().host("127.0.0.1").port(0).handle(handler), ListenerTransport.EPOLL, listeners, null,
-				Shutdown.IMMEDIATE, ConnectionBalancing.DEFAULT, StallReliefSettings.DEFAULT);
+				HttpServer.create().host("127.0.0.1").port(0).handle(handler), ListenerTransport.EPOLL, listeners,
+				false, null, Shutdown.IMMEDIATE, ConnectionBalancing.DEFAULT, StallReliefSettings.DEFAULT);
 		server.start();
 		return server;
 	}

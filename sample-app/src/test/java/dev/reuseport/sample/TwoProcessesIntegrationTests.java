@@ -1,6 +1,7 @@
 package dev.reuseport.sample;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -33,7 +34,7 @@ class TwoProcessesIntegrationTests {
 	void bothProcessesAcceptConnectionsOnTheSamePort() {
 		int port = SampleAppSupport.freePort();
 		try (SampleProcess first = start("two-processes-first", port);
-				SampleProcess second = start("two-processes-second", port)) {
+				SampleProcess second = start("two-processes-second", port, "--reuseport.join-existing=true")) {
 			first.awaitStarted(STARTUP_TIMEOUT);
 			second.awaitStarted(STARTUP_TIMEOUT);
 			assertThat(ListeningSockets.count(port)).isEqualTo(2 * LISTENERS_PER_PROCESS);
@@ -52,11 +53,12 @@ class TwoProcessesIntegrationTests {
 		}
 	}
 
-	private SampleProcess start(String name, int port) {
-		return SampleProcess.start(name, List.of(), "--server.port=" + port,
-				"--server.address=" + SampleAppSupport.HOST, "--management.server.port=0",
-				"--management.server.address=" + SampleAppSupport.HOST,
-				"--reuseport.listeners=" + LISTENERS_PER_PROCESS);
+	private SampleProcess start(String name, int port, String... arguments) {
+		List<String> all = new ArrayList<>(List.of("--server.port=" + port, "--server.address=" + SampleAppSupport.HOST,
+				"--management.server.port=0", "--management.server.address=" + SampleAppSupport.HOST,
+				"--reuseport.listeners=" + LISTENERS_PER_PROCESS));
+		all.addAll(List.of(arguments));
+		return SampleProcess.start(name, List.of(), all.toArray(String[]::new));
 	}
 
 }

@@ -1,0 +1,120 @@
+package dev.reuseport.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The listening TCP sockets on a port in the current network namespace, whichever process
+ * holds them, from the kernel's tables {@code /proc/net/tcp} and {@code /proc/net/tcp6},
+ * and the processes that hold them, where {@code /proc} shows their descriptors (those of
+ * the same user, or every process for root).
+ *
+ * @param count the number of listening sockets, or -1 when the tables cannot be read
+ * @param pids the ids of the processes that hold them, as far as they can be found
+ */
+record PortListeners(int count, Set<Long> pids) {
+
+	/**
+	 * No listener.
+	 */
+	static final PortListeners NONE = new PortListeners(0, Set.of());
+
+	private static final List<Path> TCP_TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
+
+	// The st column of a socket in TCP_LISTEN
+	private static final String LISTEN = "0A";
+
+	/**
+	 * Return the listening sockets on a port and the processes that hold them.
+	 * @param port the port
+	 * @return the listeners
+	 */
+	static PortListeners on(int port) {
+		List<String> inodes = inodes(port);
+		if (inodes == null) {
+			return new PortListeners(-1, Set.of());
+		}
+		return new PortListeners(inodes.size(), inodes.isEmpty() ? Set.of() : pids(inodes));
+	}
+
+	/**
+	 * Return the number of listening sockets on a port.
+	 * @param port the port
+	 * @return the number, or -1 when the tables cannot be read
+	 */
+	static int count(int port) {
+		List<String> inodes = inodes(port);
+		return (inodes != null) ? inodes.size() : -1;
+	}
+
+	private static @Nullable List<String> inodes(int port) {
+		String localPort = ":" + String.format(Locale.ROOT, "%04X", port);
+		try {
+			return TCP_TABLES.stream()
+				// No IPv6 in this namespace, so no IPv6 listener either
+				.filter(Files::isReadable)
+				.flatMap(PortListeners::lines)
+				.map((line) -> line.trim().split("\\s+"))
+				.filter((fields) -> fields.length > 9 && LISTEN.equals(fields[3]) && fields[1].endsWith(localPort))
+				.map((fields) -> fields[9])
+				.toList();
+		}
+		catch (UncheckedIOException ex) {
+			return null;
+		}
+	}
+
+	private static Stream<String> lines(Path table) {
+		try {
+			return Files.readAllLines(table).stream().skip(1);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Find the processes with a descriptor that links to one of the sockets.
+	 */
+	private static Set<Long> pids(List<String> inodes) {
+		Set<String> links = inodes.stream().map((inode) -> "socket:[" + inode + "]").collect(Collectors.toSet());
+		Set<Long> pids = new TreeSet<>();
+		try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+			processes.filter((process) -> process.getFileName().toString().chars().allMatch(Character::isDigit))
+				.filter((process) -> holdsAny(process, links))
+				.forEach((process) -> pids.add(Long.parseLong(process.getFileName().toString())));
+		}
+		catch (IOException | UncheckedIOException ex) {
+			// No /proc to read: the count alone is known
+		}
+		return pids;
+	}
+
+	private static boolean holdsAny(Path process, Set<String> links) {
+		try (Stream<Path> descriptors = Files.list(process.resolve("fd"))) {
+			return descriptors.anyMatch((descriptor) -> {
+				try {
+					return links.contains(Files.readSymbolicLink(descriptor).toString());
+				}
+				catch (IOException | UnsupportedOperationException ex) {
+					return false;
+				}
+			});
+		}
+		catch (IOException | UncheckedIOException | SecurityException ex) {
+			// A process of another user, or one that has just ended
+			return false;
+		}
+	}
+
+}
