@@ -2,6 +2,11 @@ package dev.reuseport.server;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,6 +23,10 @@ import org.jspecify.annotations.Nullable;
  * holds them, from the kernel's tables {@code /proc/net/tcp} and {@code /proc/net/tcp6},
  * and the processes that hold them, where {@code /proc} shows their descriptors (those of
  * the same user, or every process for root).
+ * <p>
+ * For an address, only the sockets that a bind of that address would clash with count:
+ * those on the same address, and those on a wildcard address, or every one when the
+ * address is the wildcard itself.
  *
  * @param count the number of listening sockets, or -1 when the tables cannot be read
  * @param pids the ids of the processes that hold them, as far as they can be found
@@ -35,12 +44,13 @@ record PortListeners(int count, Set<Long> pids) {
 	private static final String LISTEN = "0A";
 
 	/**
-	 * Return the listening sockets on a port and the processes that hold them.
-	 * @param port the port
+	 * Return the listening sockets that a bind of an address would clash with, and the
+	 * processes that hold them.
+	 * @param address the address and port
 	 * @return the listeners
 	 */
-	static PortListeners on(int port) {
-		List<String> inodes = inodes(port);
+	static PortListeners on(InetSocketAddress address) {
+		List<String> inodes = inodes(address.getPort(), address.getAddress());
 		if (inodes == null) {
 			return new PortListeners(-1, Set.of());
 		}
@@ -53,11 +63,24 @@ record PortListeners(int count, Set<Long> pids) {
 	 * @return the number, or -1 when the tables cannot be read
 	 */
 	static int count(int port) {
-		List<String> inodes = inodes(port);
+		List<String> inodes = inodes(port, null);
 		return (inodes != null) ? inodes.size() : -1;
 	}
 
-	private static @Nullable List<String> inodes(int port) {
+	/**
+	 * Describe the processes that hold some sockets, as a clause to append to a sentence.
+	 * @param pids the process ids
+	 * @return {@code " (held by process 12, 34)"}, or nothing when no process is known
+	 */
+	static String heldBy(Set<Long> pids) {
+		return pids.isEmpty() ? ""
+				: pids.stream()
+					.sorted()
+					.map(String::valueOf)
+					.collect(Collectors.joining(", ", " (held by process ", ")"));
+	}
+
+	private static @Nullable List<String> inodes(int port, @Nullable InetAddress address) {
 		String localPort = ":" + String.format(Locale.ROOT, "%04X", port);
 		try {
 			return TCP_TABLES.stream()
@@ -66,11 +89,35 @@ record PortListeners(int count, Set<Long> pids) {
 				.flatMap(PortListeners::lines)
 				.map((line) -> line.trim().split("\\s+"))
 				.filter((fields) -> fields.length > 9 && LISTEN.equals(fields[3]) && fields[1].endsWith(localPort))
+				.filter((fields) -> address == null || clash(address, fields[1]))
 				.map((fields) -> fields[9])
 				.toList();
 		}
 		catch (UncheckedIOException ex) {
 			return null;
+		}
+	}
+
+	private static boolean clash(InetAddress address, String localAddress) {
+		InetAddress theirs = decode(localAddress.substring(0, localAddress.indexOf(':')));
+		return address.isAnyLocalAddress() || theirs.isAnyLocalAddress() || address.equals(theirs);
+	}
+
+	/**
+	 * Decode an address as the kernel writes it: hexadecimal 32-bit words, each in the
+	 * host's byte order. An IPv4-mapped IPv6 address decodes to its IPv4 address.
+	 */
+	private static InetAddress decode(String hex) {
+		ByteBuffer bytes = ByteBuffer.allocate(hex.length() / 2);
+		for (int i = 0; i < hex.length(); i += 8) {
+			int word = (int) Long.parseLong(hex, i, i + 8, 16);
+			bytes.putInt((ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) ? Integer.reverseBytes(word) : word);
+		}
+		try {
+			return InetAddress.getByAddress(bytes.array());
+		}
+		catch (UnknownHostException ex) {
+			throw new IllegalStateException("Unexpected address in the kernel's TCP table: " + hex, ex);
 		}
 	}
 

@@ -14,7 +14,6 @@ import org.jspecify.annotations.Nullable;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
-import org.springframework.boot.web.server.PortInUseException;
 import org.springframework.boot.web.server.WebServerException;
 
 /**
@@ -103,18 +102,19 @@ final class ReuseportGroup {
 	 * Start the event loop of every listener, then bind every listener on the same port.
 	 * On failure, the listeners bound so far stay bound until {@link #release(Duration)}.
 	 * @return the port every listener is bound to
-	 * @throws PortInUseException if sockets already listen on the port, unless the group
-	 * joins them
+	 * @throws ReuseportPortInUseException if sockets already listen on the port, unless
+	 * the group joins them
 	 * @throws ReuseportBindException if another process holds the address without
 	 * SO_REUSEPORT
 	 * @throws WebServerException if a listener cannot bind for another reason
 	 */
 	int bind() {
-		int configuredPort = configuredPort();
-		PortListeners existing = (configuredPort > 0) ? PortListeners.on(configuredPort) : PortListeners.NONE;
+		InetSocketAddress configured = configuredAddress();
+		PortListeners existing = (configured != null && configured.getPort() > 0) ? PortListeners.on(configured)
+				: PortListeners.NONE;
 		if (existing.count() > 0 && !this.joinExisting) {
 			// As Spring Boot fails, before any listener could take a connection
-			throw new PortInUseException(configuredPort);
+			throw new ReuseportPortInUseException(configured.getPort(), existing.count(), existing.pids());
 		}
 		this.joined = existing;
 		// Every loop exists before the first listener accepts, so that it can hand a
@@ -142,8 +142,13 @@ final class ReuseportGroup {
 	}
 
 	private int configuredPort() {
-		return (this.httpServer.configuration().bindAddress().get() instanceof InetSocketAddress address)
-				? address.getPort() : -1;
+		InetSocketAddress configured = configuredAddress();
+		return (configured != null) ? configured.getPort() : -1;
+	}
+
+	private @Nullable InetSocketAddress configuredAddress() {
+		return (this.httpServer.configuration().bindAddress().get() instanceof InetSocketAddress address) ? address
+				: null;
 	}
 
 	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port, LoopBalancer balancer) {

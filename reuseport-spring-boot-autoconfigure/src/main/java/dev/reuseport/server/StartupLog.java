@@ -50,8 +50,7 @@ final class StartupLog {
 	void joined(PortListeners joined) {
 		if (joined.count() > 0) {
 			logger.info("Joined %d SO_REUSEPORT listeners already on port %d%s, as reuseport.join-existing allows"
-				.formatted(joined.count(), this.port,
-						joined.pids().isEmpty() ? "" : " (held by process " + joined.pids() + ")"));
+				.formatted(joined.count(), this.port, PortListeners.heldBy(joined.pids())));
 		}
 	}
 

@@ -23,7 +23,7 @@ class ReuseportBindFailureAnalyzerTests {
 		// Spring Boot's analyzer first, as a class path could load them; sorted as
 		// FailureAnalyzers sorts them
 		List<FailureAnalyzer> analyzers = new ArrayList<>(
-				List.of(springBootsPortInUseAnalyzer(), new ReuseportBindFailureAnalyzer()));
+				List.of(SpringBootsPortInUseAnalyzer.create(), new ReuseportBindFailureAnalyzer()));
 		AnnotationAwareOrderComparator.sort(analyzers);
 		ReuseportBindException failure = new ReuseportBindException(8080, 1, new IOException("Address already in use"));
 		FailureAnalysis analysis = analyzers.stream()
@@ -33,17 +33,6 @@ class ReuseportBindFailureAnalyzerTests {
 			.orElseThrow();
 		assertThat(analysis.getDescription())
 			.startsWith("Web server failed to start. Reuseport listener 1 could not bind port 8080.");
-	}
-
-	private static FailureAnalyzer springBootsPortInUseAnalyzer() throws ReflectiveOperationException {
-		var constructor = Class.forName("org.springframework.boot.web.server.PortInUseFailureAnalyzer")
-			.asSubclass(FailureAnalyzer.class)
-			.getDeclaredConstructor();
-		constructor.setAccessible(true);
-		FailureAnalyzer analyzer = constructor.newInstance();
-		// It does explain the failure, as a port clash
-		assertThat(analyzer.analyze(new ReuseportBindException(8080, 1, new IOException()))).isNotNull();
-		return analyzer;
 	}
 
 }

@@ -128,11 +128,36 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 		try {
 			WebServer refused = factory(3, first.getPort()).getWebServer(answering("refused"));
 			assertThatExceptionOfType(PortInUseException.class).isThrownBy(refused::start)
-				.satisfies((ex) -> assertThat(ex.getPort()).isEqualTo(first.getPort()))
-				.isExactlyInstanceOf(PortInUseException.class);
+				.isInstanceOfSatisfying(ReuseportPortInUseException.class, (ex) -> {
+					assertThat(ex.getPort()).isEqualTo(first.getPort());
+					assertThat(ex.getListeners()).isEqualTo(2);
+					assertThat(ex.getPids()).containsExactly(ProcessHandle.current().pid());
+				});
 			assertThat(refused.getPort()).isEqualTo(-1);
 			assertThat(ListeningSockets.count(first.getPort())).isEqualTo(2);
 			assertThat(RawHttp.get(first.getPort(), "/").body()).isEqualTo("first");
+		}
+		finally {
+			first.stop();
+		}
+	}
+
+	@Test
+	void aServerOnTheSamePortOfAnotherAddressIsNotInUse() throws Exception {
+		WebServer first = factory(2, 0).getWebServer(answering("first"));
+		first.start();
+		try {
+			ReuseportNettyReactiveWebServerFactory otherAddress = factory(2, first.getPort());
+			otherAddress.setAddress(InetAddress.getByName("127.0.0.2"));
+			WebServer second = otherAddress.getWebServer(answering("second"));
+			second.start();
+			try {
+				assertThat(ListeningSockets.count(first.getPort())).isEqualTo(4);
+				assertThat(RawHttp.get(first.getPort(), "/").body()).isEqualTo("first");
+			}
+			finally {
+				second.stop();
+			}
 		}
 		finally {
 			first.stop();

@@ -69,7 +69,7 @@ class StartupLogIntegrationTests {
 	void aServerThatJoinsAPortAlreadyListenedOnWarnsOnce() throws Exception {
 		onOnePort((first, second) -> {
 			assertThat(messages(Level.INFO)).contains(("Joined 2 SO_REUSEPORT listeners already on port %d (held by "
-					+ "process [%d]), as reuseport.join-existing allows")
+					+ "process %d), as reuseport.join-existing allows")
 				.formatted(first.getPort(), ProcessHandle.current().pid()));
 			assertThat(messages(Level.WARN)).singleElement()
 				.satisfies((message) -> assertThat(message).contains("shares port " + first.getPort()).contains(FIX));

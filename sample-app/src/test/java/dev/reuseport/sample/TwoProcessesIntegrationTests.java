@@ -31,26 +31,51 @@ class TwoProcessesIntegrationTests {
 	private static final Duration CONNECTIONS_TIMEOUT = Duration.ofSeconds(60);
 
 	@Test
-	void bothProcessesAcceptConnectionsOnTheSamePort() {
+	void aSecondProcessThatAsksToJoinSharesThePort() {
 		int port = SampleAppSupport.freePort();
-		try (SampleProcess first = start("two-processes-first", port);
-				SampleProcess second = start("two-processes-second", port, "--reuseport.join-existing=true")) {
+		try (SampleProcess first = start("two-processes-first", port)) {
 			first.awaitStarted(STARTUP_TIMEOUT);
-			second.awaitStarted(STARTUP_TIMEOUT);
-			assertThat(ListeningSockets.count(port)).isEqualTo(2 * LISTENERS_PER_PROCESS);
-			Set<Long> pids = Set.of(first.pid(), second.pid());
-			Set<Long> pidsSeen = new TreeSet<>();
-			long deadline = System.nanoTime() + CONNECTIONS_TIMEOUT.toNanos();
-			for (int i = 0; i < MAX_CONNECTIONS && !pidsSeen.containsAll(pids)
-					&& System.nanoTime() - deadline < 0; i++) {
-				WhoAmI whoAmI = SampleAppSupport.whoAmI(port);
-				assertThat(whoAmI.pid()).isIn(pids);
-				assertThat(whoAmI.listener()).isBetween(0, LISTENERS_PER_PROCESS - 1);
-				assertThat(whoAmI.loop()).isEqualTo(SampleAppSupport.LOOP_PREFIX + whoAmI.listener());
-				pidsSeen.add(whoAmI.pid());
+			try (SampleProcess second = start("two-processes-second", port, "--reuseport.join-existing=true")) {
+				second.awaitStarted(STARTUP_TIMEOUT);
+				assertThat(second.output())
+					.contains("Joined %d SO_REUSEPORT listeners already on port %d (held by process %d)"
+						.formatted(LISTENERS_PER_PROCESS, port, first.pid()));
+				assertThat(ListeningSockets.count(port)).isEqualTo(2 * LISTENERS_PER_PROCESS);
+				Set<Long> pids = Set.of(first.pid(), second.pid());
+				assertThat(pidsThatAnswer(port, pids)).as("pids that answered")
+					.containsExactlyInAnyOrderElementsOf(pids);
 			}
-			assertThat(pidsSeen).as("pids that answered").containsExactlyInAnyOrderElementsOf(pids);
 		}
+	}
+
+	@Test
+	void aSecondProcessThatDoesNotAskToJoinIsRefusedAndTheFirstKeepsThePort() {
+		int port = SampleAppSupport.freePort();
+		try (SampleProcess first = start("two-processes-holder", port)) {
+			first.awaitStarted(STARTUP_TIMEOUT);
+			try (SampleProcess second = start("two-processes-stale", port)) {
+				assertThat(second.awaitExit(STARTUP_TIMEOUT)).isNotZero();
+				assertThat(second.output()).contains("APPLICATION FAILED TO START")
+					.contains("Port %d was already in use".formatted(port))
+					.contains("reuseport.join-existing=true");
+			}
+			assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS_PER_PROCESS);
+			assertThat(pidsThatAnswer(port, Set.of(first.pid()))).containsExactly(first.pid());
+		}
+	}
+
+	private static Set<Long> pidsThatAnswer(int port, Set<Long> expected) {
+		Set<Long> pidsSeen = new TreeSet<>();
+		long deadline = System.nanoTime() + CONNECTIONS_TIMEOUT.toNanos();
+		for (int i = 0; i < MAX_CONNECTIONS && !pidsSeen.containsAll(expected)
+				&& System.nanoTime() - deadline < 0; i++) {
+			WhoAmI whoAmI = SampleAppSupport.whoAmI(port);
+			assertThat(whoAmI.pid()).isIn(expected);
+			assertThat(whoAmI.listener()).isBetween(0, LISTENERS_PER_PROCESS - 1);
+			assertThat(whoAmI.loop()).isEqualTo(SampleAppSupport.LOOP_PREFIX + whoAmI.listener());
+			pidsSeen.add(whoAmI.pid());
+		}
+		return pidsSeen;
 	}
 
 	private SampleProcess start(String name, int port, String... arguments) {
