@@ -75,9 +75,13 @@ log="$log_dir/sample-app-$(date +%Y%m%dT%H%M%S%N).log"
 setsid "$java" ${JAVA_OPTS:-} -jar "$jar" "${arguments[@]}" >"$log" 2>&1 </dev/null &
 new_pid=$!
 
-# The management server is the only one that logs a plain "Netty started on port N (http)"
+# Both servers log Spring Boot's "Netty started on port N (http)"; the management server's
+# port is the one that is not the listeners' port, which the starter's details line names
 management_port() {
-	sed -n 's/.*Netty started on port \([0-9][0-9]*\) (https\{0,1\})$/\1/p' "$log" | head -n 1
+	local served
+	served="$(sed -n 's/.* SO_REUSEPORT [a-z_]* listeners on port \([0-9][0-9]*\),.*/\1/p' "$log" | head -n 1)"
+	[ -n "$served" ] || return 0
+	sed -n 's/.*Netty started on port \([0-9][0-9]*\) (https\{0,1\})$/\1/p' "$log" | { grep -vx "$served" || true; } | head -n 1
 }
 
 is_up() {

@@ -3,9 +3,13 @@ package dev.reuseport.server;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.boot.reactor.netty.NettyWebServer;
+
 /**
- * What a {@link ReuseportWebServer} logs about its listeners and the kernel: one line for
- * the whole set once they are bound, and what {@code net.ipv4.tcp_migrate_req=0} costs.
+ * What a {@link ReuseportWebServer} logs about its listeners and the kernel once they are
+ * bound: Spring Boot's own startup line, from Spring Boot's logger, so that it reads
+ * exactly as it does without the starter; one line of the listeners' details; and what
+ * {@code net.ipv4.tcp_migrate_req=0} costs.
  * <p>
  * When a listener closes, the kernel resets the connections still waiting in its accept
  * queue unless {@code tcp_migrate_req=1} lets it move them to another listener of the
@@ -18,6 +22,9 @@ final class StartupLog {
 
 	// The server's own category, which users already filter on
 	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
+
+	// Spring Boot's, for its startup line, which log matchers and tests look for
+	private static final Log springBootLogger = LogFactory.getLog(NettyWebServer.class);
 
 	// What to set, said once
 	private static final String FIX = "'sysctl -w net.ipv4.tcp_migrate_req=1' (Linux 5.14 or later, per network "
@@ -61,10 +68,9 @@ final class StartupLog {
 	 * @param stallRelief whether stalled listeners are withdrawn, and why not
 	 */
 	void started(String scheme, ListenerTransport transport, StallReliefStatus stallRelief) {
-		logger.info(
-				"Netty started on port %d (%s) with %d SO_REUSEPORT %s listeners, one per event loop (%s); stall relief %s"
-					.formatted(this.port, scheme, this.listeners, transport.id(), this.kernel.describe(),
-							stallRelief.describe()));
+		springBootLogger.info("Netty started on port %d (%s)".formatted(this.port, scheme));
+		logger.info("%d SO_REUSEPORT %s listeners on port %d, one per event loop (%s); stall relief %s"
+			.formatted(this.listeners, transport.id(), this.port, this.kernel.describe(), stallRelief.describe()));
 		if (!resetsQueuedConnections()) {
 			return;
 		}

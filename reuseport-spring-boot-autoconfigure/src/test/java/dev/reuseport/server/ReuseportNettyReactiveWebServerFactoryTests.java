@@ -77,6 +77,25 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 	}
 
 	@Test
+	void logsSpringBootsStartupLineFromSpringBootsLoggerAsSpringBootsOwnServerDoes() {
+		try (CapturedLogs logs = CapturedLogs.capture(NettyWebServer.class)) {
+			NettyReactiveWebServerFactory springBootsFactory = new NettyReactiveWebServerFactory(0);
+			springBootsFactory.setAddress(InetAddress.getLoopbackAddress());
+			WebServer springBoots = springBootsFactory.getWebServer(answering("plain"));
+			springBoots.start();
+			int springBootsPort = springBoots.getPort();
+			springBoots.stop();
+			WebServer reuseport = factory(2, 0).getWebServer(answering("reuseport"));
+			reuseport.start();
+			int reuseportPort = reuseport.getPort();
+			reuseport.stop();
+			assertThat(logs.messages(Level.INFO)).containsExactly(
+					"Netty started on port %d (http)".formatted(springBootsPort),
+					"Netty started on port %d (http)".formatted(reuseportPort));
+		}
+	}
+
+	@Test
 	void defaultsAreOneEpollListenerPerReactorNettyWorkerWithBalancingAndStallRelief() {
 		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory();
 		assertThat(factory.isReusePort()).isTrue();
