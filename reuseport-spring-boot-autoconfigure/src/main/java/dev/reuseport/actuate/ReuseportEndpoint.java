@@ -2,11 +2,15 @@ package dev.reuseport.actuate;
 
 import java.net.SocketAddress;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import dev.reuseport.server.AcceptQueue;
+import dev.reuseport.server.AcceptError;
 import dev.reuseport.server.KernelSettings;
+import dev.reuseport.server.OpenFiles;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
 import dev.reuseport.server.StallReliefSettings;
@@ -52,7 +56,7 @@ public class ReuseportEndpoint {
 				kernel.somaxconn().isPresent() ? kernel.somaxconn().getAsInt() : null,
 				kernel.tcpMigrateReq().isPresent() ? kernel.tcpMigrateReq().getAsInt() : null);
 		if (server == null) {
-			return new ReuseportDescriptor(null, -1, kernelDescriptor, null, null, List.of());
+			return new ReuseportDescriptor(null, -1, kernelDescriptor, OpenFiles.read(), null, null, List.of());
 		}
 		BalanceDescriptor balance = new BalanceDescriptor(server.getBalancing().enabled(),
 				server.getBalancing().marginRatio(), server.getBalancing().marginConnections(),
@@ -61,8 +65,8 @@ public class ReuseportEndpoint {
 		StallReliefSettings settings = server.getStallRelief();
 		StallReliefDescriptor stallRelief = new StallReliefDescriptor(settings.enabled(), status.active(),
 				status.reason(), settings.threshold().toMillis(), settings.rejoinAfter().toMillis());
-		return new ReuseportDescriptor(server.getTransport().id(), server.getPort(), kernelDescriptor, balance,
-				stallRelief, server.getListeners().stream().map(ListenerDescriptor::of).toList());
+		return new ReuseportDescriptor(server.getTransport().id(), server.getPort(), kernelDescriptor, OpenFiles.read(),
+				balance, stallRelief, server.getListeners().stream().map(ListenerDescriptor::of).toList());
 	}
 
 	/**
@@ -87,6 +91,8 @@ public class ReuseportEndpoint {
 	 * falling back to a single socket)
 	 * @param port the port every listener is bound to, or -1 when not running
 	 * @param kernel the kernel settings that shape the listeners
+	 * @param openFiles the process's open descriptors and its open-files limit: a
+	 * listener cannot accept a connection while the process is at its limit
 	 * @param balance the balancing of open connections across the event loops, or
 	 * {@code null} when the application has no reuseport server
 	 * @param stallRelief the relief of stalled event loops, or {@code null} when the
@@ -94,7 +100,7 @@ public class ReuseportEndpoint {
 	 * @param listeners the listeners, by index
 	 */
 	public record ReuseportDescriptor(@Nullable String transport, int port, KernelDescriptor kernel,
-			@Nullable BalanceDescriptor balance, @Nullable StallReliefDescriptor stallRelief,
+			OpenFiles openFiles, @Nullable BalanceDescriptor balance, @Nullable StallReliefDescriptor stallRelief,
 			List<ListenerDescriptor> listeners) implements OperationResponseBody {
 	}
 
@@ -181,6 +187,8 @@ public class ReuseportEndpoint {
 	 * listener accepted them
 	 * @param requests the HTTP requests received on its connections
 	 * @param acceptQueue its accept queue now, or {@code null} when not bound
+	 * @param acceptErrors its failed accepts by cause: {@code emfile}, {@code enfile} and
+	 * {@code other}
 	 * @param withdrawn whether it is withdrawn from the port while its loop is stalled:
 	 * open, serving its connections, but given no new ones
 	 * @param stallWithdrawals how many times a stall of its loop withdrew it
@@ -189,7 +197,7 @@ public class ReuseportEndpoint {
 	 */
 	public record ListenerDescriptor(int index, boolean open, @Nullable String address, int fd, String thread,
 			long activeConnections, long acceptedConnections, long handoffs, long servedConnections, long requests,
-			@Nullable AcceptQueue acceptQueue, boolean withdrawn, long stallWithdrawals,
+			@Nullable AcceptQueue acceptQueue, Map<String, Long> acceptErrors, boolean withdrawn, long stallWithdrawals,
 			@Nullable StallDescriptor lastStall) implements OperationResponseBody {
 
 		static ListenerDescriptor of(ReuseportListener listener) {
@@ -198,8 +206,16 @@ public class ReuseportEndpoint {
 					(address != null) ? address.toString() : null, listener.fileDescriptor(), listener.threadName(),
 					listener.activeConnections(), listener.acceptedConnections(), listener.handedOffConnections(),
 					listener.servedConnections(), listener.requestsReceived(), listener.acceptQueue().orElse(null),
-					listener.isWithdrawn(), listener.stallWithdrawals(),
+					acceptErrors(listener), listener.isWithdrawn(), listener.stallWithdrawals(),
 					listener.lastStall().map(StallDescriptor::of).orElse(null));
+		}
+
+		private static Map<String, Long> acceptErrors(ReuseportListener listener) {
+			Map<String, Long> errors = new LinkedHashMap<>();
+			for (AcceptError error : AcceptError.values()) {
+				errors.put(error.tag(), listener.acceptErrors(error));
+			}
+			return errors;
 		}
 
 	}

@@ -3,6 +3,7 @@ package dev.reuseport.actuate;
 import java.util.List;
 import java.util.function.Supplier;
 
+import dev.reuseport.server.OpenFiles;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
 import org.jspecify.annotations.Nullable;
@@ -17,7 +18,7 @@ import org.springframework.boot.health.contributor.Health;
  * served by the others or, for a closed group, refused. UNKNOWN when the application has
  * no running reuseport server. A listener withdrawn from the port while its event loop is
  * stalled is open, not closed: the server stays UP, with the withdrawn listeners in the
- * details.
+ * details, and so are the process's open descriptors and its open-files limit.
  *
  * @since 0.1.0
  */
@@ -66,6 +67,10 @@ public class ReuseportHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("openListeners", listeners - closed.size())
 			.withDetail("withdrawnListeners", withdrawn)
 			.withDetail("stallRelief", server.getStallReliefStatus().active() ? "active" : "inactive");
+		// The headroom before the listeners cannot accept: reported, not judged, since
+		// a process at its limit recovers as soon as connections close
+		OpenFiles openFiles = OpenFiles.read();
+		builder.withDetail("openFiles", openFiles.open()).withDetail("openFilesLimit", openFiles.limit());
 	}
 
 }

@@ -46,6 +46,12 @@ public final class ReuseportMeters {
 	public static final String ACCEPT_QUEUE_LIMIT = "reuseport.listener.accept.queue.limit";
 
 	/**
+	 * Counter of a listener's failed accepts, tagged by their cause ({@link #ERROR_TAG});
+	 * after each, the listener stops accepting for half a second.
+	 */
+	public static final String ACCEPT_ERRORS = "reuseport.listener.accept.errors";
+
+	/**
 	 * Counter of the stalls of a listener's event loop that withdrew the listener from
 	 * the port.
 	 */
@@ -102,6 +108,12 @@ public final class ReuseportMeters {
 	 * call was made on, {@code other} for another loop.
 	 */
 	public static final String LOOP_TAG = "loop";
+
+	/**
+	 * Tag key of why an accept failed: {@code emfile} (the process's open-files limit),
+	 * {@code enfile} (the system's) or {@code other}.
+	 */
+	public static final String ERROR_TAG = "error";
 
 	/**
 	 * Tag key of the listener index, from 0.

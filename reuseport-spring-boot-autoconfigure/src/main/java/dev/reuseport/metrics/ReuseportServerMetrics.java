@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.function.ToIntFunction;
 
+import dev.reuseport.server.AcceptError;
 import dev.reuseport.server.AcceptQueue;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
@@ -18,9 +19,10 @@ import org.springframework.util.Assert;
 /**
  * {@link MeterBinder} for the listeners of a started {@link ReuseportWebServer}: per
  * listener, the open, the accepted and the handed-off TCP connections, the requests, the
- * detected stalls of its loop, the stall withdrawals and the accept queue read from the
- * kernel, each tagged with the listener index and the port; per server, the spread of
- * recent connections across listeners and that of open connections across event loops.
+ * detected stalls of its loop, the stall withdrawals, the failed accepts by cause and the
+ * accept queue read from the kernel, each tagged with the listener index and the port;
+ * per server, the spread of recent connections across listeners and that of open
+ * connections across event loops.
  * <p>
  * The port tag is the port the server is bound to when the binder is created, which is
  * why it is created from a started server.
@@ -101,6 +103,12 @@ class ReuseportServerMetrics implements MeterBinder {
 			.description("Stalls of the listener's event loop detected by the watchdog, withdrawn or not")
 			.tags(tags)
 			.register(registry);
+		for (AcceptError error : AcceptError.values()) {
+			FunctionCounter.builder(ReuseportMeters.ACCEPT_ERRORS, listener, (l) -> l.acceptErrors(error))
+				.description("Failed accepts of the listener, by cause; each pauses accepting for half a second")
+				.tags(tags.and(ReuseportMeters.ERROR_TAG, error.tag()))
+				.register(registry);
+		}
 		Gauge.builder(ReuseportMeters.WITHDRAWN, listener, (l) -> l.isWithdrawn() ? 1 : 0)
 			.description("1 while the listener is withdrawn from the port because its event loop is stalled")
 			.tags(tags)

@@ -6,6 +6,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
@@ -26,6 +27,12 @@ import reactor.netty.resources.LoopResources;
  */
 final class IoUringLoopResources extends ListenerLoopResources {
 
+	static {
+		// Before Netty's io_uring classes read it, for servers built without
+		// SpringApplication
+		IoUringAcceptMode.preferSingleShot();
+	}
+
 	private IoUringLoopResources(EventLoop select, EventLoopGroup children) {
 		super(select, children);
 	}
@@ -42,6 +49,17 @@ final class IoUringLoopResources extends ListenerLoopResources {
 
 	static IoHandlerFactory ioHandlerFactory() {
 		return IoUringIoHandler.newFactory();
+	}
+
+	/**
+	 * Return whether Netty's io_uring accepts are multishot (see
+	 * {@link IoUringAcceptMode}), because the application asked for them or because
+	 * Netty's io_uring classes initialized before the starter could ask for single-shot
+	 * ones.
+	 * @return whether the accepts are multishot
+	 */
+	static boolean isAcceptMultishot() {
+		return IoUring.isAcceptMultishotEnabled();
 	}
 
 	@Override

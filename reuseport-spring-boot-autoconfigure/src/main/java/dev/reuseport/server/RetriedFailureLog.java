@@ -2,8 +2,10 @@ package dev.reuseport.server;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Logs a failure that its caller retries again and again while the cause lasts, such as a
@@ -42,12 +44,25 @@ final class RetriedFailureLog {
 	 * @param message what failed
 	 * @param ex the cause
 	 */
-	synchronized void failed(String message, Exception ex) {
+	void failed(String message, Exception ex) {
+		log(() -> message, ex);
+	}
+
+	/**
+	 * Log a failure without its stack trace, which would say nothing more: as a WARN
+	 * unless the last one was more recent than the interval.
+	 * @param message what failed, built only when it is logged
+	 */
+	void failed(Supplier<String> message) {
+		log(message, null);
+	}
+
+	private synchronized void log(Supplier<String> message, @Nullable Exception ex) {
 		long now = this.nanoTime.getAsLong();
 		if (this.lastWarned != 0 && now - this.lastWarned < this.intervalNanos) {
 			this.sinceWarned++;
 			if (this.logger.isDebugEnabled()) {
-				this.logger.debug(message, ex);
+				this.logger.debug(message.get(), ex);
 			}
 			return;
 		}
@@ -55,7 +70,7 @@ final class RetriedFailureLog {
 				? " (" + this.sinceWarned + " failures since the last warning were logged at DEBUG)" : "";
 		this.lastWarned = now;
 		this.sinceWarned = 0;
-		this.logger.warn(message + earlier, ex);
+		this.logger.warn(message.get() + earlier, ex);
 	}
 
 }

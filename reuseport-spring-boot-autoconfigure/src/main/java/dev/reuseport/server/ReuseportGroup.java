@@ -69,7 +69,10 @@ final class ReuseportGroup {
 		this.joinExisting = joinExisting;
 		this.httpServer = httpServer;
 		this.transport = transport;
-		this.listeners = IntStream.range(0, listenerCount).mapToObj(ReuseportListener::new).toList();
+		AcceptFailureLog acceptFailureLog = new AcceptFailureLog();
+		this.listeners = IntStream.range(0, listenerCount)
+			.mapToObj((index) -> new ReuseportListener(index, acceptFailureLog))
+			.toList();
 		this.lifecycleTimeout = lifecycleTimeout;
 		this.balancing = balancing;
 	}

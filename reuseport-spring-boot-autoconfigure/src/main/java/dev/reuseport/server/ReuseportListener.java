@@ -47,15 +47,23 @@ public final class ReuseportListener {
 
 	private final ListenerWithdrawal withdrawal;
 
+	private final AcceptFailures acceptFailures;
+
 	// The balancer of the current start, told by the ReuseportGroup that owns it
 	private volatile @Nullable LoopBalancer balancer;
 
-	ReuseportListener(int index) {
+	/**
+	 * Create a listener.
+	 * @param index the listener index
+	 * @param acceptFailureLog the server's log of failed accepts
+	 */
+	ReuseportListener(int index, AcceptFailureLog acceptFailureLog) {
 		this.index = index;
 		this.loop = new ListenerLoop(threadName());
 		this.connections = new ListenerConnections(this.loop);
 		this.socket = new ListenerSocket(index, this.loop);
 		this.withdrawal = new ListenerWithdrawal(index, this.socket);
+		this.acceptFailures = new AcceptFailures(index, acceptFailureLog, this.withdrawal::isWithdrawn);
 	}
 
 	/**
@@ -117,6 +125,17 @@ public final class ReuseportListener {
 	 */
 	public long requestsReceived() {
 		return this.connections.requests();
+	}
+
+	/**
+	 * Return how many times this listener's {@code accept} failed with an error, such as
+	 * running out of file descriptors; after each failure it stops accepting for half a
+	 * second while new connections wait in its accept queue.
+	 * @param error the error
+	 * @return the failed accepts
+	 */
+	public long acceptErrors(AcceptError error) {
+		return this.acceptFailures.count(error);
 	}
 
 	/**
@@ -263,6 +282,7 @@ public final class ReuseportListener {
 			.runOn(transport.loopResources(eventLoop, balancer.childGroup(this.index)))
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
+			.doOnBound((server) -> server.channel().pipeline().addFirst(this.acceptFailures.handler()))
 			.doOnChannelInit((observer, channel, address) -> this.connections.connectionAccepted(channel, drains))
 			.childObserve(this.connections::connectionStateChanged);
 		return this.socket.bind(listenerServer, port, timeout);

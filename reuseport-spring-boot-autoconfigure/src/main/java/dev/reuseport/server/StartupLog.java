@@ -71,6 +71,12 @@ final class StartupLog {
 		springBootLogger.info("Netty started on port %d (%s)".formatted(this.port, scheme));
 		logger.info("%d SO_REUSEPORT %s listeners on port %d, one per event loop (%s); stall relief %s"
 			.formatted(this.listeners, transport.id(), this.port, this.kernel.describe(), stallRelief.describe()));
+		if (transport == ListenerTransport.IO_URING && IoUringLoopResources.isAcceptMultishot()) {
+			logger.warn(("io_uring accepts are multishot (%s): when the process reaches its open-files limit, Netty "
+					+ "retries each failed accept at once and the listener loops spin. Leave the property unset, or "
+					+ "set it to false, so that they pause instead.")
+				.formatted(IoUringAcceptMode.MULTISHOT_PROPERTY));
+		}
 		if (!resetsQueuedConnections()) {
 			return;
 		}

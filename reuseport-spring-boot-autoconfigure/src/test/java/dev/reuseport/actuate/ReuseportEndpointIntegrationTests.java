@@ -14,6 +14,7 @@ import com.jayway.jsonpath.JsonPath;
 import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.test.KeepAliveConnections;
 import dev.reuseport.test.ListeningSockets;
+import dev.reuseport.test.OpenFilesLimit;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.SocketStats;
@@ -68,6 +69,9 @@ class ReuseportEndpointIntegrationTests {
 				.isEqualTo(Integer.parseInt(Sysctl.value("net.core.somaxconn")));
 			assertThat(JsonPath.<Integer>read(json, "$.kernel.tcpMigrateReq"))
 				.isEqualTo(Integer.parseInt(Sysctl.value("net.ipv4.tcp_migrate_req")));
+			assertThat(JsonPath.<Number>read(json, "$.openFiles.limit").longValue()).isEqualTo(OpenFilesLimit.soft());
+			assertThat(JsonPath.<Number>read(json, "$.openFiles.open").longValue()).isBetween(1L,
+					OpenFilesLimit.soft());
 			List<Map<String, Object>> listeners = JsonPath.read(json, "$.listeners");
 			assertThat(listeners).hasSize(3);
 			List<String> listeningInodes = ListeningSockets.inodes(port);
@@ -78,7 +82,8 @@ class ReuseportEndpointIntegrationTests {
 				assertThat(listener).containsEntry("index", i)
 					.containsEntry("open", true)
 					.containsEntry("thread", "reuseport-listener-" + i)
-					.containsEntry("activeConnections", 0);
+					.containsEntry("activeConnections", 0)
+					.containsEntry("acceptErrors", Map.of("emfile", 0, "enfile", 0, "other", 0));
 				assertThat((String) listener.get("address")).isEqualTo("/127.0.0.1:" + port);
 				int fd = (Integer) listener.get("fd");
 				assertThat(socketInode(fd)).as("fd %d is a listening socket on the port", fd).isIn(listeningInodes);

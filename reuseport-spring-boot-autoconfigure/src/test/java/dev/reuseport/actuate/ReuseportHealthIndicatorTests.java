@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.reuseport.server.ReuseportWebServer;
 import dev.reuseport.server.TestListeners;
+import dev.reuseport.test.OpenFilesLimit;
 import dev.reuseport.test.Sysctl;
 import dev.reuseport.test.TestServers;
 import org.junit.jupiter.api.Test;
@@ -29,9 +30,13 @@ class ReuseportHealthIndicatorTests {
 		try {
 			Health health = new ReuseportHealthIndicator(() -> server).health(true);
 			assertThat(health.getStatus()).isEqualTo(Status.UP);
-			assertThat(health.getDetails()).containsOnly(entry("port", server.getPort()), entry("listeners", 2),
-					entry("openListeners", 2), entry("withdrawnListeners", List.of()),
-					entry("stallRelief", expectedStallRelief()));
+			assertThat(health.getDetails())
+				.containsOnlyKeys("port", "listeners", "openListeners", "withdrawnListeners", "stallRelief",
+						"openFiles", "openFilesLimit")
+				.contains(entry("port", server.getPort()), entry("listeners", 2), entry("openListeners", 2),
+						entry("withdrawnListeners", List.of()), entry("stallRelief", expectedStallRelief()),
+						entry("openFilesLimit", OpenFilesLimit.soft()));
+			assertThat((long) health.getDetails().get("openFiles")).isBetween(1L, OpenFilesLimit.soft());
 		}
 		finally {
 			server.stop();
@@ -47,9 +52,12 @@ class ReuseportHealthIndicatorTests {
 			for (int check = 0; check < 3; check++) {
 				Health health = indicator.health(true);
 				assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-				assertThat(health.getDetails()).containsOnly(entry("closedListeners", List.of(1)),
-						entry("port", server.getPort()), entry("listeners", 3), entry("openListeners", 2),
-						entry("withdrawnListeners", List.of()), entry("stallRelief", expectedStallRelief()));
+				assertThat(health.getDetails())
+					.containsOnlyKeys("closedListeners", "port", "listeners", "openListeners", "withdrawnListeners",
+							"stallRelief", "openFiles", "openFilesLimit")
+					.contains(entry("closedListeners", List.of(1)), entry("port", server.getPort()),
+							entry("listeners", 3), entry("openListeners", 2), entry("withdrawnListeners", List.of()),
+							entry("stallRelief", expectedStallRelief()));
 			}
 			// Health reports health: whoever polls it decides what to log
 			assertThat(output).doesNotContain("ReuseportHealthIndicator");

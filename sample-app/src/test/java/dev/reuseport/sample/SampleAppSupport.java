@@ -149,11 +149,25 @@ final class SampleAppSupport {
 		 * @return the running process
 		 */
 		static SampleProcess start(String name, List<String> jvmArguments, String... arguments) {
+			return start(List.of(), name, jvmArguments, arguments);
+		}
+
+		/**
+		 * Run {@code [launcher] java [jvmArguments] -jar <sample.jar> [arguments]}, where
+		 * the launcher runs java as its own process, with the same id: for example
+		 * {@code prlimit --nofile=300:300}.
+		 * @param launcher the launcher and its arguments
+		 * @param name the name of the output file, unique among the tests
+		 * @param jvmArguments the JVM's arguments
+		 * @param arguments the application's arguments
+		 * @return the running process
+		 */
+		static SampleProcess start(List<String> launcher, String name, List<String> jvmArguments, String... arguments) {
 			String jarProperty = System.getProperty("sample.jar");
 			assertThat(jarProperty).as("system property sample.jar (set by the failsafe plugin)").isNotBlank();
 			Path jar = Path.of(jarProperty).toAbsolutePath();
 			assertThat(jar).as("the sample application's executable jar").isRegularFile();
-			List<String> command = new ArrayList<>();
+			List<String> command = new ArrayList<>(launcher);
 			command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 			command.addAll(jvmArguments);
 			command.add("-jar");
