@@ -86,7 +86,8 @@ final class AcceptFailures {
 		}
 	}
 
-	private final class Handler extends ChannelInboundHandlerAdapter {
+	// Not private: the native image hints name it (ReuseportServerRuntimeHints)
+	final class Handler extends ChannelInboundHandlerAdapter {
 
 		@Override
 		public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

@@ -23,7 +23,8 @@ class ReuseportServerRuntimeHints implements RuntimeHintsRegistrar {
 		// A type hint is enough to look up its methods; the condition keeps the type out
 		// of images that never add the handler
 		hints.reflection()
-			.registerType(KeepAliveDrainHandler.class, (hint) -> hint.onReachableType(KeepAliveDrainHandler.class));
+			.registerType(KeepAliveDrainHandler.class, (hint) -> hint.onReachableType(KeepAliveDrainHandler.class))
+			.registerType(AcceptFailures.Handler.class, (hint) -> hint.onReachableType(AcceptFailures.Handler.class));
 	}
 
 }
