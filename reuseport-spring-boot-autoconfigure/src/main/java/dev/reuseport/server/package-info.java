@@ -14,9 +14,16 @@
  * <li><b>Listeners and binding.</b> {@link ReuseportListener} is the public view of one
  * listener; its {@code ListenerSocket} is the bound socket, its
  * {@code ListenerConnections} count what it accepts, and {@code ListenerSocketInfo} reads
- * its {@link AcceptQueue} from the kernel. A bind that another process refuses becomes a
- * {@link ReuseportBindException}, which {@code ReuseportBindFailureAnalyzer}
- * explains.</li>
+ * its {@link AcceptQueue} from the kernel. A port that already has listeners fails the
+ * start with a {@link ReuseportPortInUseException} unless the server joins them
+ * ({@code PortListeners} finds them and their processes in {@code /proc}); a bind that
+ * another process refuses becomes a {@link ReuseportBindException}. A failure analyzer
+ * explains each.</li>
+ * <li><b>Failed accepts.</b> Each listener's {@code AcceptFailures} counts a failed
+ * {@code accept} by {@link AcceptError}, stops accepting for a moment and reports it to
+ * the server's {@code AcceptFailureLog}, which names the {@link OpenFiles} and the fix.
+ * {@code IoUringAcceptMode} makes io_uring accepts single-shot, so that the pause
+ * holds.</li>
  * <li><b>Loops and transport.</b> {@code ListenerLoop} creates a listener's loop and the
  * {@code ConnectionDrain} of the connections served on it, on each start;
  * {@link ListenerTransport} makes epoll or io_uring loops ({@code LoopIterations} counts
@@ -59,7 +66,9 @@
  * <li><b>Start.</b> Start every listener's loop, create the balancer of the loops, bind
  * listener 0 on the configured port and the others on the port it got (with port 0,
  * listener 0 binds again by number, so that a withdrawal keeps it); read the kernel
- * settings, decide the stall relief status, start the watchdog, log the start.</li>
+ * settings, decide the stall relief status, start the watchdog, log the start. Before any
+ * of it, fail if the configured address and port already have listeners, unless the
+ * server joins them.</li>
  * <li><b>Graceful shutdown.</b> Stop the watchdog, so that nothing is withdrawn or
  * rejoins; warn if another process listens on the port and the kernel will reset the
  * queued connections; mark every loop closed in the balancer; on each loop, close the
