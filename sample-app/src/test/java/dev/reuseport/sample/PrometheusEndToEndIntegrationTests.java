@@ -247,7 +247,7 @@ class PrometheusEndToEndIntegrationTests {
 			await().atMost(timeout).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
 				String json = get("/api/v1/rules").body();
 				List<String> health = JsonPath.read(json, "$.data.groups[*].rules[*].health");
-				assertThat(health).as("health of the rules in %s", json).hasSize(6).containsOnly("ok");
+				assertThat(health).as("health of the rules in %s", json).hasSize(8).containsOnly("ok");
 			});
 		}
 
