@@ -6,7 +6,6 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +51,9 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import static dev.reuseport.server.ContractServers.LISTENERS;
+import static dev.reuseport.server.ContractServers.TIMEOUT;
+import static dev.reuseport.server.ContractServers.factory;
 import static dev.reuseport.test.TestApplication.webServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -87,28 +89,16 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class ReuseportNettyReactiveWebServerFactoryContractTests {
 
-	private static final int LISTENERS = 3;
-
-	private static final Duration TIMEOUT = Duration.ofSeconds(10);
-
-	private final List<WebServer> servers = new ArrayList<>();
-
-	private final List<Socket> sockets = new ArrayList<>();
-
-	private final ContractHandler handler = new ContractHandler();
+	private final ContractServers servers = new ContractServers();
 
 	@AfterEach
 	void stopServersAndCloseConnections() throws IOException {
-		this.handler.releaseAll();
-		this.servers.forEach(WebServer::stop);
-		for (Socket socket : this.sockets) {
-			socket.close();
-		}
+		this.servers.close();
 	}
 
 	@Test
 	void portIsMinusOneBeforeTheStartAndAfterAStopOrADestroy() {
-		WebServer server = create(factory());
+		WebServer server = this.servers.create(factory());
 		assertThat(server.getPort()).isEqualTo(-1);
 		server.start();
 		int port = server.getPort();
@@ -128,7 +118,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 
 	@Test
 	void startAndStopAreIdempotent() {
-		WebServer server = create(factory());
+		WebServer server = this.servers.create(factory());
 		server.stop();
 		server.start();
 		int port = server.getPort();
@@ -143,7 +133,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 
 	@Test
 	void echoesTheRequestBodyOnEveryListenerAndServesAgainAfterARestart() {
-		WebServer server = start(factory());
+		WebServer server = this.servers.start(factory());
 		int port = server.getPort();
 		EveryListener.check(server, () -> assertThat(post(port, "Hello World")).isEqualTo("Hello World"));
 		server.stop();
@@ -159,7 +149,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 		Set<Thread> loopsBefore = listenerLoopThreads();
 		ReuseportNettyReactiveWebServerFactory factory = factory();
 		factory.setAddress(InetAddress.getByName("1.2.3.4"));
-		WebServer server = create(factory);
+		WebServer server = this.servers.create(factory);
 		assertThatExceptionOfType(WebServerException.class).isThrownBy(server::start)
 			.isNotInstanceOf(PortInUseException.class);
 		assertThat(server.getPort()).isEqualTo(-1);
@@ -173,7 +163,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 		ReuseportNettyReactiveWebServerFactory factory = factory();
 		factory.setServerCustomizers(
 				List.of(recording("first", applied, initializedOn), recording("second", applied, initializedOn)));
-		WebServer server = start(factory);
+		WebServer server = this.servers.start(factory);
 		assertThat(applied).containsExactly("first", "second");
 		EveryListener.check(server, () -> RawHttp.get(server.getPort(), "/"));
 		assertThat(initializedOn).containsOnlyKeys("first", "second")
@@ -199,7 +189,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 				(routes) -> routes.get("/route", (request, response) -> response.sendString(Mono.just("first"))),
 				(routes) -> routes.get("/route", (request, response) -> response.sendString(Mono.just("second")))
 					.get("/second", (request, response) -> response.sendString(Mono.just("second only"))));
-		WebServer server = start(factory);
+		WebServer server = this.servers.start(factory);
 		int port = server.getPort();
 		EveryListener.check(server, () -> assertThat(RawHttp.get(port, "/route").body()).isEqualTo("first"));
 		EveryListener.check(server, () -> assertThat(RawHttp.get(port, "/second").body()).isEqualTo("second only"));
@@ -209,20 +199,20 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 	@Test
 	void forwardedHeadersAreUsedOnEveryListenerOnlyWhenEnabled() {
 		String[] forwarded = { "X-Forwarded-Proto: https", "X-Forwarded-Host: example.com" };
-		WebServer ignoring = start(factory());
+		WebServer ignoring = this.servers.start(factory());
 		EveryListener.check(ignoring, () -> assertThat(RawHttp.get(ignoring.getPort(), "/uri", forwarded).body())
 			.startsWith("http://127.0.0.1"));
 		ignoring.stop();
 		ReuseportNettyReactiveWebServerFactory factory = factory();
 		factory.setUseForwardHeaders(true);
-		WebServer using = start(factory);
+		WebServer using = this.servers.start(factory);
 		EveryListener.check(using, () -> assertThat(RawHttp.get(using.getPort(), "/uri", forwarded).body())
 			.isEqualTo("https://example.com/uri"));
 	}
 
 	@Test
 	void responsesToGetAndPostAreCompressedOnEveryListener() {
-		WebServer server = start(compressing(new Compression()));
+		WebServer server = this.servers.start(compressing(new Compression()));
 		EveryListener.check(server, () -> assertCompressed(chars(server, HttpMethod.GET, 3000, "text/plain"), 3000));
 		EveryListener.check(server, () -> assertCompressed(chars(server, HttpMethod.POST, 3000, "text/plain"), 3000));
 	}
@@ -231,7 +221,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 	void responsesBelowTheMinimumSizeAreNotCompressedOnEveryListener() {
 		Compression compression = new Compression();
 		compression.setMinResponseSize(DataSize.ofBytes(3001));
-		WebServer server = start(compressing(compression));
+		WebServer server = this.servers.start(compressing(compression));
 		EveryListener.check(server, () -> assertNotCompressed(chars(server, HttpMethod.GET, 3000, "text/plain"), 3000));
 		EveryListener.check(server, () -> assertCompressed(chars(server, HttpMethod.GET, 6000, "text/plain"), 6000));
 	}
@@ -240,7 +230,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 	void responsesOfOtherOrInvalidMimeTypesAreNotCompressedOnEveryListener() {
 		Compression compression = new Compression();
 		compression.setMimeTypes(new String[] { "application/json" });
-		WebServer server = start(compressing(compression));
+		WebServer server = this.servers.start(compressing(compression));
 		EveryListener.check(server, () -> assertNotCompressed(chars(server, HttpMethod.GET, 3000, "text/plain"), 3000));
 		EveryListener.check(server, () -> assertNotCompressed(chars(server, HttpMethod.GET, 3000, "test~plain"), 3000));
 		EveryListener.check(server,
@@ -251,7 +241,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 	void responsesToAnExcludedUserAgentAreNotCompressedOnEveryListener() {
 		Compression compression = new Compression();
 		compression.setExcludedUserAgents(new String[] { "testUserAgent" });
-		WebServer server = start(compressing(compression));
+		WebServer server = this.servers.start(compressing(compression));
 		EveryListener.check(server, () -> assertNotCompressed(chars(server, "testUserAgent"), 3000));
 		EveryListener.check(server, () -> assertCompressed(chars(server, "otherUserAgent"), 3000));
 	}
@@ -262,7 +252,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 		http2.setEnabled(true);
 		ReuseportNettyReactiveWebServerFactory factory = factory();
 		factory.setHttp2(http2);
-		WebServer server = start(factory);
+		WebServer server = this.servers.start(factory);
 		int port = server.getPort();
 		EveryListener.check(server, () -> assertThat(postOverH2c(port, "Hello h2c")).isEqualTo("HTTP/2.0 Hello h2c"));
 		EveryListener.check(server, () -> assertThat(post(port, "Hello HTTP/1.1")).isEqualTo("Hello HTTP/1.1"));
@@ -274,7 +264,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 		resourceFactory.setUseGlobalResources(false);
 		ReuseportNettyReactiveWebServerFactory factory = factory();
 		factory.setResourceFactory(resourceFactory);
-		WebServer server = create(factory);
+		WebServer server = this.servers.create(factory);
 		try {
 			resourceFactory.start();
 			server.start();
@@ -329,8 +319,7 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 			Set<Integer> listeners = new TreeSet<>();
 			List<Socket> idle = new ArrayList<>();
 			for (int i = 0; i < 200 && listeners.size() < LISTENERS; i++) {
-				Socket socket = RawHttp.connect(port);
-				this.sockets.add(socket);
+				Socket socket = this.servers.track(RawHttp.connect(port));
 				RawHttp.send(socket, "/whoami", false);
 				Response response = RawHttp.read(socket);
 				assertThat(response.header("connection")).as("kept alive").isNull();
@@ -345,34 +334,11 @@ class ReuseportNettyReactiveWebServerFactoryContractTests {
 		}
 	}
 
-	private ReuseportNettyReactiveWebServerFactory factory() {
-		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory();
-		factory.setListenerCount(LISTENERS);
-		factory.setAddress(InetAddress.getLoopbackAddress());
-		factory.setPort(0);
-		// As in the test application: no listener is withdrawn if the busy machine
-		// stalls a loop
-		factory.setStallRelief(StallReliefSettings.DISABLED);
-		return factory;
-	}
-
 	private ReuseportNettyReactiveWebServerFactory compressing(Compression compression) {
 		compression.setEnabled(true);
 		ReuseportNettyReactiveWebServerFactory factory = factory();
 		factory.setCompression(compression);
 		return factory;
-	}
-
-	private WebServer create(ReuseportNettyReactiveWebServerFactory factory) {
-		WebServer server = factory.getWebServer(this.handler);
-		this.servers.add(server);
-		return server;
-	}
-
-	private WebServer start(ReuseportNettyReactiveWebServerFactory factory) {
-		WebServer server = create(factory);
-		server.start();
-		return server;
 	}
 
 	private static Set<Thread> listenerLoopThreads() {

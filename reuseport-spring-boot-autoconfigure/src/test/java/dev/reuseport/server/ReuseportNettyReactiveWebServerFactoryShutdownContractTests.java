@@ -2,7 +2,6 @@ package dev.reuseport.server;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
@@ -25,6 +24,8 @@ import org.springframework.boot.web.server.GracefulShutdownResult;
 import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.WebServer;
 
+import static dev.reuseport.server.ContractServers.LISTENERS;
+import static dev.reuseport.server.ContractServers.TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -55,28 +56,16 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class ReuseportNettyReactiveWebServerFactoryShutdownContractTests {
 
-	private static final int LISTENERS = 3;
-
-	private static final Duration TIMEOUT = Duration.ofSeconds(10);
-
-	private final List<WebServer> servers = new ArrayList<>();
-
-	private final List<Socket> sockets = new ArrayList<>();
-
-	private final ContractHandler handler = new ContractHandler();
+	private final ContractServers servers = new ContractServers();
 
 	@AfterEach
 	void stopServersAndCloseConnections() throws IOException {
-		this.handler.releaseAll();
-		this.servers.forEach(WebServer::stop);
-		for (Socket socket : this.sockets) {
-			socket.close();
-		}
+		this.servers.close();
 	}
 
 	@Test
 	void immediateShutdownReportsImmediateAndLeavesEveryListenerServing() {
-		WebServer server = start(factory(Shutdown.IMMEDIATE));
+		WebServer server = this.servers.start(factory(Shutdown.IMMEDIATE));
 		CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
 		server.shutDownGracefully(result::complete);
 		assertThat(result).isCompletedWithValue(GracefulShutdownResult.IMMEDIATE);
@@ -85,7 +74,7 @@ class ReuseportNettyReactiveWebServerFactoryShutdownContractTests {
 
 	@Test
 	void gracefulShutdownOfAnIdleServerReportsIdleWithoutWaitingForTheIdleGrace() throws Exception {
-		WebServer server = start(factory(Shutdown.GRACEFUL));
+		WebServer server = this.servers.start(factory(Shutdown.GRACEFUL));
 		int port = server.getPort();
 		EveryListener.check(server, () -> RawHttp.get(port, "/"));
 		long start = System.nanoTime();
@@ -99,7 +88,7 @@ class ReuseportNettyReactiveWebServerFactoryShutdownContractTests {
 
 	@Test
 	void gracefulShutdownWaitsForTheRequestsInFlightOnEveryListenerBeforeReportingIdle() throws Exception {
-		WebServer server = start(factory(Shutdown.GRACEFUL));
+		WebServer server = this.servers.start(factory(Shutdown.GRACEFUL));
 		int port = server.getPort();
 		Map<Integer, List<HeldRequest>> held = holdRequestsOnEveryListener(server);
 		CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
@@ -124,7 +113,7 @@ class ReuseportNettyReactiveWebServerFactoryShutdownContractTests {
 
 	@Test
 	void stopCutsAGracefulShutdownShortWithRequestsActiveAndClosesTheirConnections() throws Exception {
-		WebServer server = start(factory(Shutdown.GRACEFUL));
+		WebServer server = this.servers.start(factory(Shutdown.GRACEFUL));
 		Map<Integer, List<HeldRequest>> held = holdRequestsOnEveryListener(server);
 		CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
 		server.shutDownGracefully(result::complete);
@@ -144,7 +133,7 @@ class ReuseportNettyReactiveWebServerFactoryShutdownContractTests {
 		ReuseportNettyReactiveWebServerFactory factory = factory(Shutdown.IMMEDIATE);
 		// Far below the 10 s that a stop waits for requests without a lifecycle timeout
 		factory.setLifecycleTimeout(Duration.ofSeconds(1));
-		WebServer server = start(factory);
+		WebServer server = this.servers.start(factory);
 		int port = server.getPort();
 		Map<Integer, List<HeldRequest>> held = holdRequestsOnEveryListener(server);
 		long start = System.nanoTime();
@@ -154,23 +143,10 @@ class ReuseportNettyReactiveWebServerFactoryShutdownContractTests {
 		assertClosedWithoutAResponse(held);
 	}
 
-	private ReuseportNettyReactiveWebServerFactory factory(Shutdown shutdown) {
-		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory();
-		factory.setListenerCount(LISTENERS);
-		factory.setAddress(InetAddress.getLoopbackAddress());
-		factory.setPort(0);
+	private static ReuseportNettyReactiveWebServerFactory factory(Shutdown shutdown) {
+		ReuseportNettyReactiveWebServerFactory factory = ContractServers.factory();
 		factory.setShutdown(shutdown);
-		// As in the test application: no listener is withdrawn if the busy machine
-		// stalls a loop
-		factory.setStallRelief(StallReliefSettings.DISABLED);
 		return factory;
-	}
-
-	private WebServer start(ReuseportNettyReactiveWebServerFactory factory) {
-		WebServer server = factory.getWebServer(this.handler);
-		this.servers.add(server);
-		server.start();
-		return server;
 	}
 
 	/**
@@ -180,10 +156,9 @@ class ReuseportNettyReactiveWebServerFactoryShutdownContractTests {
 	private Map<Integer, List<HeldRequest>> holdRequestsOnEveryListener(WebServer server) {
 		Map<Integer, List<HeldRequest>> held = new TreeMap<>();
 		EveryListener.check(server, () -> {
-			Socket socket = RawHttp.connect(server.getPort());
-			this.sockets.add(socket);
+			Socket socket = this.servers.track(RawHttp.connect(server.getPort()));
 			RawHttp.send(socket, "/hold", false);
-			Held request = this.handler.awaitHeld(TIMEOUT);
+			Held request = this.servers.handler().awaitHeld(TIMEOUT);
 			held.computeIfAbsent(request.listener(), (listener) -> new ArrayList<>())
 				.add(new HeldRequest(socket, request));
 		});

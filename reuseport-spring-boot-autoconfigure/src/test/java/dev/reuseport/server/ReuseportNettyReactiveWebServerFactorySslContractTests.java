@@ -2,7 +2,6 @@ package dev.reuseport.server;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,8 +9,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -51,6 +48,8 @@ import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.SslInfo;
 
+import static dev.reuseport.server.ContractServers.TIMEOUT;
+import static dev.reuseport.server.ContractServers.factory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -79,10 +78,6 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class ReuseportNettyReactiveWebServerFactorySslContractTests {
-
-	private static final int LISTENERS = 3;
-
-	private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
 	private static final String PASSWORD = "secret";
 
@@ -113,7 +108,7 @@ class ReuseportNettyReactiveWebServerFactorySslContractTests {
 
 	private static GeneratedKey client;
 
-	private final List<WebServer> servers = new ArrayList<>();
+	private final ContractServers servers = new ContractServers();
 
 	private final AtomicInteger requests = new AtomicInteger();
 
@@ -127,8 +122,8 @@ class ReuseportNettyReactiveWebServerFactorySslContractTests {
 	}
 
 	@AfterEach
-	void stopServers() {
-		this.servers.forEach(WebServer::stop);
+	void stopServers() throws IOException {
+		this.servers.close();
 	}
 
 	@Test
@@ -273,15 +268,6 @@ class ReuseportNettyReactiveWebServerFactorySslContractTests {
 		}
 	}
 
-	private ReuseportNettyReactiveWebServerFactory factory() {
-		ReuseportNettyReactiveWebServerFactory factory = new ReuseportNettyReactiveWebServerFactory();
-		factory.setListenerCount(LISTENERS);
-		factory.setAddress(InetAddress.getLoopbackAddress());
-		factory.setPort(0);
-		factory.setStallRelief(StallReliefSettings.DISABLED);
-		return factory;
-	}
-
 	private WebServer start(Ssl ssl) {
 		ReuseportNettyReactiveWebServerFactory factory = factory();
 		factory.setSsl(ssl);
@@ -289,10 +275,7 @@ class ReuseportNettyReactiveWebServerFactorySslContractTests {
 	}
 
 	private WebServer start(ReuseportNettyReactiveWebServerFactory factory) {
-		WebServer server = factory.getWebServer(answeringSchemeAndClient());
-		this.servers.add(server);
-		server.start();
-		return server;
+		return this.servers.start(factory, answeringSchemeAndClient());
 	}
 
 	/**
