@@ -14,8 +14,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.reuseport.sample.SampleAppSupport.SampleProcess;
+import dev.reuseport.test.Prerequisites;
 import dev.reuseport.test.RawHttp;
 import dev.reuseport.test.RawHttp.Response;
+import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,6 +51,10 @@ class OpenFilesLimitIntegrationTests {
 	@ValueSource(strings = { "epoll", "io_uring" })
 	void atTheLimitListenersPauseWarnOnceCountAndServeEveryWaitingConnectionOnceDescriptorsAreFree(String transport)
 			throws Exception {
+		Prerequisites.requireTool("prlimit", "install the Debian package util-linux");
+		if ("io_uring".equals(transport)) {
+			Prerequisites.require(IoUring.isAvailable(), "io_uring is unavailable: " + IoUring.unavailabilityCause());
+		}
 		int[] ports = SampleAppSupport.freePorts(2);
 		int port = ports[0];
 		try (SampleProcess app = SampleProcess.start(
