@@ -14,8 +14,14 @@ import org.springframework.boot.web.server.PortInUseException;
  */
 public class ReuseportPortInUseException extends PortInUseException {
 
+	/**
+	 * The number of sockets that already listen on the port.
+	 */
 	private final int listeners;
 
+	/**
+	 * The ids of the processes that hold them, as far as {@code /proc} shows them.
+	 */
 	private final Set<Long> pids;
 
 	/**
