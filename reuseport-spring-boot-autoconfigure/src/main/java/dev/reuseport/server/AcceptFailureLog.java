@@ -44,11 +44,10 @@ final class AcceptFailureLog {
 	 * @param failure the failure
 	 */
 	void failed(int listener, SocketAddress address, AcceptError error, NativeIoException failure) {
-		this.log.failed(
-				() -> "Listener %d on %s cannot accept connections: %s. The process %s. It accepts ".formatted(listener,
-						address, cause(error, failure), this.openFiles.get().describe())
-						+ "again every %d ms; new connections wait in the accept queue meanwhile. %s"
-							.formatted(AcceptFailures.PAUSE.toMillis(), fix(error)));
+		this.log.failed(() -> ("Listener %d on %s cannot accept connections: %s. The process %s. It accepts again "
+				+ "every %d ms; new connections wait in the accept queue meanwhile.%s")
+			.formatted(listener, address, cause(error, failure), this.openFiles.get().describe(),
+					AcceptFailures.PAUSE.toMillis(), fix(error)));
 	}
 
 	private static String cause(AcceptError error, NativeIoException failure) {
@@ -62,7 +61,8 @@ final class AcceptFailureLog {
 	private static String fix(AcceptError error) {
 		return switch (error) {
 			case EMFILE -> " Raise the open-files limit (LimitNOFILE= in the systemd unit, ulimit -n, or the "
-					+ "container's nofile ulimit), or find what holds the descriptors (ls /proc/PID/fd).";
+					+ "container's nofile ulimit), or find what holds the descriptors (ls /proc/"
+					+ ProcessHandle.current().pid() + "/fd).";
 			case ENFILE -> " Raise fs.file-max (sysctl -w fs.file-max=N), or find the processes that hold the files.";
 			case OTHER -> "";
 		};

@@ -37,9 +37,10 @@ class AcceptFailureLogTests {
 				.startsWith("Listener 1 on /127.0.0.1:8080 cannot accept connections: too many open files in this "
 						+ "process (EMFILE: accept(..) failed")
 				.contains("The process has 1000 open files of a limit of 1024.")
-				.contains("It accepts again every 500 ms")
+				.contains("It accepts again every 500 ms; new connections wait in the accept queue meanwhile. Raise")
 				.contains("LimitNOFILE=")
-				.contains("ulimit -n");
+				.contains("ulimit -n")
+				.endsWith("(ls /proc/%d/fd).".formatted(ProcessHandle.current().pid()));
 		}
 	}
 
