@@ -58,16 +58,6 @@ record PortListeners(int count, Set<Long> pids) {
 	}
 
 	/**
-	 * Return the number of listening sockets on a port.
-	 * @param port the port
-	 * @return the number, or -1 when the tables cannot be read
-	 */
-	static int count(int port) {
-		List<String> inodes = inodes(port, null);
-		return (inodes != null) ? inodes.size() : -1;
-	}
-
-	/**
 	 * Describe the processes that hold some sockets, as a clause to append to a sentence.
 	 * @param pids the process ids
 	 * @return {@code " (held by process 12, 34)"}, or nothing when no process is known
@@ -80,7 +70,7 @@ record PortListeners(int count, Set<Long> pids) {
 					.collect(Collectors.joining(", ", " (held by process ", ")"));
 	}
 
-	private static @Nullable List<String> inodes(int port, @Nullable InetAddress address) {
+	private static @Nullable List<String> inodes(int port, InetAddress address) {
 		String localPort = ":" + String.format(Locale.ROOT, "%04X", port);
 		try {
 			return TCP_TABLES.stream()
@@ -89,7 +79,7 @@ record PortListeners(int count, Set<Long> pids) {
 				.flatMap(PortListeners::lines)
 				.map((line) -> line.trim().split("\\s+"))
 				.filter((fields) -> fields.length > 9 && LISTEN.equals(fields[3]) && fields[1].endsWith(localPort))
-				.filter((fields) -> address == null || clash(address, fields[1]))
+				.filter((fields) -> clash(address, fields[1]))
 				.map((fields) -> fields[9])
 				.toList();
 		}

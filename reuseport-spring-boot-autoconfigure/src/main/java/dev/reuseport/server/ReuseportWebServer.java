@@ -1,5 +1,6 @@
 package dev.reuseport.server;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 
@@ -173,12 +174,18 @@ public class ReuseportWebServer implements WebServer {
 				this.watchdog = watchdog;
 			}
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
-			StartupLog startupLog = new StartupLog(this.port, this.group.listeners().size(), kernel);
+			StartupLog startupLog = new StartupLog(boundAddress(), this.group.listeners().size(), kernel);
 			startupLog.joined(this.group.joined());
 			startupLog.started(scheme, this.transport, this.stallReliefStatus);
 			this.startupLog = startupLog;
 			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());
 		}
+	}
+
+	private InetSocketAddress boundAddress() {
+		// Every listener is bound to the same address and port
+		return (this.group.listeners().get(0).localAddress() instanceof InetSocketAddress address) ? address
+				: new InetSocketAddress(this.port);
 	}
 
 	/**

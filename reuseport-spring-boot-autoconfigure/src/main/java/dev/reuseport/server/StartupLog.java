@@ -1,5 +1,7 @@
 package dev.reuseport.server;
 
+import java.net.InetSocketAddress;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -30,6 +32,8 @@ final class StartupLog {
 	private static final String FIX = "'sysctl -w net.ipv4.tcp_migrate_req=1' (Linux 5.14 or later, per network "
 			+ "namespace)";
 
+	private final InetSocketAddress address;
+
 	private final int port;
 
 	private final int listeners;
@@ -40,12 +44,13 @@ final class StartupLog {
 
 	/**
 	 * Create the log of a server that has bound its listeners.
-	 * @param port the port every listener is bound to
+	 * @param address the address and port every listener is bound to
 	 * @param listeners the number of listeners
 	 * @param kernel the kernel settings of the server's network namespace
 	 */
-	StartupLog(int port, int listeners, KernelSettings kernel) {
-		this.port = port;
+	StartupLog(InetSocketAddress address, int listeners, KernelSettings kernel) {
+		this.address = address;
+		this.port = address.getPort();
 		this.listeners = listeners;
 		this.kernel = kernel;
 	}
@@ -118,7 +123,7 @@ final class StartupLog {
 	}
 
 	private boolean isPortShared() {
-		return PortListeners.count(this.port) > this.listeners;
+		return PortListeners.on(this.address).count() > this.listeners;
 	}
 
 }

@@ -92,6 +92,26 @@ class StartupLogIntegrationTests {
 		});
 	}
 
+	@Test
+	void serversOnTwoAddressesOfOnePortShareNoGroupAndNeitherWarns() throws Exception {
+		ReuseportWebServer first = start(0);
+		try {
+			ReuseportWebServer second = start("127.0.0.2", first.getPort());
+			try {
+				shutDownGracefully(second);
+				assertThat(messages(Level.WARN)).isEmpty();
+				assertThat(messages(Level.INFO)).filteredOn((message) -> message.contains(FIX)).hasSize(2);
+				assertThat(messages(Level.INFO)).noneMatch((message) -> message.startsWith("Joined"));
+			}
+			finally {
+				second.stop();
+			}
+		}
+		finally {
+			first.stop();
+		}
+	}
+
 	/**
 	 * Start a server alone on a port, which warns of nothing, then a second one on the
 	 * same port, and run a test on both.
@@ -118,8 +138,12 @@ class StartupLogIntegrationTests {
 	}
 
 	private static ReuseportWebServer start(int port) {
+		return start("127.0.0.1", port);
+	}
+
+	private static ReuseportWebServer start(String host, int port) {
 		HttpServer httpServer = HttpServer.create()
-			.host("127.0.0.1")
+			.host(host)
 			.port(port)
 			.handle((request, response) -> response.sendString(Mono.just("ok")));
 		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, 2, port != 0, null,
