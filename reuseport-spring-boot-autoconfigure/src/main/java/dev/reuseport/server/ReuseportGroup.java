@@ -3,6 +3,8 @@ package dev.reuseport.server;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
@@ -113,12 +115,10 @@ final class ReuseportGroup {
 	 */
 	int bind() {
 		InetSocketAddress configured = configuredAddress();
-		PortListeners existing = (configured != null && configured.getPort() > 0) ? PortListeners.on(configured)
-				: PortListeners.NONE;
-		if (existing.count() > 0 && !this.joinExisting) {
-			// As Spring Boot fails, before any listener could take a connection
-			throw new ReuseportPortInUseException(configured.getPort(), existing.count(), existing.pids());
-		}
+		boolean byNumber = configured != null && configured.getPort() > 0;
+		PortListeners existing = byNumber ? PortListeners.on(configured) : PortListeners.NONE;
+		// As Spring Boot fails, before any listener could take a connection
+		refuseToShareUnlessJoining(existing);
 		this.joined = existing;
 		// Every loop exists before the first listener accepts, so that it can hand a
 		// connection to any of them
@@ -141,7 +141,21 @@ final class ReuseportGroup {
 			first.socket().closeUnused();
 			bind(first, port, balancer);
 		}
+		if (byNumber) {
+			// A process started at the same instant may have bound between this one's
+			// check and its binds: both then refuse, rather than share by accident
+			PortListeners all = PortListeners.on(configured);
+			Set<Long> others = new TreeSet<>(all.pids());
+			others.remove(ProcessHandle.current().pid());
+			refuseToShareUnlessJoining(new PortListeners(all.count() - this.listeners.size(), others));
+		}
 		return port;
+	}
+
+	private void refuseToShareUnlessJoining(PortListeners others) {
+		if (others.count() > 0 && !this.joinExisting) {
+			throw new ReuseportPortInUseException(configuredPort(), others.count(), others.pids());
+		}
 	}
 
 	private int configuredPort() {

@@ -1,8 +1,15 @@
 package dev.reuseport.server;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -162,6 +169,33 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 	}
 
 	@Test
+	void aServerThatAnotherBindsBesideDuringItsStartRefusesAndReleasesItsListeners() throws Exception {
+		int port = freePort();
+		List<ServerSocketChannel> concurrent = new ArrayList<>();
+		ReuseportNettyReactiveWebServerFactory factory = factory(2, port);
+		// As a process started at the same instant would: it passed its check, then
+		// bound while this server bound its listeners
+		factory.addServerCustomizers((server) -> server.doOnBind((config) -> {
+			if (concurrent.isEmpty()) {
+				concurrent.add(reusePortSocket(port));
+			}
+		}));
+		WebServer server = factory.getWebServer(answering("refused"));
+		try {
+			assertThatExceptionOfType(ReuseportPortInUseException.class).isThrownBy(server::start)
+				.satisfies((ex) -> assertThat(ex.getListeners()).isOne());
+			assertThat(concurrent).hasSize(1);
+			assertThat(ListeningSockets.count(port)).as("listeners left on the port").isOne();
+		}
+		finally {
+			server.stop();
+			for (ServerSocketChannel channel : concurrent) {
+				channel.close();
+			}
+		}
+	}
+
+	@Test
 	void aServerOnTheSamePortOfAnotherAddressIsNotInUse() throws Exception {
 		WebServer first = factory(2, 0).getWebServer(answering("first"));
 		first.start();
@@ -242,6 +276,25 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 		}
 		finally {
 			reuseport.stop();
+		}
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocketChannel channel = ServerSocketChannel.open()) {
+			channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+			return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+		}
+	}
+
+	private static ServerSocketChannel reusePortSocket(int port) {
+		try {
+			ServerSocketChannel channel = ServerSocketChannel.open();
+			channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+			channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+			return channel;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
 		}
 	}
 
