@@ -27,34 +27,53 @@ import org.jspecify.annotations.Nullable;
  * For an address, only the sockets that a bind of that address would clash with count:
  * those on the same address, and those on a wildcard address, or every one when the
  * address is the wildcard itself.
- *
- * @param count the number of listening sockets, or -1 when the tables cannot be read
- * @param pids the ids of the processes that hold them, as far as they can be found
+ * <p>
+ * The sockets are counted from the tables when they are found; their processes are looked
+ * for only when asked, since that reads the descriptors of every process.
  */
-record PortListeners(int count, Set<Long> pids) {
+final class PortListeners {
 
 	/**
 	 * No listener.
 	 */
-	static final PortListeners NONE = new PortListeners(0, Set.of());
+	static final PortListeners NONE = new PortListeners(List.of());
 
 	private static final List<Path> TCP_TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
 
 	// The st column of a socket in TCP_LISTEN
 	private static final String LISTEN = "0A";
 
+	// The inodes of the sockets, or null when the tables cannot be read
+	private final @Nullable List<String> inodes;
+
+	private PortListeners(@Nullable List<String> inodes) {
+		this.inodes = inodes;
+	}
+
 	/**
-	 * Return the listening sockets that a bind of an address would clash with, and the
-	 * processes that hold them.
+	 * Find the listening sockets that a bind of an address would clash with.
 	 * @param address the address and port
 	 * @return the listeners
 	 */
 	static PortListeners on(InetSocketAddress address) {
-		List<String> inodes = inodes(address.getPort(), address.getAddress());
-		if (inodes == null) {
-			return new PortListeners(-1, Set.of());
-		}
-		return new PortListeners(inodes.size(), inodes.isEmpty() ? Set.of() : pids(inodes));
+		return new PortListeners(inodes(address.getPort(), address.getAddress()));
+	}
+
+	/**
+	 * Return the number of listening sockets.
+	 * @return the number, or -1 when the kernel's tables cannot be read
+	 */
+	int count() {
+		return (this.inodes != null) ? this.inodes.size() : -1;
+	}
+
+	/**
+	 * Find the processes that hold the sockets now, by their descriptors in
+	 * {@code /proc}.
+	 * @return the ids of the processes, as far as they can be found
+	 */
+	Set<Long> pids() {
+		return (this.inodes != null && !this.inodes.isEmpty()) ? processesHolding(this.inodes) : Set.of();
 	}
 
 	/**
@@ -123,7 +142,7 @@ record PortListeners(int count, Set<Long> pids) {
 	/**
 	 * Find the processes with a descriptor that links to one of the sockets.
 	 */
-	private static Set<Long> pids(List<String> inodes) {
+	private static Set<Long> processesHolding(List<String> inodes) {
 		Set<String> links = inodes.stream().map((inode) -> "socket:[" + inode + "]").collect(Collectors.toSet());
 		Set<Long> pids = new TreeSet<>();
 		try (Stream<Path> processes = Files.list(Path.of("/proc"))) {

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import io.netty.channel.EventLoop;
@@ -118,7 +119,7 @@ final class ReuseportGroup {
 		boolean byNumber = configured != null && configured.getPort() > 0;
 		PortListeners existing = byNumber ? PortListeners.on(configured) : PortListeners.NONE;
 		// As Spring Boot fails, before any listener could take a connection
-		refuseToShareUnlessJoining(existing);
+		refuseToShareUnlessJoining(existing.count(), existing::pids);
 		this.joined = existing;
 		// Every loop exists before the first listener accepts, so that it can hand a
 		// connection to any of them
@@ -145,16 +146,23 @@ final class ReuseportGroup {
 			// A process started at the same instant may have bound between this one's
 			// check and its binds: both then refuse, rather than share by accident
 			PortListeners all = PortListeners.on(configured);
-			Set<Long> others = new TreeSet<>(all.pids());
-			others.remove(ProcessHandle.current().pid());
-			refuseToShareUnlessJoining(new PortListeners(all.count() - this.listeners.size(), others));
+			refuseToShareUnlessJoining(all.count() - this.listeners.size(), () -> {
+				Set<Long> others = new TreeSet<>(all.pids());
+				others.remove(ProcessHandle.current().pid());
+				return others;
+			});
 		}
 		return port;
 	}
 
-	private void refuseToShareUnlessJoining(PortListeners others) {
-		if (others.count() > 0 && !this.joinExisting) {
-			throw new ReuseportPortInUseException(configuredPort(), others.count(), others.pids());
+	/**
+	 * Refuse to share the port with listeners of others, unless the group joins them.
+	 * @param others the number of other listeners on the address
+	 * @param pids the processes that hold them, looked for only to refuse
+	 */
+	private void refuseToShareUnlessJoining(int others, Supplier<Set<Long>> pids) {
+		if (others > 0 && !this.joinExisting) {
+			throw new ReuseportPortInUseException(configuredPort(), others, pids.get());
 		}
 	}
 

@@ -39,8 +39,15 @@ public class ReuseportPortInUseException extends PortInUseException {
 
 	@Override
 	public String getMessage() {
-		return "Port %d is already in use: %d %s on it%s, and reuseport.join-existing is false".formatted(getPort(),
-				this.listeners, (this.listeners == 1) ? "socket listens" : "sockets listen",
+		return "Port %d is already in use: %s, and reuseport.join-existing is false".formatted(getPort(), holders());
+	}
+
+	/**
+	 * Describe the sockets on the port and their processes.
+	 * @return for example {@code "2 sockets listen on it (held by process 4321)"}
+	 */
+	String holders() {
+		return "%d %s on it%s".formatted(this.listeners, (this.listeners == 1) ? "socket listens" : "sockets listen",
 				PortListeners.heldBy(this.pids));
 	}
 

@@ -16,9 +16,8 @@ class ReuseportPortInUseFailureAnalyzer extends AbstractFailureAnalyzer<Reusepor
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, ReuseportPortInUseException cause) {
 		int port = cause.getPort();
-		String description = "Web server failed to start. Port %d was already in use: %d %s on it%s.".formatted(port,
-				cause.getListeners(), (cause.getListeners() == 1) ? "socket listens" : "sockets listen",
-				PortListeners.heldBy(cause.getPids()));
+		String description = "Web server failed to start. Port %d was already in use: %s.".formatted(port,
+				cause.holders());
 		String action = ("Identify and stop the process that's listening on port %d or configure this application to "
 				+ "listen on another port. If this process is meant to share the port with it, as the new process of a "
 				+ "handover is, start it with reuseport.join-existing=true (both must use SO_REUSEPORT and run as the "

@@ -23,15 +23,16 @@ class PortListenersTests {
 	@Test
 	void findsAListenerOnTheSameAddressAndTheProcessThatHoldsIt() throws IOException {
 		try (ServerSocket socket = listen("127.0.0.1")) {
-			assertThat(PortListeners.on(address("127.0.0.1", socket.getLocalPort())))
-				.isEqualTo(new PortListeners(1, Set.of(PID)));
+			PortListeners listeners = PortListeners.on(address("127.0.0.1", socket.getLocalPort()));
+			assertThat(listeners.count()).isOne();
+			assertThat(listeners.pids()).containsExactly(PID);
 		}
 	}
 
 	@Test
 	void ignoresAListenerOnAnotherAddressOfTheSamePort() throws IOException {
 		try (ServerSocket socket = listen("127.0.0.1")) {
-			assertThat(PortListeners.on(address("127.0.0.2", socket.getLocalPort()))).isEqualTo(PortListeners.NONE);
+			assertNone(PortListeners.on(address("127.0.0.2", socket.getLocalPort())));
 		}
 	}
 
@@ -58,14 +59,19 @@ class PortListenersTests {
 		try (ServerSocket socket = listen("127.0.0.1")) {
 			port = socket.getLocalPort();
 		}
-		assertThat(PortListeners.on(address("127.0.0.1", port))).isEqualTo(PortListeners.NONE);
-		assertThat(PortListeners.on(new InetSocketAddress(port))).isEqualTo(PortListeners.NONE);
+		assertNone(PortListeners.on(address("127.0.0.1", port)));
+		assertNone(PortListeners.on(new InetSocketAddress(port)));
 	}
 
 	@Test
 	void describesTheProcessesThatHoldTheSockets() {
 		assertThat(PortListeners.heldBy(Set.of(34L, 12L))).isEqualTo(" (held by process 12, 34)");
 		assertThat(PortListeners.heldBy(Set.of())).isEmpty();
+	}
+
+	private static void assertNone(PortListeners listeners) {
+		assertThat(listeners.count()).isZero();
+		assertThat(listeners.pids()).isEmpty();
 	}
 
 	private static ServerSocket listen(String host) throws IOException {
