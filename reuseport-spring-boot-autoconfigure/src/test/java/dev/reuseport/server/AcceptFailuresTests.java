@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 
 import ch.qos.logback.classic.Level;
 import dev.reuseport.test.CapturedLogs;
@@ -17,6 +18,7 @@ import io.netty.channel.unix.Errors.NativeIoException;
 import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,6 +33,12 @@ class AcceptFailuresTests {
 	private static final int ENFILE = 23;
 
 	private static final int EINVAL = 22;
+
+	// Every failed accept is warned of: the first of each test, by a log of its own
+	@RegisterExtension
+	final CapturedLogs logs = CapturedLogs.eachTest(
+			Pattern.compile("WARN \\S+ : Listener 2 on embedded cannot accept connections: .*\n"),
+			AcceptFailuresTests.class);
 
 	private final AtomicBoolean withdrawn = new AtomicBoolean();
 
@@ -51,12 +59,10 @@ class AcceptFailuresTests {
 	@Test
 	void aFailedAcceptIsCountedWarnedAndPausesAcceptingThenAcceptingResumes() {
 		EmbeddedChannel channel = listeningChannel();
-		try (CapturedLogs logs = CapturedLogs.capture(AcceptFailuresTests.class)) {
-			channel.pipeline().fireExceptionCaught(acceptFailure(EMFILE));
-			assertThat(logs.messages(Level.WARN)).singleElement()
-				.asString()
-				.startsWith("Listener 2 on embedded cannot accept connections: too many open files in this process");
-		}
+		channel.pipeline().fireExceptionCaught(acceptFailure(EMFILE));
+		assertThat(this.logs.messages(Level.WARN)).singleElement()
+			.asString()
+			.startsWith("Listener 2 on embedded cannot accept connections: too many open files in this process");
 		assertThat(this.failures.count(AcceptError.EMFILE)).isOne();
 		assertThat(channel.config().isAutoRead()).isFalse();
 		assertThat(this.passedOn).as("failures passed on to Reactor Netty's acceptor").isEmpty();

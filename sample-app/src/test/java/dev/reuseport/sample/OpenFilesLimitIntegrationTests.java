@@ -70,6 +70,7 @@ class OpenFilesLimitIntegrationTests {
 				app.awaitOutput(WARNING, Duration.ofSeconds(30));
 				long before = ListenerThreadTicks.of(app.pid());
 				long start = System.nanoTime();
+				// Not a wait for a condition: the window over which the CPU is measured
 				Thread.sleep(MEASURED.toMillis());
 				long ticks = ListenerThreadTicks.of(app.pid()) - before;
 				double seconds = (System.nanoTime() - start) / 1e9;
