@@ -162,7 +162,9 @@ public class ReuseportWebServer implements WebServer {
 				this.port = this.group.bind();
 			}
 			catch (RuntimeException ex) {
-				this.group.release(Duration.ZERO);
+				// Wait until the listeners bound so far are closed, so that the port is
+				// free, and no listener accepts, by the time the failure is reported
+				this.group.release();
 				throw ex;
 			}
 			this.started = true;
