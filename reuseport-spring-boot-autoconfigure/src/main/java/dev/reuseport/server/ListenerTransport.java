@@ -8,7 +8,10 @@ import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
+import org.jspecify.annotations.Nullable;
 import reactor.netty.resources.LoopResources;
+
+import org.springframework.util.Assert;
 
 /**
  * The native transport of a server's SO_REUSEPORT listeners: it creates each listener's
@@ -62,17 +65,42 @@ public enum ListenerTransport {
 	}
 
 	/**
-	 * Return the loop resources of a listener: its listening socket on {@code select},
-	 * each of its connections on the loop that {@code children} chooses.
+	 * Return the loop resources of a listener that binds its socket (see
+	 * {@link #loopResources(EventLoop, EventLoopGroup, AdoptedSocket)}).
 	 * @param select the listener's loop, created by {@link #newLoop}
 	 * @param children the group that registers each accepted connection
 	 * @return the loop resources
 	 */
 	LoopResources loopResources(EventLoop select, EventLoopGroup children) {
+		return loopResources(select, children, null);
+	}
+
+	/**
+	 * Return the loop resources of a listener: its listening socket on {@code select},
+	 * each of its connections on the loop that {@code children} chooses.
+	 * @param select the listener's loop, created by {@link #newLoop}
+	 * @param children the group that registers each accepted connection
+	 * @param adopted the listening socket to adopt rather than bind, or {@code null}
+	 * @return the loop resources
+	 */
+	LoopResources loopResources(EventLoop select, EventLoopGroup children, @Nullable AdoptedSocket adopted) {
 		// Reactor Netty chooses the epoll channel classes for an epoll loop itself; it
 		// knows no Netty 4.2 io_uring channel, so that transport names its own.
-		return (this == IO_URING) ? IoUringLoopResources.of(select, children)
-				: new ListenerLoopResources(select, children);
+		if (this == IO_URING) {
+			// Netty's io_uring channel cannot wrap a descriptor (no public constructor)
+			Assert.state(adopted == null, "io_uring listeners cannot adopt a socket");
+			return IoUringLoopResources.of(select, children);
+		}
+		return new ListenerLoopResources(select, children, adopted);
+	}
+
+	/**
+	 * Return whether listeners of this transport can adopt a socket that is already
+	 * listening, handed over by another process or passed by systemd.
+	 * @return whether sockets can be adopted
+	 */
+	boolean canAdopt() {
+		return this == EPOLL;
 	}
 
 	@Override

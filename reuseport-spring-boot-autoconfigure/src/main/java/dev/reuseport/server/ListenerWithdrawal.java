@@ -24,6 +24,11 @@ import org.apache.commons.logging.LogFactory;
  * turns auto-read off for a second ({@code ServerTransport.Acceptor.exceptionCaught}),
  * without closing the channel. A rejoin turns auto-read back on at once, so that the
  * listener accepts as soon as it is back in the group.
+ * <p>
+ * {@code shutdown(2)} acts on the socket, not on one process's descriptor. A socket that
+ * another process may also hold, such as the process it was handed over from or to, or
+ * systemd, is {@linkplain #share() shared} and never withdrawn: that would stop it for
+ * every process.
  */
 final class ListenerWithdrawal {
 
@@ -36,6 +41,9 @@ final class ListenerWithdrawal {
 	private volatile boolean withdrawn;
 
 	private volatile boolean rejoining;
+
+	// Guarded by this: a withdrawal and a handover never decide on the socket at once
+	private boolean shared;
 
 	private volatile int backlog;
 
@@ -62,19 +70,50 @@ final class ListenerWithdrawal {
 	/**
 	 * Forget a withdrawal of an earlier socket, when the listener binds a new one.
 	 */
-	void reset() {
+	synchronized void reset() {
 		this.withdrawn = false;
 		this.rejoining = false;
+		this.shared = false;
+	}
+
+	/**
+	 * Mark the socket as held by another process too, so that it is never withdrawn,
+	 * unless it is withdrawn now: such a socket is out of the group, has no queue, and is
+	 * not to be shared.
+	 * @return whether the socket is shared; not when it is withdrawn
+	 */
+	synchronized boolean share() {
+		if (this.withdrawn) {
+			return false;
+		}
+		this.shared = true;
+		return true;
+	}
+
+	/**
+	 * Mark the socket as this process's alone again, once the other process has closed
+	 * its descriptor or given up the handover.
+	 */
+	synchronized void unshare() {
+		this.shared = false;
+	}
+
+	/**
+	 * Return whether another process may hold the socket too.
+	 * @return whether the socket is shared
+	 */
+	synchronized boolean isShared() {
+		return this.shared;
 	}
 
 	/**
 	 * Take the listener out of its group, from any thread but its own stalled loop.
-	 * @return whether it was withdrawn; not when it is not an open epoll listener or is
-	 * closing
+	 * @return whether it was withdrawn; not when it is not an open epoll listener, is
+	 * closing, or is shared with another process
 	 */
-	boolean withdraw() {
+	synchronized boolean withdraw() {
 		Channel channel = this.socket.channel();
-		if (this.withdrawn || !(channel instanceof EpollServerSocketChannel epoll) || !channel.isOpen()
+		if (this.withdrawn || this.shared || !(channel instanceof EpollServerSocketChannel epoll) || !channel.isOpen()
 				|| this.socket.isClosing()) {
 			return false;
 		}

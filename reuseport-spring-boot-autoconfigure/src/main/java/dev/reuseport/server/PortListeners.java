@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -57,6 +58,17 @@ final class PortListeners {
 	 */
 	static PortListeners on(InetSocketAddress address) {
 		return new PortListeners(inodes(address.getPort(), address.getAddress()));
+	}
+
+	/**
+	 * Return these listeners but some sockets: those that this process adopted, which are
+	 * its own from then on, whoever else still holds them.
+	 * @param inodes the inodes of the sockets to leave out
+	 * @return the other listeners
+	 */
+	PortListeners without(Collection<String> inodes) {
+		return (this.inodes != null && !inodes.isEmpty())
+				? new PortListeners(this.inodes.stream().filter((inode) -> !inodes.contains(inode)).toList()) : this;
 	}
 
 	/**

@@ -2,7 +2,9 @@ package dev.reuseport.server;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +12,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -43,7 +46,10 @@ final class ReuseportGroup {
 
 	private final ListenerTransport transport;
 
-	private final List<ReuseportListener> listeners;
+	private final AcceptFailureLog acceptFailureLog = new AcceptFailureLog();
+
+	// Grows, from the first start on, where more sockets are adopted than configured
+	private volatile List<ReuseportListener> listeners;
 
 	private final @Nullable Duration lifecycleTimeout;
 
@@ -72,16 +78,17 @@ final class ReuseportGroup {
 		this.joinExisting = joinExisting;
 		this.httpServer = httpServer;
 		this.transport = transport;
-		AcceptFailureLog acceptFailureLog = new AcceptFailureLog();
 		this.listeners = IntStream.range(0, listenerCount)
-			.mapToObj((index) -> new ReuseportListener(index, acceptFailureLog))
+			.mapToObj((index) -> new ReuseportListener(index, this.acceptFailureLog))
 			.toList();
 		this.lifecycleTimeout = lifecycleTimeout;
 		this.balancing = balancing;
 	}
 
 	/**
-	 * Return the listeners, in index order, fixed for the life of the server.
+	 * Return the listeners, in index order. Fixed for the life of the server, but for a
+	 * start that adopts more sockets than the server has listeners: it adds one listener
+	 * per extra socket, so that no socket's queue is dropped.
 	 * @return the listeners
 	 */
 	List<ReuseportListener> listeners() {
@@ -115,12 +122,33 @@ final class ReuseportGroup {
 	 * @throws WebServerException if a listener cannot bind for another reason
 	 */
 	int bind() {
+		return bind(List.of());
+	}
+
+	/**
+	 * Start the event loop of every listener, then let the first listeners adopt sockets
+	 * that already listen on the port, and bind the others on the same port. Adopted
+	 * sockets that have no SO_REUSEPORT take no other listener on their port: the group
+	 * then has one listener per adopted socket. On failure, the listeners bound so far
+	 * stay bound until {@link #release(Duration)}, and the sockets not adopted yet stay
+	 * the caller's.
+	 * @param adopted the sockets to adopt, in listener order
+	 * @return the port every listener is bound to
+	 * @throws ReuseportPortInUseException if sockets already listen on the port, unless
+	 * the group joins them
+	 * @throws ReuseportBindException if another process holds the address without
+	 * SO_REUSEPORT
+	 * @throws WebServerException if a listener cannot bind for another reason
+	 */
+	int bind(List<AdoptedSocket> adopted) {
 		InetSocketAddress configured = configuredAddress();
 		boolean byNumber = configured != null && configured.getPort() > 0;
-		PortListeners existing = byNumber ? PortListeners.on(configured) : PortListeners.NONE;
+		List<String> adoptedInodes = adopted.stream().map(AdoptedSocket::inode).toList();
+		PortListeners existing = byNumber ? PortListeners.on(configured).without(adoptedInodes) : PortListeners.NONE;
 		// As Spring Boot fails, before any listener could take a connection
 		refuseToShareUnlessJoining(existing.count(), existing::pids);
 		this.joined = existing;
+		resize(adopted);
 		// Every loop exists before the first listener accepts, so that it can hand a
 		// connection to any of them
 		List<EventLoop> loops = this.listeners.stream()
@@ -128,19 +156,23 @@ final class ReuseportGroup {
 			.toList();
 		LoopBalancer balancer = new LoopBalancer(loops, this::queuedConnections, this.balancing);
 		this.balancer = balancer;
-		// Listener 0 binds the configured port, which may be 0; the others join the port
-		// it actually got
-		int port = bind(this.listeners.get(0), null, balancer).port();
-		for (ReuseportListener listener : this.listeners.subList(1, this.listeners.size())) {
-			bind(listener, port, balancer);
+		for (int index = 0; index < adopted.size(); index++) {
+			bind(this.listeners.get(index), adopted.get(index).address().getPort(), adopted.get(index), balancer);
 		}
-		if (this.listeners.size() > 1 && configuredPort() == 0) {
+		// Listener 0 binds the configured port, which may be 0, unless it adopted one;
+		// the others join the port it actually got
+		int port = adopted.isEmpty() ? bind(this.listeners.get(0), null, null, balancer).port()
+				: adopted.get(0).address().getPort();
+		for (ReuseportListener listener : this.listeners.subList(Math.max(1, adopted.size()), this.listeners.size())) {
+			bind(listener, port, null, balancer);
+		}
+		if (this.listeners.size() > 1 && configuredPort() == 0 && adopted.isEmpty()) {
 			// The kernel gave listener 0 its port, and takes such a port back when the
 			// socket is shut down: a stall withdrawal would then rejoin on another port.
 			// Bound again on the port by number, while the others hold it, it keeps it.
 			ReuseportListener first = this.listeners.get(0);
 			first.socket().closeUnused();
-			bind(first, port, balancer);
+			bind(first, port, null, balancer);
 		}
 		if (byNumber) {
 			// A process started at the same instant may have bound between this one's
@@ -176,9 +208,38 @@ final class ReuseportGroup {
 				: null;
 	}
 
-	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port, LoopBalancer balancer) {
+	/**
+	 * Size the group for the sockets it adopts: one listener per adopted socket at least,
+	 * and no more than those where the sockets have no SO_REUSEPORT for others to join.
+	 */
+	private void resize(List<AdoptedSocket> adopted) {
+		if (adopted.isEmpty()) {
+			return;
+		}
+		boolean joinable = adopted.stream().allMatch(AdoptedSocket::reusePort);
+		int size = joinable ? Math.max(this.listeners.size(), adopted.size()) : adopted.size();
+		if (!joinable && size < this.listeners.size()) {
+			logger.warn(("The %d adopted sockets on %s have no SO_REUSEPORT, so no other listener can join them: "
+					+ "%d listeners accept instead of %d. Give each socket SO_REUSEPORT (ReusePort=yes in a "
+					+ "systemd socket unit) for one listener per event loop")
+				.formatted(adopted.size(), adopted.get(0).address(), size, this.listeners.size()));
+		}
+		else if (size > this.listeners.size()) {
+			logger.warn(("%d sockets were adopted on %s for %d listeners: %d listeners accept, one per socket, "
+					+ "so that no socket's accept queue is dropped")
+				.formatted(adopted.size(), adopted.get(0).address(), this.listeners.size(), size));
+		}
+		List<ReuseportListener> current = this.listeners;
+		this.listeners = IntStream.range(0, size)
+			.mapToObj((index) -> (index < current.size()) ? current.get(index)
+					: new ReuseportListener(index, this.acceptFailureLog))
+			.toList();
+	}
+
+	private DisposableServer bind(ReuseportListener listener, @Nullable Integer port, @Nullable AdoptedSocket adopted,
+			LoopBalancer balancer) {
 		try {
-			return listener.bind(this.httpServer, this.transport, port, this.lifecycleTimeout, balancer,
+			return listener.bind(this.httpServer, this.transport, port, adopted, this.lifecycleTimeout, balancer,
 					(loop) -> drainOf(balancer, loop));
 		}
 		catch (Exception ex) {
@@ -209,6 +270,55 @@ final class ReuseportGroup {
 		return CompletableFuture.allOf(this.listeners.stream()
 			.map((listener) -> listener.socket().drain(idleGrace))
 			.toArray(CompletableFuture[]::new));
+	}
+
+	/**
+	 * Mark the open listeners' sockets as shared with the process they are handed over
+	 * to, so that none is withdrawn from then on.
+	 * @return the listening channels of the listeners shared; a withdrawn listener is not
+	 */
+	List<Channel> share() {
+		List<Channel> shared = new ArrayList<>();
+		for (ReuseportListener listener : this.listeners) {
+			Channel channel = listener.channel();
+			if (channel != null && channel.isOpen() && !listener.socket().isClosing()
+					&& listener.withdrawal().share()) {
+				shared.add(channel);
+			}
+		}
+		return shared;
+	}
+
+	/**
+	 * Mark the listeners' sockets as this process's alone, but those that systemd holds.
+	 */
+	void unshare() {
+		this.listeners.stream()
+			.filter((listener) -> listener.socketOrigin().kind() != SocketOrigin.Kind.INHERITED)
+			.forEach((listener) -> listener.withdrawal().unshare());
+	}
+
+	/**
+	 * Close this process's descriptors of the listening sockets, which stay open in every
+	 * other process that holds them, then drain the connections as {@link #drain} does.
+	 * @param idleGrace how long an idle keep-alive connection stays open for a request
+	 * that its client may be sending
+	 * @return a future that completes once every descriptor is closed
+	 */
+	CompletableFuture<Void> handOver(Duration idleGrace) {
+		List<CompletableFuture<Void>> closed = this.listeners.stream()
+			.map(ReuseportListener::channel)
+			.filter(Objects::nonNull)
+			.map(ReuseportGroup::closed)
+			.toList();
+		drain(idleGrace);
+		return CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new));
+	}
+
+	private static CompletableFuture<Void> closed(Channel channel) {
+		CompletableFuture<Void> closed = new CompletableFuture<>();
+		channel.closeFuture().addListener((future) -> closed.complete(null));
+		return closed;
 	}
 
 	/**

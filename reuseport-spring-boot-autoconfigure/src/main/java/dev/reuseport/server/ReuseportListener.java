@@ -52,6 +52,8 @@ public final class ReuseportListener {
 	// The balancer of the current start, told by the ReuseportGroup that owns it
 	private volatile @Nullable LoopBalancer balancer;
 
+	private volatile SocketOrigin origin = SocketOrigin.BOUND;
+
 	/**
 	 * Create a listener.
 	 * @param index the listener index
@@ -201,6 +203,25 @@ public final class ReuseportListener {
 	}
 
 	/**
+	 * Return where the listening socket came from: bound by this process, adopted from
+	 * the process this one replaced, or inherited from systemd.
+	 * @return the origin of the socket
+	 */
+	public SocketOrigin socketOrigin() {
+		return this.origin;
+	}
+
+	/**
+	 * Return whether another process may hold this listener's socket too: the process it
+	 * was handed over from or to, during the handover, or systemd. Such a socket is never
+	 * withdrawn.
+	 * @return whether the socket is shared
+	 */
+	public boolean isShared() {
+		return this.withdrawal.isShared();
+	}
+
+	/**
 	 * Return how many times the stall watchdog found this listener's event loop blocked
 	 * for longer than the threshold, whether or not the stall withdrew the listener:
 	 * where stall relief is inactive, stalls are detected and logged all the same.
@@ -264,13 +285,15 @@ public final class ReuseportListener {
 	 * @param httpServer the fully configured server, handler included
 	 * @param transport the transport of the loop and the sockets
 	 * @param port the port to bind, or {@code null} to keep the server's bind address
+	 * @param adopted the listening socket to adopt rather than bind, or {@code null}
 	 * @param timeout the bind timeout, or {@code null} for Reactor Netty's default
 	 * @param balancer the balancer of the server's loops
 	 * @param drains the drain of the connections served on each loop of the server
 	 * @return the bound server
 	 */
 	DisposableServer bind(HttpServer httpServer, ListenerTransport transport, @Nullable Integer port,
-			@Nullable Duration timeout, LoopBalancer balancer, Function<EventLoop, @Nullable ConnectionDrain> drains) {
+			@Nullable AdoptedSocket adopted, @Nullable Duration timeout, LoopBalancer balancer,
+			Function<EventLoop, @Nullable ConnectionDrain> drains) {
 		EventLoop eventLoop = this.loop.eventLoop();
 		if (eventLoop == null) {
 			throw new IllegalStateException("The event loop of listener " + this.index + " is not started");
@@ -278,8 +301,13 @@ public final class ReuseportListener {
 		this.stalls.reset();
 		this.withdrawal.reset();
 		this.balancer = balancer;
+		this.origin = (adopted != null) ? adopted.origin() : SocketOrigin.BOUND;
+		if (adopted != null) {
+			// Shared from the start: the process it came from, or systemd, holds it too
+			this.withdrawal.share();
+		}
 		HttpServer listenerServer = httpServer
-			.runOn(transport.loopResources(eventLoop, balancer.childGroup(this.index)))
+			.runOn(transport.loopResources(eventLoop, balancer.childGroup(this.index), adopted))
 			.option(UnixChannelOption.SO_REUSEPORT, true)
 			.childAttr(LISTENER, this)
 			.doOnBound((server) -> server.channel().pipeline().addFirst(this.acceptFailures.handler()))

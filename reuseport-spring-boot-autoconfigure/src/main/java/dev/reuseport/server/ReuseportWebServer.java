@@ -3,6 +3,7 @@ package dev.reuseport.server;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
@@ -45,6 +46,8 @@ public class ReuseportWebServer implements WebServer {
 
 	private final @Nullable GracefulShutdown gracefulShutdown;
 
+	private final ListenerHandover handover;
+
 	private final ConnectionBalancing balancing;
 
 	private final StallReliefSettings stallRelief;
@@ -81,6 +84,32 @@ public class ReuseportWebServer implements WebServer {
 	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
 			boolean joinExisting, @Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
 			StallReliefSettings stallRelief) {
+		this(httpServer, transport, listenerCount, joinExisting, lifecycleTimeout, shutdown, balancing, stallRelief,
+				null);
+	}
+
+	/**
+	 * Create a new server that hands its listening sockets over to the process that
+	 * replaces it, and asks for those of the process that it replaces, over a handover
+	 * socket. {@link ReuseportNettyReactiveWebServerFactory} creates it with the settings
+	 * it was given; create one directly only to run a server without Spring Boot's
+	 * application context.
+	 * @param httpServer the fully configured server, request handling included; each
+	 * listener derives its own server from it
+	 * @param transport the transport of every listener and its connections
+	 * @param listenerCount the number of listeners to bind
+	 * @param joinExisting whether to join SO_REUSEPORT listeners already on the port;
+	 * otherwise a port in use fails the start with a {@link PortInUseException}
+	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
+	 * @param shutdown the shutdown mode
+	 * @param balancing how open connections are balanced across the listeners' loops
+	 * @param stallRelief how the listeners of stalled event loops are relieved
+	 * @param handover the handover socket, or {@code null} for none
+	 * @since 0.2.0
+	 */
+	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
+			boolean joinExisting, @Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
+			StallReliefSettings stallRelief, @Nullable HandoverSettings handover) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
 		Assert.notNull(transport, "'transport' must not be null");
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
@@ -95,6 +124,7 @@ public class ReuseportWebServer implements WebServer {
 		this.group = new ReuseportGroup(httpServer, transport, listenerCount, joinExisting, lifecycleTimeout,
 				balancing);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.group, IDLE_GRACE) : null;
+		this.handover = new ListenerHandover(handover, transport, this.group, IDLE_GRACE);
 	}
 
 	/**
@@ -152,6 +182,45 @@ public class ReuseportWebServer implements WebServer {
 		return this.group.activeConnectionImbalance();
 	}
 
+	/**
+	 * Return how many times this server handed its listening sockets over to a process
+	 * that replaced it.
+	 * @return the handovers given
+	 */
+	public long getHandoversGiven() {
+		return this.handover.given();
+	}
+
+	/**
+	 * Return how many times this server started on the listening sockets of a process
+	 * that it replaced.
+	 * @return the handovers received
+	 */
+	public long getHandoversReceived() {
+		return this.handover.received();
+	}
+
+	/**
+	 * Return whether this server offers its listening sockets on its handover socket now,
+	 * to the process that will replace it.
+	 * @return whether the listeners can be handed over
+	 */
+	public boolean isOfferingHandover() {
+		return this.handover.isOffering();
+	}
+
+	/**
+	 * Run an action each time this server has handed its listening sockets over to
+	 * another process: it accepts no more connections, and drains those it has, as a
+	 * graceful shutdown does. The auto-configuration closes the application context then,
+	 * so that the process exits, unless {@code reuseport.handover.exit} is false.
+	 * @param action told the id of the process that adopted the sockets
+	 */
+	public void whenHandedOver(LongConsumer action) {
+		Assert.notNull(action, "'action' must not be null");
+		this.handover.whenHandedOver(action);
+	}
+
 	@Override
 	public void start() throws WebServerException {
 		synchronized (this.monitor) {
@@ -159,12 +228,13 @@ public class ReuseportWebServer implements WebServer {
 				return;
 			}
 			try {
-				this.port = this.group.bind();
+				this.port = this.group.bind(this.handover.socketsToAdopt(configuredAddress()));
 			}
 			catch (RuntimeException ex) {
 				// Wait until the listeners bound so far are closed, so that the port is
 				// free, and no listener accepts, by the time the failure is reported
 				this.group.release();
+				this.handover.failed(ex);
 				throw ex;
 			}
 			this.started = true;
@@ -178,10 +248,16 @@ public class ReuseportWebServer implements WebServer {
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
 			StartupLog startupLog = new StartupLog(boundAddress(), this.group.listeners().size(), kernel);
 			startupLog.joined(this.group.joined());
-			startupLog.started(scheme, this.transport, this.stallReliefStatus);
+			startupLog.started(scheme, this.transport, this.stallReliefStatus, this.handover.passesSockets());
 			this.startupLog = startupLog;
+			this.handover.started(boundAddress());
 			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());
 		}
+	}
+
+	private @Nullable InetSocketAddress configuredAddress() {
+		return (this.httpServer.configuration().bindAddress().get() instanceof InetSocketAddress address) ? address
+				: null;
 	}
 
 	private InetSocketAddress boundAddress() {
@@ -217,6 +293,7 @@ public class ReuseportWebServer implements WebServer {
 				return;
 			}
 			stopWatchdog();
+			this.handover.stop();
 			// A graceful shutdown still waiting is cut short: its connections close
 			// with the loops below.
 			if (this.gracefulShutdown != null) {

@@ -71,8 +71,10 @@ final class StartupLog {
 	 * @param scheme {@code http} or {@code https}
 	 * @param transport the transport of the listeners
 	 * @param stallRelief whether stalled listeners are withdrawn, and why not
+	 * @param passesSockets whether the server hands its sockets over to the process that
+	 * replaces it, which closes no queue
 	 */
-	void started(String scheme, ListenerTransport transport, StallReliefStatus stallRelief) {
+	void started(String scheme, ListenerTransport transport, StallReliefStatus stallRelief, boolean passesSockets) {
 		springBootLogger.info("Netty started on port %d (%s)".formatted(this.port, scheme));
 		logger.info("%d SO_REUSEPORT %s listeners on port %d, one per event loop (%s); stall relief %s"
 			.formatted(this.listeners, transport.id(), this.port, this.kernel.describe(), stallRelief.describe()));
@@ -88,7 +90,7 @@ final class StartupLog {
 		if (isPortShared()) {
 			warn("this server shares port %d with another process".formatted(this.port));
 		}
-		else {
+		else if (!passesSockets) {
 			logger.info(("net.ipv4.tcp_migrate_req is 0: a process that takes over port %d from this one while it "
 					+ "shuts down loses the connections still waiting in its accept queues. Set %s before a rolling "
 					+ "restart.")

@@ -1,0 +1,334 @@
+package dev.reuseport.server;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketReadMode;
+import io.netty.channel.unix.FileDescriptor;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The new side of a handover: asks the process that listens on the handover socket for
+ * its listening sockets on the server's address (see {@link HandoverLine} for the
+ * protocol), and checks each descriptor it receives. Whatever goes wrong, the answer is
+ * that this process binds listeners of its own, with a warning that says why, and the old
+ * process keeps its sockets.
+ */
+final class HandoverRequest {
+
+	// The server's own category, which users already filter on
+	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
+
+	private HandoverRequest() {
+	}
+
+	/**
+	 * Ask for the listening sockets of the process that offers them on a handover socket.
+	 * @param path the path of the handover socket
+	 * @param address the server's address and port
+	 * @param timeout how long to wait for the sockets
+	 * @return the sockets received, or {@code null} when none is offered: no process
+	 * listens on the path, it refused, or no socket passed the checks
+	 */
+	static @Nullable Received ask(Path path, InetSocketAddress address, Duration timeout) {
+		if (!Files.exists(path)) {
+			logger.debug("No handover socket at " + path + ": binding new listeners");
+			return null;
+		}
+		IoEventLoopGroup loop = HandoverChannels.newLoop("reuseport-handover-request");
+		Receiver receiver = new Receiver(address);
+		Channel channel = null;
+		try {
+			channel = connect(loop, path, receiver);
+			List<FileDescriptor> descriptors = receiver.descriptors.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			Received received = check(descriptors, address, receiver, channel, loop);
+			if (received == null) {
+				loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+			}
+			return received;
+		}
+		catch (ExecutionException ex) {
+			logger.warn("Process " + receiver.process + " gave no listeners over the handover socket " + path + ", as "
+					+ ex.getCause().getMessage() + ". Binding new listeners");
+		}
+		catch (TimeoutException ex) {
+			logger.warn("Process " + receiver.process + " gave no listeners over the handover socket " + path
+					+ " within " + timeout.toMillis() + " ms. Binding new listeners");
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (Exception ex) {
+			// Netty throws the connect's native exception, checked or not
+			if (!(ex instanceof ConnectException)) {
+				throw new IllegalStateException("Could not ask for listeners on the handover socket " + path, ex);
+			}
+			logger.warn("No process offers listeners on the handover socket " + path + " (" + ex.getMessage()
+					+ "): the process that offered them is gone. Binding new listeners");
+			removeStale(path);
+		}
+		receiver.abandon();
+		if (channel != null) {
+			channel.close();
+		}
+		loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+		return null;
+	}
+
+	private static Channel connect(IoEventLoopGroup loop, Path path, Receiver receiver) {
+		return new Bootstrap().group(loop)
+			.channel(EpollDomainSocketChannel.class)
+			.handler(new ChannelInitializer<EpollDomainSocketChannel>() {
+				@Override
+				protected void initChannel(EpollDomainSocketChannel connection) {
+					HandoverChannels.initialize(connection, receiver);
+				}
+			})
+			.connect(new DomainSocketAddress(path.toFile()))
+			.syncUninterruptibly()
+			.channel();
+	}
+
+	private static @Nullable Received check(List<FileDescriptor> descriptors, InetSocketAddress address,
+			Receiver receiver, Channel channel, IoEventLoopGroup loop) {
+		List<AdoptedSocket> sockets = new ArrayList<>();
+		List<String> refusals = new ArrayList<>();
+		for (FileDescriptor descriptor : descriptors) {
+			try {
+				sockets.add(AdoptedSocket.check(descriptor.intValue(), address,
+						SocketOrigin.adoptedFrom(receiver.process), true));
+			}
+			catch (AdoptedSocket.RefusedException ex) {
+				refusals.add(ex.getMessage());
+				AdoptedSocket.close(descriptor.intValue());
+			}
+		}
+		if (!refusals.isEmpty()) {
+			logger.warn("Refused %d of the %d descriptors that process %d handed over: %s".formatted(refusals.size(),
+					descriptors.size(), receiver.process, String.join("; ", refusals)));
+		}
+		Received received = new Received(receiver, sockets, channel, loop);
+		if (sockets.isEmpty()) {
+			received.decline("no descriptor passed the checks: " + String.join("; ", refusals));
+			return null;
+		}
+		return received;
+	}
+
+	private static void removeStale(Path path) {
+		try {
+			// Left by a process that did not close its handover socket: a new offer binds
+			// the path again
+			Files.deleteIfExists(path);
+		}
+		catch (IOException ex) {
+			logger.debug("Could not remove the stale handover socket " + path, ex);
+		}
+	}
+
+	/**
+	 * The sockets received from the old process, until this process says whether it
+	 * adopted them.
+	 */
+	static final class Received {
+
+		private final Receiver receiver;
+
+		private final List<AdoptedSocket> sockets;
+
+		private final Channel channel;
+
+		private final IoEventLoopGroup loop;
+
+		private Received(Receiver receiver, List<AdoptedSocket> sockets, Channel channel, IoEventLoopGroup loop) {
+			this.receiver = receiver;
+			this.sockets = List.copyOf(sockets);
+			this.channel = channel;
+			this.loop = loop;
+		}
+
+		/**
+		 * Return the process that handed the sockets over.
+		 * @return the process id
+		 */
+		long process() {
+			return this.receiver.process;
+		}
+
+		/**
+		 * Return the sockets that passed the checks, in the old process's listener order.
+		 * @return the sockets
+		 */
+		List<AdoptedSocket> sockets() {
+			return this.sockets;
+		}
+
+		/**
+		 * Tell the old process that the sockets are adopted, so that it closes its
+		 * descriptors and drains.
+		 * @param released run once the old process has closed its descriptors, or is gone
+		 */
+		void adopted(Runnable released) {
+			this.receiver.released.whenComplete((result, ex) -> {
+				released.run();
+				this.loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+			});
+			this.channel.writeAndFlush(HandoverLine.of(HandoverLine.ADOPTED, this.sockets.size()));
+		}
+
+		/**
+		 * Tell the old process that the sockets are not adopted, so that it serves on,
+		 * and close those that no listener took.
+		 * @param why the reason, for the old process's log
+		 */
+		void decline(String why) {
+			this.sockets.forEach(AdoptedSocket::closeUnlessTaken);
+			this.channel.writeAndFlush(HandoverLine.of(HandoverLine.DECLINED, why))
+				.addListener(ChannelFutureListener.CLOSE);
+			this.loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+		}
+
+	}
+
+	/**
+	 * The handler of the connection; confined to its loop but for the futures.
+	 */
+	private static final class Receiver extends ChannelInboundHandlerAdapter {
+
+		private final InetSocketAddress address;
+
+		private final CompletableFuture<List<FileDescriptor>> descriptors = new CompletableFuture<>();
+
+		private final CompletableFuture<Void> released = new CompletableFuture<>();
+
+		private final List<FileDescriptor> received = new ArrayList<>();
+
+		private volatile long process = -1;
+
+		private int offered;
+
+		Receiver(InetSocketAddress address) {
+			this.address = address;
+		}
+
+		@Override
+		public void channelActive(ChannelHandlerContext context) {
+			EpollDomainSocketChannel connection = (EpollDomainSocketChannel) context.channel();
+			this.process = HandoverChannels.peerPid(connection);
+			String otherUser = HandoverChannels.otherUser(connection);
+			if (otherUser != null) {
+				fail(context, otherUser);
+				return;
+			}
+			context.writeAndFlush(HandoverLine.request(this.address));
+		}
+
+		@Override
+		public void channelRead(ChannelHandlerContext context, Object message) {
+			if (message instanceof FileDescriptor descriptor) {
+				descriptorReceived(context, descriptor);
+				return;
+			}
+			HandoverLine line = HandoverLine.parse((String) message);
+			try {
+				if (line.is(HandoverLine.OFFER) && this.offered == 0) {
+					offered(context, line);
+				}
+				else if (line.is(HandoverLine.REFUSED)) {
+					fail(context, "it refused: " + line.text(0));
+				}
+				else if (line.is(HandoverLine.RELEASED)) {
+					this.released.complete(null);
+					context.close();
+				}
+				else {
+					fail(context, "it sent " + line + " out of turn");
+				}
+			}
+			catch (IllegalArgumentException ex) {
+				fail(context, ex.getMessage());
+			}
+		}
+
+		private void offered(ChannelHandlerContext context, HandoverLine offer) {
+			String transport = offer.word(1);
+			int count = (int) offer.number(2);
+			if (!ListenerTransport.EPOLL.id().equals(transport) || count < 1) {
+				fail(context, "it offered " + count + " " + transport + " listeners, and only epoll listeners can "
+						+ "be adopted");
+				return;
+			}
+			this.offered = count;
+			// From here to the last descriptor, no read may take the text and drop them
+			((EpollDomainSocketChannel) context.channel()).config().setReadMode(DomainSocketReadMode.FILE_DESCRIPTORS);
+			context.writeAndFlush(HandoverLine.of(HandoverLine.READY));
+		}
+
+		private synchronized void descriptorReceived(ChannelHandlerContext context, FileDescriptor descriptor) {
+			if (this.descriptors.isDone()) {
+				AdoptedSocket.close(descriptor.intValue());
+				return;
+			}
+			this.received.add(descriptor);
+			if (this.received.size() == this.offered) {
+				((EpollDomainSocketChannel) context.channel()).config().setReadMode(DomainSocketReadMode.BYTES);
+				this.descriptors.complete(List.copyOf(this.received));
+			}
+		}
+
+		private void fail(ChannelHandlerContext context, String why) {
+			if (this.descriptors.completeExceptionally(new IllegalStateException(why))) {
+				closeReceived();
+			}
+			context.close();
+		}
+
+		/**
+		 * Give up waiting: close the descriptors received so far, and the connection.
+		 */
+		void abandon() {
+			if (this.descriptors.completeExceptionally(new IllegalStateException("abandoned"))) {
+				closeReceived();
+			}
+		}
+
+		private synchronized void closeReceived() {
+			this.received.forEach((descriptor) -> AdoptedSocket.close(descriptor.intValue()));
+		}
+
+		@Override
+		public void channelInactive(ChannelHandlerContext context) {
+			fail(context, "it closed the connection");
+			// Gone: its descriptors are closed
+			this.released.complete(null);
+		}
+
+		@Override
+		public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+			fail(context, "the connection failed: " + cause);
+		}
+
+	}
+
+}
