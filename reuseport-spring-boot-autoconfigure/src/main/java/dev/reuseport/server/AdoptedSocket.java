@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.netty.channel.ChannelException;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import org.apache.commons.logging.Log;
@@ -71,20 +72,21 @@ final class AdoptedSocket {
 	 * expected address, or of another user; the descriptor is left open
 	 */
 	static AdoptedSocket check(int descriptor, InetSocketAddress expected, SocketOrigin origin, boolean sameUser) {
-		Socket socket = new Socket(descriptor);
 		int domain;
 		int type;
 		boolean listening;
 		InetSocketAddress address;
 		boolean reusePort;
 		try {
+			// Netty's Socket reads the address of the descriptor as it wraps it
+			Socket socket = new Socket(descriptor);
 			domain = socket.getIntOpt(SOL_SOCKET, SO_DOMAIN);
 			type = socket.getIntOpt(SOL_SOCKET, SO_TYPE);
 			listening = socket.getIntOpt(SOL_SOCKET, SO_ACCEPTCONN) == 1;
 			address = socket.localAddress();
 			reusePort = socket.isReusePort();
 		}
-		catch (IOException | RuntimeException ex) {
+		catch (IOException | ChannelException ex) {
 			throw new RefusedException("descriptor " + descriptor + " is not a socket (" + ex.getMessage() + ")");
 		}
 		if ((domain != AF_INET && domain != AF_INET6) || type != SOCK_STREAM) {

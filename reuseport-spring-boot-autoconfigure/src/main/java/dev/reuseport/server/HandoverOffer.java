@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
@@ -257,11 +258,20 @@ final class HandoverOffer {
 					+ "stops accepting and drains its connections");
 			// The new process binds its own handover socket on the same path once told
 			closeChannel();
-			HandoverOffer.this.listeners.release()
-				.whenComplete((result, ex) -> context.channel()
+			HandoverOffer.this.listeners.release().whenComplete((result, ex) -> released(context));
+		}
+
+		private void released(ChannelHandlerContext context) {
+			try {
+				context.channel()
 					.writeAndFlush(HandoverLine.of(HandoverLine.RELEASED))
 					.addListener(ChannelFutureListener.CLOSE)
-					.addListener((future) -> HandoverOffer.this.handedOver.accept(this.peer)));
+					.addListener((future) -> HandoverOffer.this.handedOver.accept(this.peer));
+			}
+			catch (RejectedExecutionException ex) {
+				// The server stopped meanwhile, and closed the connection with its loop:
+				// the new process sees the connection close, which says as much
+			}
 		}
 
 		private void refuse(ChannelHandlerContext context, String why) {

@@ -55,6 +55,9 @@ final class ListenerHandover {
 
 	private volatile List<AdoptedSocket> adopted = List.of();
 
+	// Whether the server runs, so that an offer opens only while it does
+	private boolean running;
+
 	/**
 	 * Create the handover of a server's listeners.
 	 * @param settings the handover socket, or {@code null} for none
@@ -112,6 +115,9 @@ final class ListenerHandover {
 	 * @param address the address and port that every listener is bound to
 	 */
 	void started(InetSocketAddress address) {
+		synchronized (this) {
+			this.running = true;
+		}
 		HandoverRequest.Received received = this.pending;
 		this.pending = null;
 		if (received == null) {
@@ -141,9 +147,9 @@ final class ListenerHandover {
 		this.adopted.forEach(AdoptedSocket::closeUnlessTaken);
 	}
 
-	private void offer(InetSocketAddress address) {
+	private synchronized void offer(InetSocketAddress address) {
 		HandoverSettings settings = this.settings;
-		if (settings == null || !this.transport.canAdopt()) {
+		if (settings == null || !this.transport.canAdopt() || !this.running) {
 			return;
 		}
 		this.offer = HandoverOffer.open(settings.socket(), settings.timeout(), new OfferedListeners(address),
@@ -159,7 +165,8 @@ final class ListenerHandover {
 	/**
 	 * Stop offering the listeners, when the server stops.
 	 */
-	void stop() {
+	synchronized void stop() {
+		this.running = false;
 		HandoverOffer offer = this.offer;
 		this.offer = null;
 		if (offer != null) {

@@ -4,20 +4,29 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import ch.qos.logback.classic.Level;
 import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.HeldLoop;
 import dev.reuseport.test.ListeningSockets;
+import dev.reuseport.test.LoopStall;
+import dev.reuseport.test.Prerequisites;
 import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.TestServers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +51,12 @@ class ListenerHandoverIntegrationTests {
 	private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
 	@RegisterExtension
-	final CapturedLogs logs = CapturedLogs.eachTest(Pattern.compile("(?s).*"), ReuseportWebServer.class);
+	final CapturedLogs logs = CapturedLogs.eachTest(Pattern.compile("(?s).*"), ReuseportWebServer.class,
+			ReuseportGroup.class);
+
+	// The held loop of the test that needs one is reported as stalled
+	@RegisterExtension
+	final CapturedLogs stallReports = CapturedLogs.eachTest(LoopStall.REPORT, BlockedLoopLog.class);
 
 	@TempDir
 	Path directory;
@@ -71,7 +85,8 @@ class ListenerHandoverIntegrationTests {
 		List<Long> handedOverTo = new CopyOnWriteArrayList<>();
 		old.whenHandedOver(handedOverTo::add);
 		assertThat(old.isOfferingHandover()).isTrue();
-		assertThat(Files.getPosixFilePermissions(this.socket)).hasToString("[OWNER_READ, OWNER_WRITE]");
+		assertThat(Files.getPosixFilePermissions(this.socket)).containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
+				PosixFilePermission.OWNER_WRITE);
 		ReuseportWebServer replacement = start("new", 4);
 		long pid = ProcessHandle.current().pid();
 		assertThat(replacement.getListeners()).allSatisfy((listener) -> {
@@ -122,6 +137,154 @@ class ListenerHandoverIntegrationTests {
 				client.close();
 			}
 		}
+	}
+
+	@Test
+	void aNewServerWithFewerListenersKeepsEverySocketItReceives() {
+		start("old", 4);
+		ReuseportWebServer replacement = start("new", 2);
+		assertThat(replacement.getListeners()).hasSize(4)
+			.allSatisfy((listener) -> assertThat(listener.socketOrigin().kind()).isEqualTo(SocketOrigin.Kind.ADOPTED));
+		assertThat(this.logs.messages(Level.WARN))
+			.contains("4 sockets were adopted on /127.0.0.1:%d for 2 listeners: 4 listeners accept, one per socket, "
+				.formatted(this.port) + "so that no socket's accept queue is dropped");
+	}
+
+	@Test
+	void aNewServerWithMoreListenersAddsItsOwnToTheAdoptedOnes() {
+		start("old", 1);
+		ReuseportWebServer replacement = start("new", 3);
+		assertThat(replacement.getListeners()).extracting((listener) -> listener.socketOrigin().kind())
+			.containsExactly(SocketOrigin.Kind.ADOPTED, SocketOrigin.Kind.BOUND, SocketOrigin.Kind.BOUND);
+		await().atMost(TIMEOUT).until(replacement::isOfferingHandover);
+		assertThat(ListeningSockets.count(this.port)).isEqualTo(3);
+	}
+
+	@Test
+	void theOldServerServesOnWhenTheNewProcessGoesAwayBeforeAdopting() throws Exception {
+		ReuseportWebServer old = start("old", 2);
+		try (RawHandoverClient dying = RawHandoverClient.connect(this.socket)) {
+			assertThat(dying.ask(this.port)).startsWith("OFFER " + ProcessHandle.current().pid() + " epoll 2");
+			assertThat(old.getListeners()).allMatch(ReuseportListener::isShared);
+			// Reads the descriptors' bytes without room for the descriptors, as a
+			// process that does not take them; then goes away
+			dying.send("READY");
+			dying.readBytes(2);
+		}
+		await().atMost(TIMEOUT)
+			.untilAsserted(() -> assertThat(this.logs.messages(Level.WARN))
+				.contains("Process " + ProcessHandle.current().pid() + " did not take this server's listeners over, "
+						+ "as it went away; this process keeps serving them"));
+		assertThat(old.getListeners()).allMatch(ReuseportListener::isOpen).noneMatch(ReuseportListener::isShared);
+		assertThat(RawHttp.get(this.port, "/").body()).isEqualTo("old");
+		assertThat(old.isOfferingHandover()).isTrue();
+		assertThat(start("new", 2).getListeners())
+			.allSatisfy((listener) -> assertThat(listener.socketOrigin().kind()).isEqualTo(SocketOrigin.Kind.ADOPTED));
+	}
+
+	@Test
+	void aStaleHandoverSocketIsReplacedByTheNewServersOwn() throws IOException {
+		try (ServerSocketChannel gone = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			gone.bind(UnixDomainSocketAddress.of(this.socket));
+		}
+		assertThat(this.socket).exists();
+		ReuseportWebServer server = start("new", 2);
+		assertThat(this.logs.messages(Level.WARN)).singleElement()
+			.satisfies((message) -> assertThat(message)
+				.startsWith("No process offers listeners on the handover socket " + this.socket)
+				.endsWith("the process that offered them is gone. Binding new listeners"));
+		assertThat(server.getListeners()).allSatisfy((listener) -> {
+			assertThat(listener.socketOrigin()).isEqualTo(SocketOrigin.BOUND);
+			assertThat(listener.isOpen()).isTrue();
+		});
+		assertThat(server.isOfferingHandover()).isTrue();
+		assertThat(RawHandoverClient.connect(this.socket)).isNotNull();
+	}
+
+	@Test
+	void aServerOnAnotherPortIsRefusedTheSockets() throws IOException {
+		ReuseportWebServer old = start("old", 2);
+		int oldPort = this.port;
+		this.port = freePort();
+		ReuseportWebServer other = start("other", 2);
+		String why = "this process listens on /127.0.0.1:%d, not on /127.0.0.1:%d".formatted(oldPort, this.port);
+		long pid = ProcessHandle.current().pid();
+		assertThat(this.logs.messages(Level.WARN)).contains(
+				"Refused to hand this server's listeners over to process " + pid + ": " + why,
+				"Process " + pid + " gave no listeners over the handover socket " + this.socket + ", as it refused: "
+						+ why + ". Binding new listeners");
+		assertThat(other.getListeners()).allMatch((listener) -> listener.socketOrigin() == SocketOrigin.BOUND);
+		assertThat(old.getListeners()).allMatch(ReuseportListener::isOpen).noneMatch(ReuseportListener::isShared);
+		assertThat(RawHttp.get(oldPort, "/").body()).isEqualTo("old");
+		assertThat(RawHttp.get(this.port, "/").body()).isEqualTo("other");
+	}
+
+	@Test
+	void aSecondRequestWhileAHandoverIsUnderWayIsRefused() throws Exception {
+		start("old", 2);
+		long pid = ProcessHandle.current().pid();
+		try (RawHandoverClient first = RawHandoverClient.connect(this.socket)) {
+			assertThat(first.ask(this.port)).startsWith("OFFER");
+			try (RawHandoverClient second = RawHandoverClient.connect(this.socket)) {
+				assertThat(second.readLine()).isEqualTo("REFUSED a handover to process " + pid + " is under way");
+			}
+		}
+	}
+
+	@Test
+	void aSocketSharedDuringAHandoverIsNeverWithdrawn() throws Exception {
+		ReuseportWebServer old = start("old", 2);
+		try (RawHandoverClient taking = RawHandoverClient.connect(this.socket)) {
+			assertThat(taking.ask(this.port)).startsWith("OFFER");
+			assertThat(old.group().withdraw(0)).isFalse();
+			assertThat(old.getListeners().get(0).isWithdrawn()).isFalse();
+			assertThat(ListeningSockets.count(this.port)).isEqualTo(2);
+		}
+		// Once the other process has gone, the socket is this one's alone again
+		await().atMost(TIMEOUT).until(() -> !old.getListeners().get(0).isShared());
+		assertThat(old.group().withdraw(0)).isTrue();
+		assertThat(ListeningSockets.count(this.port)).isEqualTo(1);
+	}
+
+	@Test
+	void nothingListensOnAHandoverSocketUnlessOneIsConfigured() throws IOException {
+		long before = UnixListeners.ofThisProcess();
+		ReuseportWebServer server = TestServers.start(2);
+		try {
+			assertThat(UnixListeners.ofThisProcess()).isEqualTo(before);
+		}
+		finally {
+			server.stop();
+		}
+		start("offering", 2);
+		assertThat(UnixListeners.ofThisProcess()).isEqualTo(before + 1);
+	}
+
+	@Test
+	void aProcessOfAnotherUserIsRefused() throws Exception {
+		Prerequisites.requireRoot("Asking as another user");
+		Path setpriv = Prerequisites.requireTool("setpriv", "install util-linux");
+		Path perl = Prerequisites.requireTool("perl", "install perl-base");
+		start("old", 2);
+		// Kept out by the socket's permissions first
+		assertThat(askAsNobody(setpriv, perl)).startsWith("connect: Permission denied");
+		Files.setPosixFilePermissions(this.directory, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Files.setPosixFilePermissions(this.socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+		// Then by the kernel's word on who connected
+		assertThat(askAsNobody(setpriv, perl))
+			.matches("REFUSED process \\d+ runs as user 65534, not as this " + "process's user 0");
+	}
+
+	private String askAsNobody(Path setpriv, Path perl) throws Exception {
+		String script = "use Socket; socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die; "
+				+ "connect($s, pack_sockaddr_un($ARGV[0])) or die \"connect: $!\\n\"; "
+				+ "syswrite($s, \"REQUEST $$ 127.0.0.1 $ARGV[1]\\n\"); my $line = <$s>; print $line;";
+		Process process = new ProcessBuilder(setpriv.toString(), "--reuid=65534", "--regid=65534", "--clear-groups",
+				perl.toString(), "-e", script, this.socket.toString(), String.valueOf(this.port))
+			.redirectErrorStream(true)
+			.start();
+		assertThat(process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+		return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
 	}
 
 	private ReuseportWebServer start(String name, int listeners) {
