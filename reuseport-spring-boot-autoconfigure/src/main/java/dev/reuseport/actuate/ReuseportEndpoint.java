@@ -7,12 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-import dev.reuseport.server.AcceptQueue;
 import dev.reuseport.server.AcceptError;
+import dev.reuseport.server.AcceptQueue;
+import dev.reuseport.server.HandoverSettings;
 import dev.reuseport.server.KernelSettings;
 import dev.reuseport.server.OpenFiles;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
+import dev.reuseport.server.SocketOrigin;
 import dev.reuseport.server.StallReliefSettings;
 import dev.reuseport.server.StallReliefStatus;
 import dev.reuseport.server.StallReport;
@@ -56,7 +58,7 @@ public class ReuseportEndpoint {
 				kernel.somaxconn().isPresent() ? kernel.somaxconn().getAsInt() : null,
 				kernel.tcpMigrateReq().isPresent() ? kernel.tcpMigrateReq().getAsInt() : null);
 		if (server == null) {
-			return new ReuseportDescriptor(null, -1, kernelDescriptor, OpenFiles.read(), null, null, List.of());
+			return new ReuseportDescriptor(null, -1, kernelDescriptor, OpenFiles.read(), null, null, null, List.of());
 		}
 		BalanceDescriptor balance = new BalanceDescriptor(server.getBalancing().enabled(),
 				server.getBalancing().marginRatio(), server.getBalancing().marginConnections(),
@@ -65,8 +67,12 @@ public class ReuseportEndpoint {
 		StallReliefSettings settings = server.getStallRelief();
 		StallReliefDescriptor stallRelief = new StallReliefDescriptor(settings.enabled(), status.active(),
 				status.reason(), settings.threshold().toMillis(), settings.rejoinAfter().toMillis());
+		HandoverSettings handoverSettings = server.getHandoverSettings();
+		HandoverDescriptor handover = new HandoverDescriptor(
+				(handoverSettings != null) ? handoverSettings.socket().toString() : null, server.isOfferingHandover(),
+				server.getHandoversGiven(), server.getHandoversReceived());
 		return new ReuseportDescriptor(server.getTransport().id(), server.getPort(), kernelDescriptor, OpenFiles.read(),
-				balance, stallRelief, server.getListeners().stream().map(ListenerDescriptor::of).toList());
+				balance, stallRelief, handover, server.getListeners().stream().map(ListenerDescriptor::of).toList());
 	}
 
 	/**
@@ -97,11 +103,26 @@ public class ReuseportEndpoint {
 	 * {@code null} when the application has no reuseport server
 	 * @param stallRelief the relief of stalled event loops, or {@code null} when the
 	 * application has no reuseport server
+	 * @param handover the handover of the listening sockets to the process that replaces
+	 * this one, or {@code null} when the application has no reuseport server
 	 * @param listeners the listeners, by index
 	 */
 	public record ReuseportDescriptor(@Nullable String transport, int port, KernelDescriptor kernel,
 			OpenFiles openFiles, @Nullable BalanceDescriptor balance, @Nullable StallReliefDescriptor stallRelief,
+			@Nullable HandoverDescriptor handover,
 			List<ListenerDescriptor> listeners) implements OperationResponseBody {
+	}
+
+	/**
+	 * The handover of the listening sockets between the processes of a restart.
+	 *
+	 * @param socket the path of the handover socket ({@code reuseport.handover.socket}),
+	 * or {@code null} when none is configured
+	 * @param offering whether the server offers its listening sockets on it now
+	 * @param given how many times the server handed its sockets over to another process
+	 * @param received how many times the server started on another process's sockets
+	 */
+	public record HandoverDescriptor(@Nullable String socket, boolean offering, long given, long received) {
 	}
 
 	/**
@@ -194,20 +215,30 @@ public class ReuseportEndpoint {
 	 * @param stallWithdrawals how many times a stall of its loop withdrew it
 	 * @param lastStall the last stall of its loop, or {@code null} when it has not
 	 * stalled
+	 * @param socket where its listening socket came from: {@code bound} by this process,
+	 * {@code adopted} from the process this one replaced, or {@code inherited} from
+	 * systemd
+	 * @param adoptedFrom the process that handed the socket over, or {@code null} unless
+	 * adopted
+	 * @param shared whether another process may hold the socket too (the other process of
+	 * a handover, or systemd), which is then never withdrawn
 	 */
 	public record ListenerDescriptor(int index, boolean open, @Nullable String address, int fd, String thread,
 			long activeConnections, long acceptedConnections, long handoffs, long servedConnections, long requests,
 			@Nullable AcceptQueue acceptQueue, Map<String, Long> acceptErrors, boolean withdrawn, long stallWithdrawals,
-			@Nullable StallDescriptor lastStall) implements OperationResponseBody {
+			@Nullable StallDescriptor lastStall, String socket, @Nullable Long adoptedFrom,
+			boolean shared) implements OperationResponseBody {
 
 		static ListenerDescriptor of(ReuseportListener listener) {
 			SocketAddress address = listener.localAddress();
+			SocketOrigin origin = listener.socketOrigin();
 			return new ListenerDescriptor(listener.index(), listener.isOpen(),
 					(address != null) ? address.toString() : null, listener.fileDescriptor(), listener.threadName(),
 					listener.activeConnections(), listener.acceptedConnections(), listener.handedOffConnections(),
 					listener.servedConnections(), listener.requestsReceived(), listener.acceptQueue().orElse(null),
 					acceptErrors(listener), listener.isWithdrawn(), listener.stallWithdrawals(),
-					listener.lastStall().map(StallDescriptor::of).orElse(null));
+					listener.lastStall().map(StallDescriptor::of).orElse(null), origin.kind().id(),
+					origin.adoptedFrom().isPresent() ? origin.adoptedFrom().getAsLong() : null, listener.isShared());
 		}
 
 		private static Map<String, Long> acceptErrors(ReuseportListener listener) {

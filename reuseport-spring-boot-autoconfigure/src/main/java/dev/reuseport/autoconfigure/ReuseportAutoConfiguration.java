@@ -55,6 +55,12 @@ public final class ReuseportAutoConfiguration {
 		}
 
 		@Bean
+		@ConditionalOnBooleanProperty(name = "reuseport.handover.exit", matchIfMissing = true)
+		static ReuseportHandoverExit reuseportHandoverExit() {
+			return new ReuseportHandoverExit();
+		}
+
+		@Bean
 		@ConditionalOnMissingBean(ReactiveWebServerFactory.class)
 		NettyReactiveWebServerFactory reuseportNettyReactiveWebServerFactory(ReuseportProperties properties,
 				ResourceLoader resourceLoader, ReactorResourceFactory resourceFactory,

@@ -1,5 +1,7 @@
 package dev.reuseport.autoconfigure;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import dev.reuseport.server.StallReliefSettings;
@@ -27,6 +29,9 @@ public class ReuseportProperties {
 	 * Largest allowed value of {@code reuseport.listeners}.
 	 */
 	public static final int MAX_LISTENERS = 1024;
+
+	// sun_path holds 108 bytes, the terminating NUL included
+	private static final int MAX_SOCKET_PATH = 107;
 
 	/**
 	 * Whether to bind one SO_REUSEPORT listener per event loop on the server port. When
@@ -71,6 +76,8 @@ public class ReuseportProperties {
 
 	private final ClientAffinity clientAffinity;
 
+	private final Handover handover;
+
 	/**
 	 * Create a new instance.
 	 * @param enabled whether to bind one listener per event loop
@@ -82,11 +89,13 @@ public class ReuseportProperties {
 	 * @param balance the settings of the balancing of open connections across loops
 	 * @param stallRelief the settings of the relief of stalled event loops
 	 * @param clientAffinity the settings of downstream calls made from request handlers
+	 * @param handover the settings of the handover of the listening sockets
 	 */
 	public ReuseportProperties(@DefaultValue("true") boolean enabled, @Nullable Integer listeners,
 			@DefaultValue("false") boolean required, @DefaultValue("false") boolean joinExisting,
 			@DefaultValue("auto") Transport transport, @DefaultValue Metrics metrics, @DefaultValue Balance balance,
-			@DefaultValue StallRelief stallRelief, @DefaultValue ClientAffinity clientAffinity) {
+			@DefaultValue StallRelief stallRelief, @DefaultValue ClientAffinity clientAffinity,
+			@DefaultValue Handover handover) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
 			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners, "It must be between "
 					+ MIN_LISTENERS + " and " + MAX_LISTENERS + ". Remove it to use one listener per event loop.");
@@ -100,6 +109,7 @@ public class ReuseportProperties {
 		this.balance = balance;
 		this.stallRelief = stallRelief;
 		this.clientAffinity = clientAffinity;
+		this.handover = handover;
 	}
 
 	/**
@@ -174,6 +184,15 @@ public class ReuseportProperties {
 	 */
 	public ClientAffinity getClientAffinity() {
 		return this.clientAffinity;
+	}
+
+	/**
+	 * Return the settings of the handover of the listening sockets to the process that
+	 * replaces this one.
+	 * @return the handover settings
+	 */
+	public Handover getHandover() {
+		return this.handover;
 	}
 
 	/**
@@ -433,6 +452,86 @@ public class ReuseportProperties {
 		 */
 		public boolean isEnabled() {
 			return this.enabled;
+		}
+
+	}
+
+	/**
+	 * Settings of the handover of the listening sockets to the process that replaces this
+	 * one, over a Unix domain socket.
+	 */
+	public static class Handover {
+
+		/**
+		 * Path of the Unix domain socket on which a running server offers its listening
+		 * sockets to the process that replaces it, and on which a starting server asks
+		 * the process it replaces for them. Readable and writable by the process's user
+		 * only. Both processes use the same path, in a directory that their user owns,
+		 * such as '/run/myapp/handover.sock'. Epoll listeners only; when not set, nothing
+		 * listens and a new process joins the port instead (see
+		 * 'reuseport.join-existing').
+		 */
+		private final @Nullable Path socket;
+
+		/**
+		 * How long a handover may take, from the new process's request until it has
+		 * adopted the sockets. After that, the old process keeps its sockets and serves
+		 * on, and the new one binds its own.
+		 */
+		private final Duration timeout;
+
+		/**
+		 * Whether the process that handed its sockets over then closes its application
+		 * context, draining its connections as on SIGTERM ('server.shutdown'), so that it
+		 * exits by itself.
+		 */
+		private final boolean exit;
+
+		/**
+		 * Create the handover settings.
+		 * @param socket the path of the handover socket, or {@code null} for none
+		 * @param timeout how long a handover may take
+		 * @param exit whether the old process exits once it has handed its sockets over
+		 */
+		public Handover(@Nullable Path socket, @DefaultValue("10s") Duration timeout,
+				@DefaultValue("true") boolean exit) {
+			if (timeout.isNegative() || timeout.isZero()) {
+				throw new InvalidConfigurationPropertyValueException("reuseport.handover.timeout", timeout,
+						"It must be positive, such as 10s.");
+			}
+			if (socket != null && (socket.getFileName() == null
+					|| socket.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH)) {
+				throw new InvalidConfigurationPropertyValueException("reuseport.handover.socket", socket,
+						"A Unix domain socket's path is at most " + MAX_SOCKET_PATH
+								+ " bytes long. Choose a shorter one, such as /run/<app>/handover.sock.");
+			}
+			this.socket = socket;
+			this.timeout = timeout;
+			this.exit = exit;
+		}
+
+		/**
+		 * Return the path of the handover socket.
+		 * @return the path, or {@code null} when the sockets are not handed over
+		 */
+		public @Nullable Path getSocket() {
+			return this.socket;
+		}
+
+		/**
+		 * Return how long a handover may take.
+		 * @return the timeout
+		 */
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		/**
+		 * Return whether the old process exits once it has handed its sockets over.
+		 * @return whether it exits
+		 */
+		public boolean isExit() {
+			return this.exit;
 		}
 
 	}

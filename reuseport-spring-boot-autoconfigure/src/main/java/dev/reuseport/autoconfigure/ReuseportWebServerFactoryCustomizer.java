@@ -1,8 +1,12 @@
 package dev.reuseport.autoconfigure;
 
+import java.nio.file.Path;
+
 import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.HandoverSettings;
 import dev.reuseport.server.ReuseportNettyReactiveWebServerFactory;
 import dev.reuseport.server.StallReliefSettings;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.PropertyMapper;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -44,6 +48,12 @@ public class ReuseportWebServerFactoryCustomizer
 		map.from(this.properties::isJoinExisting).to(factory::setJoinExisting);
 		map.from(this.properties::getBalance).as(this::balancing).to(factory::setBalancing);
 		map.from(this.properties::getStallRelief).as(this::stallRelief).to(factory::setStallRelief);
+		map.from(this.properties::getHandover).as(this::handover).to(factory::setHandover);
+	}
+
+	private @Nullable HandoverSettings handover(ReuseportProperties.Handover handover) {
+		Path socket = handover.getSocket();
+		return (socket != null) ? new HandoverSettings(socket, handover.getTimeout()) : null;
 	}
 
 	private ConnectionBalancing balancing(ReuseportProperties.Balance balance) {

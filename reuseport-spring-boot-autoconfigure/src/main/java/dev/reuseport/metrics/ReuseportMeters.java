@@ -80,6 +80,18 @@ public final class ReuseportMeters {
 	public static final String ACTIVE_IMBALANCE = "reuseport.listeners.active.imbalance";
 
 	/**
+	 * Counter of the times a server handed its listening sockets over to the process that
+	 * replaced it ({@link #DIRECTION_TAG} {@code given}), or started on those of the
+	 * process it replaced ({@code received}).
+	 */
+	public static final String HANDOVERS = "reuseport.handovers";
+
+	/**
+	 * Tag of {@link #HANDOVERS}: {@code given} or {@code received}.
+	 */
+	public static final String DIRECTION_TAG = "direction";
+
+	/**
 	 * Counter of the network namespace's accept-queue overflows (TcpExt ListenOverflows).
 	 */
 	public static final String LISTEN_OVERFLOWS = "reuseport.listen.overflows";

@@ -2,6 +2,7 @@ package dev.reuseport.metrics;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 
 import dev.reuseport.server.AcceptError;
@@ -64,6 +65,8 @@ class ReuseportServerMetrics implements MeterBinder {
 			.tags(this.tags)
 			.strongReference(true)
 			.register(registry);
+		bindHandovers(registry, "given", ReuseportWebServer::getHandoversGiven);
+		bindHandovers(registry, "received", ReuseportWebServer::getHandoversReceived);
 		for (ReuseportListener listener : this.server.getListeners()) {
 			bindListener(registry, listener,
 					this.tags.and(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index())));
@@ -118,6 +121,14 @@ class ReuseportServerMetrics implements MeterBinder {
 				"Connections waiting in the listener's accept queue (TCP_INFO tcpi_unacked)");
 		bindAcceptQueue(registry, listener, tags, ReuseportMeters.ACCEPT_QUEUE_LIMIT, AcceptQueue::limit,
 				"Backlog of the listener's accept queue (TCP_INFO tcpi_sacked)");
+	}
+
+	private void bindHandovers(MeterRegistry registry, String direction, ToDoubleFunction<ReuseportWebServer> count) {
+		FunctionCounter.builder(ReuseportMeters.HANDOVERS, this.server, count)
+			.description("Handovers of the server's listening sockets between the processes of a restart: given to "
+					+ "the process that replaced it, or received from the process it replaced")
+			.tags(this.tags.and(ReuseportMeters.DIRECTION_TAG, direction))
+			.register(registry);
 	}
 
 	/**

@@ -73,6 +73,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 
 	private @Nullable Duration lifecycleTimeout;
 
+	private @Nullable HandoverSettings handover;
+
 	/**
 	 * Return whether the factory creates a server with one SO_REUSEPORT listener per
 	 * event loop, rather than Spring Boot's single-socket server.
@@ -183,6 +185,27 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		this.stallRelief = stallRelief;
 	}
 
+	/**
+	 * Return how the servers hand their listening sockets over to the process that
+	 * replaces them.
+	 * @return the handover settings, or {@code null} when they do not
+	 */
+	public @Nullable HandoverSettings getHandover() {
+		return this.handover;
+	}
+
+	/**
+	 * Set how the servers hand their listening sockets over to the process that replaces
+	 * them, and ask for those of the process that they replace, over a Unix domain
+	 * socket. By default they do not: a new process joins the port, as
+	 * {@link #setJoinExisting(boolean)} allows. Only epoll listeners adopt sockets.
+	 * @param handover the handover settings, or {@code null} for none
+	 * @since 0.2.0
+	 */
+	public void setHandover(@Nullable HandoverSettings handover) {
+		this.handover = handover;
+	}
+
 	@Override
 	public WebServer getWebServer(HttpHandler httpHandler) {
 		if (!this.reusePort) {
@@ -214,7 +237,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		}
 		return new ReuseportWebServer(withHandler(httpServer, new ReactorHttpHandlerAdapter(httpHandler)),
 				this.transport, this.listenerCount, this.joinExisting, this.lifecycleTimeout, getShutdown(),
-				this.balancing, this.stallRelief);
+				this.balancing, this.stallRelief, this.handover);
 	}
 
 	private HttpServer withHandler(HttpServer httpServer, ReactorHttpHandlerAdapter handler) {

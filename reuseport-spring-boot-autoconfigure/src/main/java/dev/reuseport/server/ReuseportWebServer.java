@@ -48,6 +48,8 @@ public class ReuseportWebServer implements WebServer {
 
 	private final ListenerHandover handover;
 
+	private final @Nullable HandoverSettings handoverSettings;
+
 	private final ConnectionBalancing balancing;
 
 	private final StallReliefSettings stallRelief;
@@ -124,6 +126,7 @@ public class ReuseportWebServer implements WebServer {
 		this.group = new ReuseportGroup(httpServer, transport, listenerCount, joinExisting, lifecycleTimeout,
 				balancing);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.group, IDLE_GRACE) : null;
+		this.handoverSettings = handover;
 		this.handover = new ListenerHandover(handover, transport, this.group, IDLE_GRACE);
 	}
 
@@ -180,6 +183,15 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public double getActiveConnectionImbalance() {
 		return this.group.activeConnectionImbalance();
+	}
+
+	/**
+	 * Return how this server hands its listening sockets over to the process that
+	 * replaces it.
+	 * @return the handover settings, or {@code null} when it does not
+	 */
+	public @Nullable HandoverSettings getHandoverSettings() {
+		return this.handoverSettings;
 	}
 
 	/**

@@ -1,6 +1,8 @@
 package dev.reuseport.metrics;
 
+import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +23,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.web.server.Shutdown;
 
@@ -94,6 +97,9 @@ class ReuseportServerMetricsTests {
 			assertMeter(ReuseportMeters.ACTIVE_IMBALANCE, Meter.Type.GAUGE,
 					"Spread of the open connections across event loops now, as (max - min - 1) / mean and at least 0; "
 							+ "0 when balanced or idle, or with one connection open");
+			assertMeter(ReuseportMeters.HANDOVERS, Meter.Type.COUNTER,
+					"Handovers of the server's listening sockets between the processes of a restart: given to "
+							+ "the process that replaced it, or received from the process it replaced");
 		}
 		finally {
 			server.stop();
@@ -120,6 +126,38 @@ class ReuseportServerMetricsTests {
 		finally {
 			server.stop();
 		}
+	}
+
+	@Test
+	void shouldCountTheHandoversGivenAndReceived(@TempDir Path directory) throws IOException {
+		Path socket = directory.resolve("handover.sock");
+		int port = TestServers.freePort();
+		ReuseportWebServer old = TestServers.startHandingOver("old", port, socket, 2);
+		ReuseportWebServer replacement = null;
+		try {
+			new ReuseportServerMetrics(old, WINDOW).bindTo(this.registry);
+			SimpleMeterRegistry replacementRegistry = new SimpleMeterRegistry();
+			replacement = TestServers.startHandingOver("new", port, socket, 2);
+			new ReuseportServerMetrics(replacement, WINDOW).bindTo(replacementRegistry);
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(handovers(this.registry, "given")).isEqualTo(1));
+			assertThat(handovers(this.registry, "received")).isZero();
+			assertThat(handovers(replacementRegistry, "given")).isZero();
+			assertThat(handovers(replacementRegistry, "received")).isEqualTo(1);
+		}
+		finally {
+			old.stop();
+			if (replacement != null) {
+				replacement.stop();
+			}
+		}
+	}
+
+	private static double handovers(MeterRegistry registry, String direction) {
+		return registry.get(ReuseportMeters.HANDOVERS)
+			.tag(ReuseportMeters.DIRECTION_TAG, direction)
+			.functionCounter()
+			.count();
 	}
 
 	@Test

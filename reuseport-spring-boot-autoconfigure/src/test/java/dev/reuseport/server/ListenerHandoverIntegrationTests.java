@@ -70,7 +70,7 @@ class ListenerHandoverIntegrationTests {
 	@BeforeEach
 	void choosePort() throws IOException {
 		this.socket = this.directory.resolve("handover.sock");
-		this.port = freePort();
+		this.port = TestServers.freePort();
 	}
 
 	@AfterEach
@@ -205,7 +205,7 @@ class ListenerHandoverIntegrationTests {
 	void aServerOnAnotherPortIsRefusedTheSockets() throws IOException {
 		ReuseportWebServer old = start("old", 2);
 		int oldPort = this.port;
-		this.port = freePort();
+		this.port = TestServers.freePort();
 		ReuseportWebServer other = start("other", 2);
 		String why = "this process listens on /127.0.0.1:%d, not on /127.0.0.1:%d".formatted(oldPort, this.port);
 		long pid = ProcessHandle.current().pid();
@@ -288,23 +288,9 @@ class ListenerHandoverIntegrationTests {
 	}
 
 	private ReuseportWebServer start(String name, int listeners) {
-		HttpServer httpServer = HttpServer.create()
-			.host("127.0.0.1")
-			.port(this.port)
-			.handle((request, response) -> response.sendString(Mono.just(name)));
-		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, listeners, false, null,
-				Shutdown.GRACEFUL, ConnectionBalancing.DEFAULT, StallReliefSettings.DEFAULT,
-				new HandoverSettings(this.socket, TIMEOUT));
+		ReuseportWebServer server = TestServers.startHandingOver(name, this.port, this.socket, listeners);
 		this.servers.add(server);
-		server.start();
 		return server;
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocketChannel channel = ServerSocketChannel.open()) {
-			channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-			return ((InetSocketAddress) channel.getLocalAddress()).getPort();
-		}
 	}
 
 }

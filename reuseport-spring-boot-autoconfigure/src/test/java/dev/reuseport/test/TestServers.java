@@ -1,8 +1,15 @@
 package dev.reuseport.test;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.BiFunction;
 
 import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.HandoverSettings;
 import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportRequests;
 import dev.reuseport.server.ReuseportWebServer;
@@ -73,6 +80,39 @@ public final class TestServers {
 				false, null, Shutdown.IMMEDIATE, ConnectionBalancing.DEFAULT, StallReliefSettings.DEFAULT);
 		server.start();
 		return server;
+	}
+
+	/**
+	 * Start a server on a port of 127.0.0.1 that hands its listening sockets over, and
+	 * asks for those of the server that offers them, on a handover socket.
+	 * @param body the body of every response
+	 * @param port the port
+	 * @param socket the handover socket
+	 * @param listeners the number of listeners
+	 * @return the started server; the caller stops it
+	 */
+	public static ReuseportWebServer startHandingOver(String body, int port, Path socket, int listeners) {
+		HttpServer httpServer = HttpServer.create()
+			.host("127.0.0.1")
+			.port(port)
+			.handle((request, response) -> response.sendString(Mono.just(body)));
+		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, listeners, false, null,
+				Shutdown.GRACEFUL, ConnectionBalancing.DEFAULT, StallReliefSettings.DEFAULT,
+				new HandoverSettings(socket, Duration.ofSeconds(10)));
+		server.start();
+		return server;
+	}
+
+	/**
+	 * Return a port of 127.0.0.1 that nothing listens on now.
+	 * @return the port
+	 * @throws IOException if no port can be bound
+	 */
+	public static int freePort() throws IOException {
+		try (ServerSocketChannel channel = ServerSocketChannel.open()) {
+			channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+			return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+		}
 	}
 
 }
