@@ -20,9 +20,11 @@ import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.SocketStats;
 import dev.reuseport.test.Sysctl;
 import dev.reuseport.test.TestApplication;
+import dev.reuseport.test.TestServers;
 import dev.reuseport.test.Transports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -130,6 +132,35 @@ class ReuseportEndpointIntegrationTests {
 					.isEqualTo(served.stream()
 						.filter((servedBy) -> servedBy.listener() == index && !servedBy.onOwnLoop())
 						.count());
+			}
+		}
+	}
+
+	@Test
+	void reportsWhereEachListenersSocketCameFromAndTheHandovers(@TempDir Path directory) throws IOException {
+		String socket = "reuseport.handover.socket=" + directory.resolve("handover.sock");
+		String[] properties = { "server.port=" + TestServers.freePort(), "reuseport.listeners=2", socket,
+				"reuseport.handover.exit=false", "management.server.port=0",
+				"management.endpoints.web.exposure.include=reuseport" };
+		try (ConfigurableApplicationContext old = TestApplication.run(properties)) {
+			String before = RawHttp.get(managementPort(old), "/actuator/reuseport").body();
+			assertThat(JsonPath.<Map<String, Object>>read(before, "$.handover")).containsEntry("offering", true)
+				.containsEntry("given", 0)
+				.containsEntry("received", 0);
+			assertThat(JsonPath.<List<String>>read(before, "$.listeners[*].socket")).containsOnly("bound");
+			try (ConfigurableApplicationContext replacement = TestApplication.run(properties)) {
+				String after = await().atMost(Duration.ofSeconds(10))
+					.until(() -> RawHttp.get(managementPort(replacement), "/actuator/reuseport").body(),
+							(body) -> JsonPath.<Boolean>read(body, "$.handover.offering"));
+				assertThat(JsonPath.<Integer>read(after, "$.handover.received")).isEqualTo(1);
+				assertThat(JsonPath.<List<String>>read(after, "$.listeners[*].socket")).containsOnly("adopted");
+				assertThat(JsonPath.<List<Number>>read(after, "$.listeners[*].adoptedFrom"))
+					.allSatisfy((pid) -> assertThat(pid.longValue()).isEqualTo(ProcessHandle.current().pid()));
+				assertThat(JsonPath.<List<Boolean>>read(after, "$.listeners[*].shared")).containsOnly(false);
+				String given = RawHttp.get(managementPort(old), "/actuator/reuseport").body();
+				assertThat(JsonPath.<Map<String, Object>>read(given, "$.handover")).containsEntry("offering", false)
+					.containsEntry("given", 1);
+				assertThat(JsonPath.<List<Boolean>>read(given, "$.listeners[*].open")).containsOnly(false);
 			}
 		}
 	}
