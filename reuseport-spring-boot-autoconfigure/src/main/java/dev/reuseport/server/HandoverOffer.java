@@ -263,10 +263,10 @@ final class HandoverOffer {
 
 		private void released(ChannelHandlerContext context) {
 			try {
-				context.channel()
-					.writeAndFlush(HandoverLine.of(HandoverLine.RELEASED))
-					.addListener(ChannelFutureListener.CLOSE)
-					.addListener((future) -> HandoverOffer.this.handedOver.accept(this.peer));
+				context.executor()
+					.execute(() -> context.writeAndFlush(HandoverLine.of(HandoverLine.RELEASED))
+						.addListener(ChannelFutureListener.CLOSE)
+						.addListener((future) -> HandoverOffer.this.handedOver.accept(this.peer)));
 			}
 			catch (RejectedExecutionException ex) {
 				// The server stopped meanwhile, and closed the connection with its loop:

@@ -308,7 +308,9 @@ public final class ReuseportListener {
 		}
 		HttpServer listenerServer = httpServer
 			.runOn(transport.loopResources(eventLoop, balancer.childGroup(this.index), adopted))
-			.option(UnixChannelOption.SO_REUSEPORT, true)
+			// An adopted socket keeps the options it was bound with: SO_REUSEPORT set on
+			// it now would let other sockets join a port that its owner did not share
+			.option(UnixChannelOption.SO_REUSEPORT, (adopted != null) ? null : Boolean.TRUE)
 			.childAttr(LISTENER, this)
 			.doOnBound((server) -> server.channel().pipeline().addFirst(this.acceptFailures.handler()))
 			.doOnChannelInit((observer, channel, address) -> this.connections.connectionAccepted(channel, drains))

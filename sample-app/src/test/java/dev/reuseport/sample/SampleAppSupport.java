@@ -253,6 +253,24 @@ final class SampleAppSupport {
 			return this.process.exitValue();
 		}
 
+		/**
+		 * Wait for the process, started or not, to exit by itself.
+		 * @param timeout how long to wait
+		 * @return the exit value
+		 */
+		int awaitExitOnItsOwn(Duration timeout) {
+			try {
+				assertThat(this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+					.as("%s exited within %s; output:%n%s", this.output, timeout, output())
+					.isTrue();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException(ex);
+			}
+			return this.process.exitValue();
+		}
+
 		private String describeState() {
 			return this.process.isAlive() ? "pid " + pid() + " running" : "exited with " + this.process.exitValue();
 		}

@@ -86,8 +86,12 @@ class SocketActivationIntegrationTests {
 			assertThat(Files.readAllLines(events)).as("events of the supervisor")
 				.containsSubsequence("started " + first.pid(), "stopped " + first.pid());
 			// The JVM's own descriptor is closed on stop: the socket lives on in the
-			// supervisor, which systemd stands for
+			// supervisor, which systemd stands for, with the options it was bound with
 			assertThat(supervisor.output()).contains("Graceful shutdown complete");
+			assertThat(supervisor.outputLines())
+				.filteredOn((line) -> line.contains("have no SO_REUSEPORT, so no other listener can join them"))
+				.as("each JVM's warning that the socket has no SO_REUSEPORT")
+				.hasSize(2);
 		}
 	}
 

@@ -1,5 +1,6 @@
 package dev.reuseport.sample;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ import dev.reuseport.sample.SampleAppSupport.WhoAmI;
 import dev.reuseport.test.ListeningSockets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,6 +63,33 @@ class TwoProcessesIntegrationTests {
 			}
 			assertThat(ListeningSockets.count(port)).isEqualTo(LISTENERS_PER_PROCESS);
 			assertThat(pidsThatAnswer(port, Set.of(first.pid()))).containsExactly(first.pid());
+		}
+	}
+
+	@Test
+	void aSecondProcessTakesTheSocketsOverTheHandoverSocketAndTheFirstExits(@TempDir Path directory) {
+		int port = SampleAppSupport.freePort();
+		String handover = "--reuseport.handover.socket=" + directory.resolve("handover.sock");
+		try (SampleProcess first = start("handover-first", port, handover)) {
+			first.awaitStarted(STARTUP_TIMEOUT);
+			List<String> sockets = ListeningSockets.inodes(port);
+			try (SampleProcess second = start("handover-second", port, handover)) {
+				second.awaitStarted(STARTUP_TIMEOUT);
+				assertThat(second.output())
+					.contains("Adopted %d SO_REUSEPORT listeners on /%s:%d from process %d over the handover socket"
+						.formatted(LISTENERS_PER_PROCESS, SampleAppSupport.HOST, port, first.pid()));
+				// The first process exits by itself, having drained, and leaves the very
+				// same sockets to the second
+				assertThat(first.awaitExitOnItsOwn(STARTUP_TIMEOUT)).isZero();
+				assertThat(first.output())
+					.contains("Handed %d SO_REUSEPORT listeners on /%s:%d over to process %d"
+						.formatted(LISTENERS_PER_PROCESS, SampleAppSupport.HOST, port, second.pid()))
+					.contains("Process %d has taken the listening sockets over: closing the application context"
+						.formatted(second.pid()))
+					.contains("Graceful shutdown complete");
+				assertThat(ListeningSockets.inodes(port)).containsExactlyInAnyOrderElementsOf(sockets);
+				assertThat(pidsThatAnswer(port, Set.of(second.pid()))).containsExactly(second.pid());
+			}
 		}
 	}
 
