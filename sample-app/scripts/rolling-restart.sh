@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Replace a running sample-app process by a new one on the same port without refusing a
 # connection: start the new process, wait until it reports UP on its own management port,
-# then send the old one SIGTERM and wait for it to exit. The two share the application
-# port through SO_REUSEPORT, so the port keeps accepting throughout, and the old process's
-# graceful shutdown drains its connections (see docs/zero-downtime-restarts.md).
+# then send the old one SIGTERM and wait for it to exit (see docs/zero-downtime-restarts.md).
+#
+# Both processes get the same handover socket (reuseport.handover.socket): the new one
+# asks the old one for its listening sockets and accepts on the very same sockets, so no
+# accept queue is ever closed, whatever net.ipv4.tcp_migrate_req says; the old one stops
+# accepting, drains its connections and exits by itself. Where the transport cannot adopt
+# sockets (io_uring), or the old process offers none, the new one joins the port through
+# SO_REUSEPORT instead, and the old one's graceful shutdown drains it on SIGTERM.
 #
 # Usage: rolling-restart.sh [--old PID] [--] [APPLICATION_ARGUMENT...]
 #   --old PID              the process to replace; leave it out to start the first one
@@ -21,9 +26,11 @@
 #   LOG_DIR          where the new process writes its output (default: sample-app/target/rolling-restart)
 #   START_TIMEOUT    seconds to wait for the new process to report UP (default: 90)
 #   STOP_TIMEOUT     seconds to wait for the old process to exit (default: 60)
+#   HANDOVER_SOCKET  the handover socket of both processes (default: LOG_DIR/handover.sock);
+#                    empty to hand over by joining the port only
 #
-# Prints "started pid=<pid> management-port=<port> log=<file>", then "stopped pid=<pid>"
-# with --old. When the new process does not come up, it is stopped, the old one keeps
+# Prints "started pid=<pid> management-port=<port> log=<file>", then, with --old,
+# "handover=sockets" or "handover=joined" and "stopped pid=<pid>". When the new process does not come up, it is stopped, the old one keeps
 # running, and the script exits with 1.
 set -euo pipefail
 
@@ -43,6 +50,7 @@ management_host="${MANAGEMENT_HOST:-127.0.0.1}"
 log_dir="${LOG_DIR:-$script_dir/../target/rolling-restart}"
 start_timeout="${START_TIMEOUT:-90}"
 stop_timeout="${STOP_TIMEOUT:-60}"
+handover_socket="${HANDOVER_SOCKET-$log_dir/handover.sock}"
 
 fail() {
 	echo "rolling-restart: $*" >&2
@@ -59,8 +67,15 @@ case " ${arguments[*]} " in
 	*" --management.server.port="*) ;;
 	*) arguments+=("--management.server.port=0") ;;
 esac
-# Taking over from a running process: the new one joins the listeners already on the port,
-# which the starter refuses unless asked, so that no forgotten process joins by accident
+if [ -n "$handover_socket" ]; then
+	case " ${arguments[*]} " in
+		*" --reuseport.handover.socket="*) ;;
+		*) arguments+=("--reuseport.handover.socket=$(realpath -m "$handover_socket")") ;;
+	esac
+fi
+# Taking over from a running process that offers no sockets: the new one joins the listeners
+# already on the port, which the starter refuses unless asked, so that no forgotten process
+# joins by accident
 if [ -n "$old_pid" ]; then
 	case " ${arguments[*]} " in
 		*" --reuseport.join-existing="*) ;;
@@ -105,7 +120,14 @@ done
 echo "started pid=$new_pid management-port=$port log=$log"
 
 if [ -n "$old_pid" ]; then
-	kill -TERM "$old_pid"
+	if grep -q " SO_REUSEPORT listeners on .* from process $old_pid over the handover socket" "$log"; then
+		echo "handover=sockets"
+	else
+		echo "handover=joined"
+	fi
+	# Having handed its sockets over, the old process is already draining and exits by
+	# itself; SIGTERM, which a joined one needs, changes nothing then
+	kill -TERM "$old_pid" 2>/dev/null || true
 	if ! timeout "$stop_timeout" tail --pid="$old_pid" -s 0.1 -f /dev/null; then
 		fail "process $old_pid did not exit within ${stop_timeout}s of SIGTERM"
 	fi

@@ -59,64 +59,81 @@ class HandoverIntegrationTests {
 	private static final String MIGRATION_WARNING = "net.ipv4.tcp_migrate_req is 0";
 
 	@Test
-	void rollingRestartsUnderLoadFailNoRequestWhenQueuedConnectionsMigrate() {
-		Handovers handovers = run(1);
+	void rollingRestartsUnderLoadFailNoRequestWhenTheSocketsArePassed() {
+		Handovers handovers = run(0, "epoll", true);
 		assertThat(handovers.report().failures()).as("failed requests, by kind").isEmpty();
+		assertThat(handovers.modes()).containsOnly("sockets");
+		assertThat(handovers.logs().subList(1, HANDOVERS + 1)).allSatisfy((log) -> assertThat(log)
+			.contains("Adopted 2 SO_REUSEPORT listeners on /" + SampleAppSupport.HOST + ":" + PORT));
+		assertThat(handovers.logs()).allSatisfy((log) -> assertThat(log).doesNotContain(MIGRATION_WARNING + " and"));
+	}
+
+	@Test
+	void rollingRestartsUnderLoadFailNoRequestWhenTheSocketsArePassedAndQueuedConnectionsMigrate() {
+		Handovers handovers = run(1, "epoll", true);
+		assertThat(handovers.report().failures()).as("failed requests, by kind").isEmpty();
+		assertThat(handovers.modes()).containsOnly("sockets");
 		assertThat(handovers.logs())
 			.allSatisfy((log) -> assertThat(log).contains("tcp_migrate_req=1").doesNotContain(MIGRATION_WARNING));
 	}
 
 	@Test
-	void rollingRestartsOnIoUringUnderLoadFailNoRequestWhenQueuedConnectionsMigrate() {
+	void rollingRestartsOnIoUringJoinThePortAndFailNoRequestWhenQueuedConnectionsMigrate() {
 		Prerequisites.require(IoUring.isAvailable(), "io_uring is unavailable: " + IoUring.unavailabilityCause());
-		Handovers handovers = run(1, "io_uring");
+		Handovers handovers = run(1, "io_uring", true);
 		assertThat(handovers.report().failures()).as("failed requests, by kind").isEmpty();
+		// io_uring listeners cannot adopt sockets: the script falls back to joining
+		assertThat(handovers.modes()).containsOnly("joined");
 		assertThat(handovers.logs()).allSatisfy(
 				(log) -> assertThat(log).contains("SO_REUSEPORT io_uring listeners").contains("tcp_migrate_req=1"));
 	}
 
 	@Test
-	void rollingRestartsUnderLoadWithoutMigrationAreMeasuredForComparison() {
-		Handovers handovers = run(0);
+	void rollingRestartsUnderLoadByJoiningWithoutMigrationAreMeasuredForComparison() {
+		Handovers handovers = run(0, "epoll", false);
 		// Recorded, not asserted: connections queued on a closing listener are reset
+		assertThat(handovers.modes()).containsOnly("joined");
 		assertThat(handovers.logs()).allSatisfy((log) -> assertThat(log).contains(MIGRATION_WARNING));
 	}
 
 	/**
 	 * Start process A, put it under load, then hand the port over {@link #HANDOVERS}
-	 * times (A to B, B to A', A' to B'), and check what holds whatever the sysctl.
+	 * times (A to B, B to A', A' to B'), passing the listening sockets over a handover
+	 * socket or not, and check what holds whatever the sysctl.
 	 */
-	private Handovers run(int tcpMigrateReq) {
-		return run(tcpMigrateReq, "epoll");
-	}
-
-	private Handovers run(int tcpMigrateReq, String transport) {
+	private Handovers run(int tcpMigrateReq, String transport, boolean passSockets) {
 		Prerequisites.requireRoot("Creating a network namespace");
 		Path jar = Path.of(System.getProperty("sample.jar")).toAbsolutePath();
-		Path logs = jar.resolveSibling("handover")
-			.resolve("tcp_migrate_req-" + tcpMigrateReq + ("epoll".equals(transport) ? "" : "-" + transport));
+		String run = "tcp_migrate_req-" + tcpMigrateReq + ("epoll".equals(transport) ? "" : "-" + transport)
+				+ (passSockets ? "-sockets" : "-joined");
+		Path logs = jar.resolveSibling("handover").resolve(run);
 		List<Long> pids = new ArrayList<>();
 		List<String> logFiles = new ArrayList<>();
+		List<String> modes = new ArrayList<>();
 		String name = "reuseport-handover-" + ProcessHandle.current().pid() + "-" + tcpMigrateReq;
 		try (NetworkNamespace namespace = NetworkNamespace.create(name)) {
+			// A short path, as a Unix domain socket's must be
+			String socket = passSockets ? Files.createTempDirectory("handover").resolve("handover.sock").toString()
+					: "";
+			Restarts restarts = new Restarts(namespace, jar, logs, transport, socket, pids, logFiles, modes);
 			namespace.sysctl("net.ipv4.tcp_migrate_req", tcpMigrateReq);
 			try {
 				Report report;
-				startNext(namespace, jar, logs, transport, pids, logFiles);
+				restarts.startNext();
 				try (LoadProcess load = LoadProcess.start(namespace, logs.resolve("load.log"))) {
 					load.awaitAnswersFrom(pids.get(0));
 					for (int i = 0; i < HANDOVERS; i++) {
-						startNext(namespace, jar, logs, transport, pids, logFiles);
+						restarts.startNext();
 						load.awaitAnswersFrom(pids.get(pids.size() - 1));
 					}
 					report = load.finish();
 				}
 				stop(pids);
 				Handovers handovers = new Handovers(report, pids,
-						logFiles.stream().map(HandoverIntegrationTests::read).toList());
-				String summary = ("Handover on %s with tcp_migrate_req=%d: %d handovers, %d requests, %d failed %s, "
-						+ "answers by pid %s")
-					.formatted(transport, tcpMigrateReq, HANDOVERS, report.requests(), report.failed(),
+						logFiles.stream().map(HandoverIntegrationTests::read).toList(), modes);
+				String summary = ("Handover on %s with tcp_migrate_req=%d by %s: %d handovers, %d requests, %d failed "
+						+ "%s, answers by pid %s")
+					.formatted(transport, tcpMigrateReq, modes, HANDOVERS, report.requests(), report.failed(),
 							report.failures(), report.answersByPid());
 				System.out.println(summary);
 				Files.writeString(logs.resolve("summary.txt"), summary + System.lineSeparator());
@@ -135,28 +152,38 @@ class HandoverIntegrationTests {
 	}
 
 	/**
-	 * Run the rolling-restart script, which starts the next process, waits until it is up
-	 * and stops the previous one, if any.
+	 * Runs the rolling-restart script, which starts the next process, waits until it is
+	 * up and stops the previous one, if any.
 	 */
-	private void startNext(NetworkNamespace namespace, Path jar, Path logs, String transport, List<Long> pids,
-			List<String> logFiles) {
-		Path script = jar.getParent().resolveSibling("scripts").resolve("rolling-restart.sh");
-		List<String> command = new ArrayList<>(List.of("bash", script.toString()));
-		if (!pids.isEmpty()) {
-			command.addAll(List.of("--old", String.valueOf(pids.get(pids.size() - 1))));
-		}
-		command.add("--");
-		command.addAll(APPLICATION_ARGUMENTS);
-		command.add("--reuseport.transport=" + transport);
-		String output = Commands
-			.run(namespace.command(command), null,
-					Map.of("SAMPLE_JAR", jar.toString(), "LOG_DIR", logs.toString(), "JAVA_OPTS", JAVA_OPTS, "JAVA",
-							Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+	private record Restarts(NetworkNamespace namespace, Path jar, Path logs, String transport, String socket,
+			List<Long> pids, List<String> logFiles, List<String> modes) {
+
+		private static final Pattern MODE = Pattern.compile("(?m)^handover=(\\S+)$");
+
+		void startNext() {
+			Path script = this.jar.getParent().resolveSibling("scripts").resolve("rolling-restart.sh");
+			List<String> command = new ArrayList<>(List.of("bash", script.toString()));
+			if (!this.pids.isEmpty()) {
+				command.addAll(List.of("--old", String.valueOf(this.pids.get(this.pids.size() - 1))));
+			}
+			command.add("--");
+			command.addAll(APPLICATION_ARGUMENTS);
+			command.add("--reuseport.transport=" + this.transport);
+			String output = Commands.run(this.namespace.command(command), null,
+					Map.of("SAMPLE_JAR", this.jar.toString(), "LOG_DIR", this.logs.toString(), "JAVA_OPTS", JAVA_OPTS,
+							"JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+							"HANDOVER_SOCKET", this.socket),
 					TIMEOUT.multipliedBy(2));
-		Matcher started = STARTED.matcher(output);
-		assertThat(started.find()).as("output of %s:%n%s", command, output).isTrue();
-		pids.add(Long.parseLong(started.group(1)));
-		logFiles.add(started.group(2));
+			Matcher started = STARTED.matcher(output);
+			assertThat(started.find()).as("output of %s:%n%s", command, output).isTrue();
+			this.pids.add(Long.parseLong(started.group(1)));
+			this.logFiles.add(started.group(2));
+			Matcher mode = MODE.matcher(output);
+			if (mode.find()) {
+				this.modes.add(mode.group(1));
+			}
+		}
+
 	}
 
 	/**
@@ -191,8 +218,10 @@ class HandoverIntegrationTests {
 	 * @param report the load client's final report
 	 * @param pids the processes, in the order they started
 	 * @param logs their output, in the same order
+	 * @param modes how each handover went, as the script says: {@code sockets} or
+	 * {@code joined}
 	 */
-	record Handovers(Report report, List<Long> pids, List<String> logs) {
+	record Handovers(Report report, List<Long> pids, List<String> logs, List<String> modes) {
 
 	}
 
