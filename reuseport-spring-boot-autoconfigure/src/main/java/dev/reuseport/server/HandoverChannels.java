@@ -5,9 +5,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Supplier;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -41,14 +43,13 @@ final class HandoverChannels {
 	}
 
 	/**
-	 * Set up the pipeline of a handover connection: lines in and out, then the handler.
-	 * @param channel the connection
-	 * @param handler the side's handler
+	 * Return the initializer of handover connections: lines in and out, then the side's
+	 * handler.
+	 * @param handler supplies the handler of each connection
+	 * @return the initializer
 	 */
-	static void initialize(Channel channel, ChannelHandler handler) {
-		channel.pipeline()
-			.addLast(new LineBasedFrameDecoder(HandoverLine.MAX_LENGTH), new StringDecoder(StandardCharsets.US_ASCII),
-					new StringEncoder(StandardCharsets.US_ASCII), handler);
+	static ChannelHandler initializer(Supplier<ChannelHandler> handler) {
+		return new Initializer(handler);
 	}
 
 	/**
@@ -90,6 +91,27 @@ final class HandoverChannels {
 	 */
 	static long currentUser() throws IOException {
 		return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+	}
+
+	/**
+	 * Sets up the pipeline of a handover connection.
+	 */
+	static final class Initializer extends ChannelInitializer<Channel> {
+
+		private final Supplier<ChannelHandler> handler;
+
+		Initializer(Supplier<ChannelHandler> handler) {
+			this.handler = handler;
+		}
+
+		@Override
+		protected void initChannel(Channel channel) {
+			channel.pipeline()
+				.addLast(new LineBasedFrameDecoder(HandoverLine.MAX_LENGTH),
+						new StringDecoder(StandardCharsets.US_ASCII), new StringEncoder(StandardCharsets.US_ASCII),
+						this.handler.get());
+		}
+
 	}
 
 }

@@ -17,7 +17,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -93,13 +92,8 @@ final class HandoverOffer {
 
 	private void bind() throws IOException {
 		Channel channel = new ServerBootstrap().group(this.loop)
-			.channel(EpollServerDomainSocketChannel.class)
-			.childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
-				@Override
-				protected void initChannel(EpollDomainSocketChannel connection) {
-					HandoverChannels.initialize(connection, new Session());
-				}
-			})
+			.channelFactory(EpollServerDomainSocketChannel::new)
+			.childHandler(HandoverChannels.initializer(Session::new))
 			.bind(new DomainSocketAddress(this.path.toFile()))
 			.syncUninterruptibly()
 			.channel();
@@ -172,7 +166,7 @@ final class HandoverOffer {
 	/**
 	 * One handover, on one connection; confined to the offer's loop.
 	 */
-	private final class Session extends SimpleChannelInboundHandler<String> {
+	final class Session extends SimpleChannelInboundHandler<String> {
 
 		private long peer = -1;
 

@@ -18,7 +18,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -98,13 +97,8 @@ final class HandoverRequest {
 
 	private static Channel connect(IoEventLoopGroup loop, Path path, Receiver receiver) {
 		return new Bootstrap().group(loop)
-			.channel(EpollDomainSocketChannel.class)
-			.handler(new ChannelInitializer<EpollDomainSocketChannel>() {
-				@Override
-				protected void initChannel(EpollDomainSocketChannel connection) {
-					HandoverChannels.initialize(connection, receiver);
-				}
-			})
+			.channelFactory(EpollDomainSocketChannel::new)
+			.handler(HandoverChannels.initializer(() -> receiver))
 			.connect(new DomainSocketAddress(path.toFile()))
 			.syncUninterruptibly()
 			.channel();
@@ -214,7 +208,7 @@ final class HandoverRequest {
 	/**
 	 * The handler of the connection; confined to its loop but for the futures.
 	 */
-	private static final class Receiver extends ChannelInboundHandlerAdapter {
+	static final class Receiver extends ChannelInboundHandlerAdapter {
 
 		private final InetSocketAddress address;
 

@@ -76,7 +76,7 @@ class ListenerLoopResources implements LoopResources {
 	 * Completes the bind of a channel whose socket is already bound and listening, then
 	 * leaves its pipeline.
 	 */
-	private static final class AlreadyBound extends ChannelOutboundHandlerAdapter {
+	static final class AlreadyBound extends ChannelOutboundHandlerAdapter {
 
 		@Override
 		public void bind(ChannelHandlerContext context, SocketAddress localAddress, ChannelPromise promise) {

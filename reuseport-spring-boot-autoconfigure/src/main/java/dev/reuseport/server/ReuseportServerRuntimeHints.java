@@ -24,7 +24,14 @@ class ReuseportServerRuntimeHints implements RuntimeHintsRegistrar {
 		// of images that never add the handler
 		hints.reflection()
 			.registerType(KeepAliveDrainHandler.class, (hint) -> hint.onReachableType(KeepAliveDrainHandler.class))
-			.registerType(AcceptFailures.Handler.class, (hint) -> hint.onReachableType(AcceptFailures.Handler.class));
+			.registerType(AcceptFailures.Handler.class, (hint) -> hint.onReachableType(AcceptFailures.Handler.class))
+			.registerType(ListenerLoopResources.AlreadyBound.class,
+					(hint) -> hint.onReachableType(ListenerLoopResources.AlreadyBound.class))
+			.registerType(HandoverOffer.Session.class, (hint) -> hint.onReachableType(HandoverOffer.Session.class))
+			.registerType(HandoverChannels.Initializer.class,
+					(hint) -> hint.onReachableType(HandoverChannels.Initializer.class))
+			.registerType(HandoverRequest.Receiver.class,
+					(hint) -> hint.onReachableType(HandoverRequest.Receiver.class));
 	}
 
 }

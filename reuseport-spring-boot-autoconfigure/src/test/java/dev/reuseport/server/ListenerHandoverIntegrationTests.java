@@ -161,6 +161,24 @@ class ListenerHandoverIntegrationTests {
 	}
 
 	@Test
+	void aProcessStartedByTheJvmInheritsNoneOfTheAdoptedSockets() throws Exception {
+		start("old", 2);
+		ReuseportWebServer replacement = start("new", 2);
+		List<String> sockets = ListeningSockets.inodes(this.port);
+		// Netty's recvmsg sets no close-on-exec on a received descriptor
+		for (ReuseportListener listener : replacement.getListeners()) {
+			String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + listener.fileDescriptor())).toString();
+			assertThat(target).startsWith("socket:[");
+			assertThat(sockets).contains(target.replaceAll("\\D", ""));
+		}
+		// but the JDK closes every descriptor above 2 in a process it starts
+		Process child = new ProcessBuilder("ls", "-l", "/proc/self/fd/").redirectErrorStream(true).start();
+		String descriptors = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(child.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+		assertThat(descriptors).contains("/proc/").doesNotContain("socket:[");
+	}
+
+	@Test
 	void theOldServerServesOnWhenTheNewProcessGoesAwayBeforeAdopting() throws Exception {
 		ReuseportWebServer old = start("old", 2);
 		try (RawHandoverClient dying = RawHandoverClient.connect(this.socket)) {
