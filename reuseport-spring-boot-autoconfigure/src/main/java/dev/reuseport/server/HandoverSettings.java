@@ -12,7 +12,7 @@ import org.springframework.util.Assert;
  * @param socket the path of the handover socket, on which a running server offers its
  * listeners to a process of the same user
  * @param timeout how long a handover may take, from the request to the adoption
- * @since 0.2.0
+ * @since 0.1.0
  */
 public record HandoverSettings(Path socket, Duration timeout) {
 

@@ -200,7 +200,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	 * socket. By default they do not: a new process joins the port, as
 	 * {@link #setJoinExisting(boolean)} allows. Only epoll listeners adopt sockets.
 	 * @param handover the handover settings, or {@code null} for none
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	public void setHandover(@Nullable HandoverSettings handover) {
 		this.handover = handover;

@@ -107,7 +107,7 @@ public class ReuseportWebServer implements WebServer {
 	 * @param balancing how open connections are balanced across the listeners' loops
 	 * @param stallRelief how the listeners of stalled event loops are relieved
 	 * @param handover the handover socket, or {@code null} for none
-	 * @since 0.2.0
+	 * @since 0.1.0
 	 */
 	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
 			boolean joinExisting, @Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,

@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  * @param kind how the socket came to this process
  * @param process the process that handed it over, for an adopted socket; {@code -1}
  * otherwise
- * @since 0.2.0
+ * @since 0.1.0
  */
 public record SocketOrigin(Kind kind, long process) {
 
