@@ -16,7 +16,9 @@ import org.springframework.boot.diagnostics.FailureAnalyzedException;
  */
 final class ListenerTransportSelector {
 
-	private static final Log logger = LogFactory.getLog(ReuseportAutoConfiguration.class);
+	// The auto-configuration's category, which users filter on, by name: the class itself
+	// would make it and this class depend on each other
+	private static final Log logger = LogFactory.getLog("dev.reuseport.autoconfigure.ReuseportAutoConfiguration");
 
 	private ListenerTransportSelector() {
 	}

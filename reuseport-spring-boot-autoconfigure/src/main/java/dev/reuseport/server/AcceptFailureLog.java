@@ -42,12 +42,13 @@ final class AcceptFailureLog {
 	 * @param address the listener's address
 	 * @param error the error
 	 * @param failure the failure
+	 * @param pause how long the listener stops accepting after a failure
 	 */
-	void failed(int listener, SocketAddress address, AcceptError error, NativeIoException failure) {
+	void failed(int listener, SocketAddress address, AcceptError error, NativeIoException failure, Duration pause) {
 		this.log.failed(() -> ("Listener %d on %s cannot accept connections: %s. The process %s. It accepts again "
 				+ "every %d ms; new connections wait in the accept queue meanwhile.%s")
-			.formatted(listener, address, cause(error, failure), this.openFiles.get().describe(),
-					AcceptFailures.PAUSE.toMillis(), fix(error)));
+			.formatted(listener, address, cause(error, failure), this.openFiles.get().describe(), pause.toMillis(),
+					fix(error)));
 	}
 
 	private static String cause(AcceptError error, NativeIoException failure) {

@@ -74,7 +74,7 @@ final class AcceptFailures {
 	private void failed(Channel channel, NativeIoException failure) {
 		AcceptError error = AcceptError.of(failure);
 		this.counts.incrementAndGet(error.ordinal());
-		this.log.failed(this.index, channel.localAddress(), error, failure);
+		this.log.failed(this.index, channel.localAddress(), error, failure, PAUSE);
 		channel.config().setAutoRead(false);
 		channel.eventLoop().schedule(() -> resume(channel), PAUSE.toNanos(), TimeUnit.NANOSECONDS);
 	}

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.web.server.GracefulShutdownCallback;
@@ -32,7 +31,7 @@ import org.springframework.boot.web.server.GracefulShutdownResult;
 final class GracefulShutdown {
 
 	// The server's own category, which users already filter on
-	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
+	private static final Log logger = ServerLog.get();
 
 	private final ReuseportGroup group;
 

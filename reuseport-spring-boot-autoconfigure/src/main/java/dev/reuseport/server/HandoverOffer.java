@@ -26,7 +26,6 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,7 +41,7 @@ import org.jspecify.annotations.Nullable;
 final class HandoverOffer {
 
 	// The server's own category, which users already filter on
-	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
+	private static final Log logger = ServerLog.get();
 
 	private final Path path;
 

@@ -24,7 +24,6 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.FileDescriptor;
 import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,7 +36,7 @@ import org.jspecify.annotations.Nullable;
 final class HandoverRequest {
 
 	// The server's own category, which users already filter on
-	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
+	private static final Log logger = ServerLog.get();
 
 	private HandoverRequest() {
 	}

@@ -10,7 +10,6 @@ import java.util.function.LongConsumer;
 
 import io.netty.channel.Channel;
 import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,7 +32,7 @@ import org.jspecify.annotations.Nullable;
 final class ListenerHandover {
 
 	// The server's own category, which users already filter on
-	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
+	private static final Log logger = ServerLog.get();
 
 	private final @Nullable HandoverSettings settings;
 
@@ -157,16 +156,21 @@ final class ListenerHandover {
 	}
 
 	private void handedOver(long process) {
-		this.offer = null;
+		stopOffering();
 		this.given.incrementAndGet();
 		this.handedOverActions.forEach((action) -> action.accept(process));
 	}
 
 	/**
-	 * Stop offering the listeners, when the server stops.
+	 * Stop offering the listeners, when the server shuts down or stops: its listeners
+	 * close, and the next process binds its own.
 	 */
 	synchronized void stop() {
 		this.running = false;
+		stopOffering();
+	}
+
+	private void stopOffering() {
 		HandoverOffer offer = this.offer;
 		this.offer = null;
 		if (offer != null) {

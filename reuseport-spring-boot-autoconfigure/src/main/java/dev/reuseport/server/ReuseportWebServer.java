@@ -284,8 +284,10 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	@Override
 	public void shutDownGracefully(GracefulShutdownCallback callback) {
-		// A withdrawn listener never rejoins once the shutdown has begun
+		// A withdrawn listener never rejoins once the shutdown has begun, and the
+		// listeners, which close now, are offered to no other process
 		stopWatchdog();
+		this.handover.stop();
 		GracefulShutdown gracefulShutdown = this.gracefulShutdown;
 		if (gracefulShutdown == null || !this.started) {
 			callback.shutdownComplete(GracefulShutdownResult.IMMEDIATE);

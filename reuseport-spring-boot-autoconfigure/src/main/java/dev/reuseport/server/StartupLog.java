@@ -23,7 +23,7 @@ import org.springframework.boot.reactor.netty.NettyWebServer;
 final class StartupLog {
 
 	// The server's own category, which users already filter on
-	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
+	private static final Log logger = ServerLog.get();
 
 	// Spring Boot's, for its startup line, which log matchers and tests look for
 	private static final Log springBootLogger = LogFactory.getLog(NettyWebServer.class);

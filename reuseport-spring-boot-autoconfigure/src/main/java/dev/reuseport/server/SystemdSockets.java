@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 
 /**
  * The listening sockets that systemd passed to this process by socket activation
@@ -23,7 +22,7 @@ import org.apache.commons.logging.LogFactory;
 final class SystemdSockets {
 
 	// The server's own category, which users already filter on
-	private static final Log logger = LogFactory.getLog(ReuseportWebServer.class);
+	private static final Log logger = ServerLog.get();
 
 	private static final int FIRST_DESCRIPTOR = 3;
 

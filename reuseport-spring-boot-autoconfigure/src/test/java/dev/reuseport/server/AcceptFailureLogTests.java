@@ -31,7 +31,8 @@ class AcceptFailureLogTests {
 	@Test
 	void namesTheProcessLimitTheOpenFilesAndTheFix() {
 		try (CapturedLogs logs = CapturedLogs.capture(AcceptFailureLogTests.class)) {
-			log(new OpenFiles(1000, 1024)).failed(1, ADDRESS, AcceptError.EMFILE, Errors.newIOException("accept", -24));
+			log(new OpenFiles(1000, 1024)).failed(1, ADDRESS, AcceptError.EMFILE, Errors.newIOException("accept", -24),
+					AcceptFailures.PAUSE);
 			assertThat(logs.messages(Level.WARN)).singleElement()
 				.asString()
 				.startsWith("Listener 1 on /127.0.0.1:8080 cannot accept connections: too many open files in this "
@@ -47,7 +48,8 @@ class AcceptFailureLogTests {
 	@Test
 	void saysTheProcessIsAtItsLimitWhenItCannotCountItsFiles() {
 		try (CapturedLogs logs = CapturedLogs.capture(AcceptFailureLogTests.class)) {
-			log(new OpenFiles(-1, 300)).failed(0, ADDRESS, AcceptError.EMFILE, Errors.newIOException("accept", -24));
+			log(new OpenFiles(-1, 300)).failed(0, ADDRESS, AcceptError.EMFILE, Errors.newIOException("accept", -24),
+					AcceptFailures.PAUSE);
 			assertThat(logs.messages(Level.WARN)).singleElement()
 				.asString()
 				.contains("The process is at its limit of 300 open files (too many to count them).");
@@ -57,7 +59,8 @@ class AcceptFailureLogTests {
 	@Test
 	void namesTheSystemLimitForEnfile() {
 		try (CapturedLogs logs = CapturedLogs.capture(AcceptFailureLogTests.class)) {
-			log(new OpenFiles(10, 1024)).failed(0, ADDRESS, AcceptError.ENFILE, Errors.newIOException("accept", -23));
+			log(new OpenFiles(10, 1024)).failed(0, ADDRESS, AcceptError.ENFILE, Errors.newIOException("accept", -23),
+					AcceptFailures.PAUSE);
 			assertThat(logs.messages(Level.WARN)).singleElement()
 				.asString()
 				.contains("too many open files in the system (ENFILE")
@@ -70,10 +73,11 @@ class AcceptFailureLogTests {
 		AcceptFailureLog log = log(new OpenFiles(300, 300));
 		try (CapturedLogs logs = CapturedLogs.capture(AcceptFailureLogTests.class)) {
 			for (int listener = 0; listener < 4; listener++) {
-				log.failed(listener, ADDRESS, AcceptError.EMFILE, Errors.newIOException("accept", -24));
+				log.failed(listener, ADDRESS, AcceptError.EMFILE, Errors.newIOException("accept", -24),
+						AcceptFailures.PAUSE);
 			}
 			this.nanoTime.addAndGet(AcceptFailureLog.INTERVAL.toNanos());
-			log.failed(2, ADDRESS, AcceptError.EMFILE, Errors.newIOException("accept", -24));
+			log.failed(2, ADDRESS, AcceptError.EMFILE, Errors.newIOException("accept", -24), AcceptFailures.PAUSE);
 			assertThat(logs.messages(Level.WARN)).hasSize(2)
 				.last()
 				.asString()

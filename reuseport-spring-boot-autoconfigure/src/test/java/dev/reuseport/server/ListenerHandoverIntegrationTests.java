@@ -1,8 +1,6 @@
 package dev.reuseport.server;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -15,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -32,10 +31,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import reactor.core.publisher.Mono;
-import reactor.netty.http.server.HttpServer;
 
-import org.springframework.boot.web.server.Shutdown;
+import org.springframework.boot.web.server.GracefulShutdownResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -262,6 +259,31 @@ class ListenerHandoverIntegrationTests {
 		await().atMost(TIMEOUT).until(() -> !old.getListeners().get(0).isShared());
 		assertThat(old.group().withdraw(0)).isTrue();
 		assertThat(ListeningSockets.count(this.port)).isEqualTo(1);
+	}
+
+	@Test
+	void aServerThatShutsDownStopsOffering() throws Exception {
+		ReuseportWebServer server = start("old", 2);
+		CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
+		server.shutDownGracefully(result::complete);
+		assertThat(result.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(GracefulShutdownResult.IDLE);
+		assertThat(server.isOfferingHandover()).isFalse();
+		// Its file is gone with it: the next process binds its own listeners, quietly
+		assertThat(this.socket).doesNotExist();
+		server.stop();
+		start("new", 2);
+		assertThat(this.logs.messages(Level.WARN)).isEmpty();
+	}
+
+	@Test
+	void theOfferOfAServerThatHandedOverEndsWithItsThread() {
+		start("old", 2);
+		start("new", 2);
+		// One offer thread remains: the new server's
+		await().atMost(TIMEOUT)
+			.untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
+				.filteredOn((thread) -> thread.getName().startsWith("reuseport-handover"))
+				.hasSize(1));
 	}
 
 	@Test
