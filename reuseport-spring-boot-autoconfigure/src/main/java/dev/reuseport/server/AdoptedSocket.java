@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.channel.ChannelException;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 
 /**
  * A listening TCP socket that this process did not bind, checked before a listener adopts
@@ -24,7 +24,8 @@ import org.apache.commons.logging.LogFactory;
  */
 final class AdoptedSocket {
 
-	private static final Log logger = LogFactory.getLog(AdoptedSocket.class);
+	// The server's own category, which users already filter on
+	private static final Log logger = ServerLog.get();
 
 	private static final int SOL_SOCKET = 1;
 
@@ -109,6 +110,36 @@ final class AdoptedSocket {
 			}
 		}
 		return new AdoptedSocket(descriptor, address, reusePort, origin, inode(descriptor));
+	}
+
+	/**
+	 * Return how many listeners a group needs for the sockets it adopts: one per socket
+	 * at least, so that no queue is dropped, and no more than one per socket where the
+	 * sockets have no SO_REUSEPORT for others to join. Says so at WARN when that is not
+	 * the configured count.
+	 * @param adopted the sockets, none when the group binds its own
+	 * @param configured the configured number of listeners
+	 * @return the number of listeners
+	 */
+	static int listeners(List<AdoptedSocket> adopted, int configured) {
+		if (adopted.isEmpty()) {
+			return configured;
+		}
+		boolean joinable = adopted.stream().allMatch(AdoptedSocket::reusePort);
+		int size = joinable ? Math.max(configured, adopted.size()) : adopted.size();
+		InetSocketAddress address = adopted.get(0).address();
+		if (!joinable && size < configured) {
+			logger.warn(("The %d adopted sockets on %s have no SO_REUSEPORT, so no other listener can join them: "
+					+ "%d listeners accept instead of %d. Give each socket SO_REUSEPORT (ReusePort=yes in a "
+					+ "systemd socket unit) for one listener per event loop")
+				.formatted(adopted.size(), address, size, configured));
+		}
+		else if (size > configured) {
+			logger.warn(("%d sockets were adopted on %s for %d listeners: %d listeners accept, one per socket, "
+					+ "so that no socket's accept queue is dropped")
+				.formatted(adopted.size(), address, configured, size));
+		}
+		return size;
 	}
 
 	/**

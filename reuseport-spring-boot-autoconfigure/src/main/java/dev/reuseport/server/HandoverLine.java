@@ -13,7 +13,7 @@ import java.util.List;
  *
  * <pre>
  * new → old   REQUEST &lt;pid&gt; &lt;address&gt; &lt;port&gt;
- * old → new   OFFER &lt;pid&gt; &lt;transport&gt; &lt;count&gt;      or  REFUSED &lt;why&gt;
+ * old → new   OFFER &lt;pid&gt; &lt;transport&gt; &lt;count&gt; &lt;index,…&gt;  or  REFUSED &lt;why&gt;
  * new → old   READY
  * old → new   &lt;count&gt; descriptors, one SCM_RIGHTS message each
  * new → old   ADOPTED &lt;count&gt;                    or  DECLINED &lt;why&gt;

@@ -55,11 +55,11 @@ final class HandoverRequest {
 			return null;
 		}
 		IoEventLoopGroup loop = HandoverChannels.newLoop("reuseport-handover-request");
-		Receiver receiver = new Receiver(address);
+		HandoverReceiver receiver = new HandoverReceiver(address);
 		Channel channel = null;
 		try {
 			channel = connect(loop, path, receiver);
-			List<FileDescriptor> descriptors = receiver.descriptors.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			List<FileDescriptor> descriptors = receiver.descriptors().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 			Received received = check(descriptors, address, receiver, channel, loop);
 			if (received == null) {
 				loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -67,11 +67,11 @@ final class HandoverRequest {
 			return received;
 		}
 		catch (ExecutionException ex) {
-			logger.warn("Process " + receiver.process + " gave no listeners over the handover socket " + path + ", as "
-					+ ex.getCause().getMessage() + ". Binding new listeners");
+			logger.warn("Process " + receiver.process() + " gave no listeners over the handover socket " + path
+					+ ", as " + ex.getCause().getMessage() + ". Binding new listeners");
 		}
 		catch (TimeoutException ex) {
-			logger.warn("Process " + receiver.process + " gave no listeners over the handover socket " + path
+			logger.warn("Process " + receiver.process() + " gave no listeners over the handover socket " + path
 					+ " within " + timeout.toMillis() + " ms. Binding new listeners");
 		}
 		catch (InterruptedException ex) {
@@ -94,7 +94,7 @@ final class HandoverRequest {
 		return null;
 	}
 
-	private static Channel connect(IoEventLoopGroup loop, Path path, Receiver receiver) {
+	private static Channel connect(IoEventLoopGroup loop, Path path, HandoverReceiver receiver) {
 		return new Bootstrap().group(loop)
 			.channelFactory(EpollDomainSocketChannel::new)
 			.handler(HandoverChannels.initializer(() -> receiver))
@@ -104,13 +104,13 @@ final class HandoverRequest {
 	}
 
 	private static @Nullable Received check(List<FileDescriptor> descriptors, InetSocketAddress address,
-			Receiver receiver, Channel channel, IoEventLoopGroup loop) {
+			HandoverReceiver receiver, Channel channel, IoEventLoopGroup loop) {
 		List<AdoptedSocket> sockets = new ArrayList<>();
 		List<String> refusals = new ArrayList<>();
 		for (FileDescriptor descriptor : descriptors) {
 			try {
 				sockets.add(AdoptedSocket.check(descriptor.intValue(), address,
-						SocketOrigin.adoptedFrom(receiver.process), true));
+						SocketOrigin.adoptedFrom(receiver.process()), true));
 			}
 			catch (AdoptedSocket.RefusedException ex) {
 				refusals.add(ex.getMessage());
@@ -119,7 +119,7 @@ final class HandoverRequest {
 		}
 		if (!refusals.isEmpty()) {
 			logger.warn("Refused %d of the %d descriptors that process %d handed over: %s".formatted(refusals.size(),
-					descriptors.size(), receiver.process, String.join("; ", refusals)));
+					descriptors.size(), receiver.process(), String.join("; ", refusals)));
 		}
 		Received received = new Received(receiver, sockets, channel, loop);
 		if (sockets.isEmpty()) {
@@ -146,7 +146,7 @@ final class HandoverRequest {
 	 */
 	static final class Received {
 
-		private final Receiver receiver;
+		private final HandoverReceiver receiver;
 
 		private final List<AdoptedSocket> sockets;
 
@@ -154,7 +154,8 @@ final class HandoverRequest {
 
 		private final IoEventLoopGroup loop;
 
-		private Received(Receiver receiver, List<AdoptedSocket> sockets, Channel channel, IoEventLoopGroup loop) {
+		private Received(HandoverReceiver receiver, List<AdoptedSocket> sockets, Channel channel,
+				IoEventLoopGroup loop) {
 			this.receiver = receiver;
 			this.sockets = List.copyOf(sockets);
 			this.channel = channel;
@@ -166,7 +167,16 @@ final class HandoverRequest {
 		 * @return the process id
 		 */
 		long process() {
-			return this.receiver.process;
+			return this.receiver.process();
+		}
+
+		/**
+		 * Return the indexes of the old process's listeners whose sockets were handed
+		 * over.
+		 * @return the indexes, as the old process numbers its listeners
+		 */
+		List<String> indexes() {
+			return this.receiver.indexes();
 		}
 
 		/**
@@ -183,7 +193,7 @@ final class HandoverRequest {
 		 * @param released run once the old process has closed its descriptors, or is gone
 		 */
 		void adopted(Runnable released) {
-			this.receiver.released.whenComplete((result, ex) -> {
+			this.receiver.released().whenComplete((result, ex) -> {
 				released.run();
 				this.loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
 			});
@@ -200,126 +210,6 @@ final class HandoverRequest {
 			this.channel.writeAndFlush(HandoverLine.of(HandoverLine.DECLINED, why))
 				.addListener(ChannelFutureListener.CLOSE);
 			this.loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-		}
-
-	}
-
-	/**
-	 * The handler of the connection; confined to its loop but for the futures.
-	 */
-	static final class Receiver extends ChannelInboundHandlerAdapter {
-
-		private final InetSocketAddress address;
-
-		private final CompletableFuture<List<FileDescriptor>> descriptors = new CompletableFuture<>();
-
-		private final CompletableFuture<Void> released = new CompletableFuture<>();
-
-		private final List<FileDescriptor> received = new ArrayList<>();
-
-		private volatile long process = -1;
-
-		private int offered;
-
-		Receiver(InetSocketAddress address) {
-			this.address = address;
-		}
-
-		@Override
-		public void channelActive(ChannelHandlerContext context) {
-			EpollDomainSocketChannel connection = (EpollDomainSocketChannel) context.channel();
-			this.process = HandoverChannels.peerPid(connection);
-			String otherUser = HandoverChannels.otherUser(connection);
-			if (otherUser != null) {
-				fail(context, otherUser);
-				return;
-			}
-			context.writeAndFlush(HandoverLine.request(this.address));
-		}
-
-		@Override
-		public void channelRead(ChannelHandlerContext context, Object message) {
-			if (message instanceof FileDescriptor descriptor) {
-				descriptorReceived(context, descriptor);
-				return;
-			}
-			HandoverLine line = HandoverLine.parse((String) message);
-			try {
-				if (line.is(HandoverLine.OFFER) && this.offered == 0) {
-					offered(context, line);
-				}
-				else if (line.is(HandoverLine.REFUSED)) {
-					fail(context, "it refused: " + line.text(0));
-				}
-				else if (line.is(HandoverLine.RELEASED)) {
-					this.released.complete(null);
-					context.close();
-				}
-				else {
-					fail(context, "it sent " + line + " out of turn");
-				}
-			}
-			catch (IllegalArgumentException ex) {
-				fail(context, ex.getMessage());
-			}
-		}
-
-		private void offered(ChannelHandlerContext context, HandoverLine offer) {
-			String transport = offer.word(1);
-			int count = (int) offer.number(2);
-			if (!ListenerTransport.EPOLL.id().equals(transport) || count < 1) {
-				fail(context, "it offered " + count + " " + transport + " listeners, and only epoll listeners can "
-						+ "be adopted");
-				return;
-			}
-			this.offered = count;
-			// From here to the last descriptor, no read may take the text and drop them
-			((EpollDomainSocketChannel) context.channel()).config().setReadMode(DomainSocketReadMode.FILE_DESCRIPTORS);
-			context.writeAndFlush(HandoverLine.of(HandoverLine.READY));
-		}
-
-		private synchronized void descriptorReceived(ChannelHandlerContext context, FileDescriptor descriptor) {
-			if (this.descriptors.isDone()) {
-				AdoptedSocket.close(descriptor.intValue());
-				return;
-			}
-			this.received.add(descriptor);
-			if (this.received.size() == this.offered) {
-				((EpollDomainSocketChannel) context.channel()).config().setReadMode(DomainSocketReadMode.BYTES);
-				this.descriptors.complete(List.copyOf(this.received));
-			}
-		}
-
-		private void fail(ChannelHandlerContext context, String why) {
-			if (this.descriptors.completeExceptionally(new IllegalStateException(why))) {
-				closeReceived();
-			}
-			context.close();
-		}
-
-		/**
-		 * Give up waiting: close the descriptors received so far, and the connection.
-		 */
-		void abandon() {
-			if (this.descriptors.completeExceptionally(new IllegalStateException("abandoned"))) {
-				closeReceived();
-			}
-		}
-
-		private synchronized void closeReceived() {
-			this.received.forEach((descriptor) -> AdoptedSocket.close(descriptor.intValue()));
-		}
-
-		@Override
-		public void channelInactive(ChannelHandlerContext context) {
-			fail(context, "it closed the connection");
-			// Gone: its descriptors are closed
-			this.released.complete(null);
-		}
-
-		@Override
-		public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
-			fail(context, "the connection failed: " + cause);
 		}
 
 	}

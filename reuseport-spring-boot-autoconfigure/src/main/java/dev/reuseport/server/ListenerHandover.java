@@ -3,6 +3,9 @@ package dev.reuseport.server;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -124,10 +127,12 @@ final class ListenerHandover {
 			return;
 		}
 		this.received.incrementAndGet();
-		logger.info("Adopted %d SO_REUSEPORT listeners on %s from process %d over the handover socket %s"
-			.formatted(received.sockets().size(), address, received.process(), this.settings.socket()));
+		logger.info(
+				"Adopted %d SO_REUSEPORT listeners on %s from process %d over the handover socket %s (its listeners %s)"
+					.formatted(received.sockets().size(), address, received.process(), this.settings.socket(),
+							String.join(", ", received.indexes())));
 		received.adopted(() -> {
-			this.group.unshare();
+			unshare();
 			offer(address);
 		});
 	}
@@ -220,6 +225,22 @@ final class ListenerHandover {
 	}
 
 	/**
+	 * Mark the listeners' sockets as this process's alone, but those that systemd holds.
+	 */
+	private void unshare() {
+		this.group.listeners()
+			.stream()
+			.filter((listener) -> listener.socketOrigin().kind() != SocketOrigin.Kind.INHERITED)
+			.forEach((listener) -> listener.withdrawal().unshare());
+	}
+
+	private static CompletableFuture<Void> closed(Channel channel) {
+		CompletableFuture<Void> closed = new CompletableFuture<>();
+		channel.closeFuture().addListener((future) -> closed.complete(null));
+		return closed;
+	}
+
+	/**
 	 * The server's listeners as the offer sees them.
 	 */
 	private final class OfferedListeners implements HandoverOffer.Listeners {
@@ -241,18 +262,36 @@ final class ListenerHandover {
 		}
 
 		@Override
-		public List<Channel> share() {
-			return ListenerHandover.this.group.share();
+		public SortedMap<Integer, Channel> share() {
+			SortedMap<Integer, Channel> shared = new TreeMap<>();
+			for (ReuseportListener listener : ListenerHandover.this.group.listeners()) {
+				Channel channel = listener.channel();
+				// A withdrawn socket is out of the group, with no queue: it is not
+				// offered
+				if (channel != null && channel.isOpen() && !listener.socket().isClosing()
+						&& listener.withdrawal().share()) {
+					shared.put(listener.index(), channel);
+				}
+			}
+			return shared;
 		}
 
 		@Override
 		public void unshare() {
-			ListenerHandover.this.group.unshare();
+			ListenerHandover.this.unshare();
 		}
 
 		@Override
 		public CompletableFuture<Void> release() {
-			return ListenerHandover.this.group.handOver(ListenerHandover.this.idleGrace);
+			// This process's descriptors close; the sockets stay open in the other
+			List<CompletableFuture<Void>> closed = ListenerHandover.this.group.listeners()
+				.stream()
+				.map(ReuseportListener::channel)
+				.filter(Objects::nonNull)
+				.map(ListenerHandover::closed)
+				.toList();
+			ListenerHandover.this.group.drain(ListenerHandover.this.idleGrace);
+			return CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new));
 		}
 
 	}

@@ -2,17 +2,11 @@ package dev.reuseport.server;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -112,20 +106,6 @@ final class ReuseportGroup {
 	}
 
 	/**
-	 * Start the event loop of every listener, then bind every listener on the same port.
-	 * On failure, the listeners bound so far stay bound until {@link #release(Duration)}.
-	 * @return the port every listener is bound to
-	 * @throws ReuseportPortInUseException if sockets already listen on the port, unless
-	 * the group joins them
-	 * @throws ReuseportBindException if another process holds the address without
-	 * SO_REUSEPORT
-	 * @throws WebServerException if a listener cannot bind for another reason
-	 */
-	int bind() {
-		return bind(List.of());
-	}
-
-	/**
 	 * Start the event loop of every listener, then let the first listeners adopt sockets
 	 * that already listen on the port, and bind the others on the same port. Adopted
 	 * sockets that have no SO_REUSEPORT take no other listener on their port: the group
@@ -142,12 +122,8 @@ final class ReuseportGroup {
 	 */
 	int bind(List<AdoptedSocket> adopted) {
 		InetSocketAddress configured = configuredAddress();
-		boolean byNumber = configured != null && configured.getPort() > 0;
-		List<String> adoptedInodes = adopted.stream().map(AdoptedSocket::inode).toList();
-		PortListeners existing = byNumber ? PortListeners.on(configured).without(adoptedInodes) : PortListeners.NONE;
-		// As Spring Boot fails, before any listener could take a connection
-		refuseToShareUnlessJoining(existing.count(), existing::pids);
-		this.joined = existing;
+		PortSharing sharing = new PortSharing(configured, this.joinExisting);
+		this.joined = sharing.beforeBind(adopted.stream().map(AdoptedSocket::inode).toList());
 		resize(adopted);
 		// Every loop exists before the first listener accepts, so that it can hand a
 		// connection to any of them
@@ -166,7 +142,7 @@ final class ReuseportGroup {
 		for (ReuseportListener listener : this.listeners.subList(Math.max(1, adopted.size()), this.listeners.size())) {
 			bind(listener, port, null, balancer);
 		}
-		if (this.listeners.size() > 1 && configuredPort() == 0 && adopted.isEmpty()) {
+		if (this.listeners.size() > 1 && configured != null && configured.getPort() == 0 && adopted.isEmpty()) {
 			// The kernel gave listener 0 its port, and takes such a port back when the
 			// socket is shut down: a stall withdrawal would then rejoin on another port.
 			// Bound again on the port by number, while the others hold it, it keeps it.
@@ -174,33 +150,8 @@ final class ReuseportGroup {
 			first.socket().closeUnused();
 			bind(first, port, null, balancer);
 		}
-		if (byNumber) {
-			// A process started at the same instant may have bound between this one's
-			// check and its binds: both then refuse, rather than share by accident
-			PortListeners all = PortListeners.on(configured);
-			refuseToShareUnlessJoining(all.count() - this.listeners.size(), () -> {
-				Set<Long> others = new TreeSet<>(all.pids());
-				others.remove(ProcessHandle.current().pid());
-				return others;
-			});
-		}
+		sharing.afterBind(this.listeners.size());
 		return port;
-	}
-
-	/**
-	 * Refuse to share the port with listeners of others, unless the group joins them.
-	 * @param others the number of other listeners on the address
-	 * @param pids the processes that hold them, looked for only to refuse
-	 */
-	private void refuseToShareUnlessJoining(int others, Supplier<Set<Long>> pids) {
-		if (others > 0 && !this.joinExisting) {
-			throw new ReuseportPortInUseException(configuredPort(), others, pids.get());
-		}
-	}
-
-	private int configuredPort() {
-		InetSocketAddress configured = configuredAddress();
-		return (configured != null) ? configured.getPort() : -1;
 	}
 
 	private @Nullable InetSocketAddress configuredAddress() {
@@ -209,28 +160,11 @@ final class ReuseportGroup {
 	}
 
 	/**
-	 * Size the group for the sockets it adopts: one listener per adopted socket at least,
-	 * and no more than those where the sockets have no SO_REUSEPORT for others to join.
+	 * Size the group for the sockets it adopts (see {@link AdoptedSocket#listeners}).
 	 */
 	private void resize(List<AdoptedSocket> adopted) {
-		if (adopted.isEmpty()) {
-			return;
-		}
-		boolean joinable = adopted.stream().allMatch(AdoptedSocket::reusePort);
-		int size = joinable ? Math.max(this.listeners.size(), adopted.size()) : adopted.size();
-		if (!joinable && size < this.listeners.size()) {
-			logger.warn(("The %d adopted sockets on %s have no SO_REUSEPORT, so no other listener can join them: "
-					+ "%d listeners accept instead of %d. Give each socket SO_REUSEPORT (ReusePort=yes in a "
-					+ "systemd socket unit) for one listener per event loop")
-				.formatted(adopted.size(), adopted.get(0).address(), size, this.listeners.size()));
-		}
-		else if (size > this.listeners.size()) {
-			logger.warn(("%d sockets were adopted on %s for %d listeners: %d listeners accept, one per socket, "
-					+ "so that no socket's accept queue is dropped")
-				.formatted(adopted.size(), adopted.get(0).address(), this.listeners.size(), size));
-		}
 		List<ReuseportListener> current = this.listeners;
-		this.listeners = IntStream.range(0, size)
+		this.listeners = IntStream.range(0, AdoptedSocket.listeners(adopted, current.size()))
 			.mapToObj((index) -> (index < current.size()) ? current.get(index)
 					: new ReuseportListener(index, this.acceptFailureLog))
 			.toList();
@@ -270,55 +204,6 @@ final class ReuseportGroup {
 		return CompletableFuture.allOf(this.listeners.stream()
 			.map((listener) -> listener.socket().drain(idleGrace))
 			.toArray(CompletableFuture[]::new));
-	}
-
-	/**
-	 * Mark the open listeners' sockets as shared with the process they are handed over
-	 * to, so that none is withdrawn from then on.
-	 * @return the listening channels of the listeners shared; a withdrawn listener is not
-	 */
-	List<Channel> share() {
-		List<Channel> shared = new ArrayList<>();
-		for (ReuseportListener listener : this.listeners) {
-			Channel channel = listener.channel();
-			if (channel != null && channel.isOpen() && !listener.socket().isClosing()
-					&& listener.withdrawal().share()) {
-				shared.add(channel);
-			}
-		}
-		return shared;
-	}
-
-	/**
-	 * Mark the listeners' sockets as this process's alone, but those that systemd holds.
-	 */
-	void unshare() {
-		this.listeners.stream()
-			.filter((listener) -> listener.socketOrigin().kind() != SocketOrigin.Kind.INHERITED)
-			.forEach((listener) -> listener.withdrawal().unshare());
-	}
-
-	/**
-	 * Close this process's descriptors of the listening sockets, which stay open in every
-	 * other process that holds them, then drain the connections as {@link #drain} does.
-	 * @param idleGrace how long an idle keep-alive connection stays open for a request
-	 * that its client may be sending
-	 * @return a future that completes once every descriptor is closed
-	 */
-	CompletableFuture<Void> handOver(Duration idleGrace) {
-		List<CompletableFuture<Void>> closed = this.listeners.stream()
-			.map(ReuseportListener::channel)
-			.filter(Objects::nonNull)
-			.map(ReuseportGroup::closed)
-			.toList();
-		drain(idleGrace);
-		return CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new));
-	}
-
-	private static CompletableFuture<Void> closed(Channel channel) {
-		CompletableFuture<Void> closed = new CompletableFuture<>();
-		channel.closeFuture().addListener((future) -> closed.complete(null));
-		return closed;
 	}
 
 	/**

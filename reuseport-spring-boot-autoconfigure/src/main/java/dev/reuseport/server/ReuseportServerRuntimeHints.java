@@ -27,11 +27,10 @@ class ReuseportServerRuntimeHints implements RuntimeHintsRegistrar {
 			.registerType(AcceptFailures.Handler.class, (hint) -> hint.onReachableType(AcceptFailures.Handler.class))
 			.registerType(ListenerLoopResources.AlreadyBound.class,
 					(hint) -> hint.onReachableType(ListenerLoopResources.AlreadyBound.class))
-			.registerType(HandoverOffer.Session.class, (hint) -> hint.onReachableType(HandoverOffer.Session.class))
+			.registerType(HandoverSession.class, (hint) -> hint.onReachableType(HandoverSession.class))
 			.registerType(HandoverChannels.Initializer.class,
 					(hint) -> hint.onReachableType(HandoverChannels.Initializer.class))
-			.registerType(HandoverRequest.Receiver.class,
-					(hint) -> hint.onReachableType(HandoverRequest.Receiver.class));
+			.registerType(HandoverReceiver.class, (hint) -> hint.onReachableType(HandoverReceiver.class));
 	}
 
 }

@@ -93,7 +93,7 @@ final class StartupLog {
 		else if (!passesSockets) {
 			logger.info(("net.ipv4.tcp_migrate_req is 0: a process that takes over port %d from this one while it "
 					+ "shuts down loses the connections still waiting in its accept queues. Set %s before a rolling "
-					+ "restart.")
+					+ "restart, or have the new process take this one's sockets over reuseport.handover.socket.")
 				.formatted(this.port, FIX));
 		}
 	}
@@ -116,7 +116,8 @@ final class StartupLog {
 		this.warned = true;
 		logger.warn(("net.ipv4.tcp_migrate_req is 0 and %s: when this server's listeners close, the kernel resets "
 				+ "the connections still waiting in their accept queues instead of moving them to the other "
-				+ "process, so a rolling restart fails requests. Set %s.")
+				+ "process, so a rolling restart fails requests. Set %s, or have the new process take this one's "
+				+ "sockets over reuseport.handover.socket.")
 			.formatted(situation, FIX));
 	}
 

@@ -38,8 +38,8 @@ class HandoverLineTests {
 
 	@Test
 	void aMalformedLineIsRefusedWithTheLine() {
-		assertThatIllegalArgumentException().isThrownBy(() -> HandoverLine.parse("OFFER 12 epoll many").number(2))
-			.withMessage("Malformed handover line: OFFER 12 epoll many");
+		assertThatIllegalArgumentException().isThrownBy(() -> HandoverLine.parse("OFFER 12 epoll many 0").number(2))
+			.withMessage("Malformed handover line: OFFER 12 epoll many 0");
 		assertThatIllegalArgumentException().isThrownBy(() -> HandoverLine.parse("REQUEST 12").address())
 			.withMessage("Malformed handover line: REQUEST 12");
 		assertThatIllegalArgumentException().isThrownBy(() -> HandoverLine.parse("OFFER").word(1))
