@@ -42,8 +42,13 @@ final class ListenerWithdrawal {
 
 	private volatile boolean rejoining;
 
-	// Guarded by this: a withdrawal and a handover never decide on the socket at once
+	// Guarded by this: a withdrawal, a rejoin and a handover never decide on the socket
+	// at once
 	private boolean shared;
+
+	// Withdrawn when a handover began, so left out of it: it must not rejoin and take
+	// connections that this process would then drop with its descriptor
+	private boolean heldOut;
 
 	private volatile int backlog;
 
@@ -74,16 +79,18 @@ final class ListenerWithdrawal {
 		this.withdrawn = false;
 		this.rejoining = false;
 		this.shared = false;
+		this.heldOut = false;
 	}
 
 	/**
 	 * Mark the socket as held by another process too, so that it is never withdrawn,
 	 * unless it is withdrawn now: such a socket is out of the group, has no queue, and is
-	 * not to be shared.
+	 * not to be shared; it then stays out until {@link #unshare()}.
 	 * @return whether the socket is shared; not when it is withdrawn
 	 */
 	synchronized boolean share() {
 		if (this.withdrawn) {
+			this.heldOut = true;
 			return false;
 		}
 		this.shared = true;
@@ -96,6 +103,7 @@ final class ListenerWithdrawal {
 	 */
 	synchronized void unshare() {
 		this.shared = false;
+		this.heldOut = false;
 	}
 
 	/**
@@ -164,15 +172,20 @@ final class ListenerWithdrawal {
 	}
 
 	private void listen(EpollServerSocketChannel channel, Runnable rejoined) {
-		try {
-			new Socket(channel.fd().intValue()).listen(this.backlog);
-		}
-		catch (IOException ex) {
-			this.rejoinFailures.failed("Listener " + this.index + " could not rejoin the port; it retries", ex);
-			return;
+		synchronized (this) {
+			if (this.heldOut) {
+				return;
+			}
+			try {
+				new Socket(channel.fd().intValue()).listen(this.backlog);
+			}
+			catch (IOException ex) {
+				this.rejoinFailures.failed("Listener " + this.index + " could not rejoin the port; it retries", ex);
+				return;
+			}
+			this.withdrawn = false;
 		}
 		channel.config().setAutoRead(true);
-		this.withdrawn = false;
 		rejoined.run();
 	}
 

@@ -1,10 +1,12 @@
 package dev.reuseport.autoconfigure;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 import dev.reuseport.autoconfigure.ReuseportProperties.Transport;
 import dev.reuseport.server.ConnectionBalancing;
+import dev.reuseport.server.HandoverSettings;
 import dev.reuseport.server.StallReliefSettings;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +110,41 @@ class ReuseportPropertiesTests {
 			.withMessageContaining("such as 1s");
 		assertThat(bind(Map.of("reuseport.stall-relief.threshold", "20ms")).getStallRelief().getThreshold())
 			.isEqualTo(Duration.ofMillis(20));
+	}
+
+	@Test
+	void handoverIsOffByDefault() {
+		ReuseportProperties.Handover handover = bind(Map.of()).getHandover();
+		assertThat(handover.getSocket()).isNull();
+		assertThat(handover.getTimeout()).isEqualTo(HandoverSettings.DEFAULT_TIMEOUT);
+		assertThat(handover.isExit()).isTrue();
+	}
+
+	@Test
+	void bindsTheHandoverProperties() {
+		ReuseportProperties.Handover handover = bind(Map.of("reuseport.handover.socket", "/run/app/handover.sock",
+				"reuseport.handover.timeout", "3s", "reuseport.handover.exit", "false"))
+			.getHandover();
+		assertThat(handover.getSocket()).isEqualTo(Path.of("/run/app/handover.sock"));
+		assertThat(handover.getTimeout()).isEqualTo(Duration.ofSeconds(3));
+		assertThat(handover.isExit()).isFalse();
+	}
+
+	@Test
+	void handoverValuesOutOfRangeAreRejectedWithThePropertyNameAndTheFix() {
+		assertThatExceptionOfType(BindException.class)
+			.isThrownBy(() -> bind(Map.of("reuseport.handover.timeout", "0s")))
+			.havingRootCause()
+			.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+			.withMessageContaining("reuseport.handover.timeout")
+			.withMessageContaining("such as 10s");
+		// A Unix domain socket's path holds 107 bytes at most
+		assertThatExceptionOfType(BindException.class)
+			.isThrownBy(() -> bind(Map.of("reuseport.handover.socket", "/run/" + "a".repeat(100) + "/handover.sock")))
+			.havingRootCause()
+			.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+			.withMessageContaining("reuseport.handover.socket")
+			.withMessageContaining("at most 107 bytes");
 	}
 
 	@Test

@@ -84,7 +84,8 @@ public final class TestServers {
 
 	/**
 	 * Start a server on a port of 127.0.0.1 that hands its listening sockets over, and
-	 * asks for those of the server that offers them, on a handover socket.
+	 * asks for those of the server that offers them, on a handover socket. Without stall
+	 * relief, whose watchdog would rejoin a listener that a test withdraws itself.
 	 * @param body the body of every response
 	 * @param port the port
 	 * @param socket the handover socket
@@ -97,7 +98,7 @@ public final class TestServers {
 			.port(port)
 			.handle((request, response) -> response.sendString(Mono.just(body)));
 		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, listeners, false, null,
-				Shutdown.GRACEFUL, ConnectionBalancing.DEFAULT, StallReliefSettings.DEFAULT,
+				Shutdown.GRACEFUL, ConnectionBalancing.DEFAULT, StallReliefSettings.DISABLED,
 				new HandoverSettings(socket, Duration.ofSeconds(10)));
 		server.start();
 		return server;
