@@ -1,11 +1,14 @@
 package dev.reuseport.server;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -13,13 +16,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.jspecify.annotations.Nullable;
-import io.netty.channel.epoll.EpollIoHandler;
 
 /**
  * What the two sides of a handover share: the event loop of their Unix domain socket, its
@@ -28,7 +31,47 @@ import io.netty.channel.epoll.EpollIoHandler;
  */
 final class HandoverChannels {
 
+	// The file type bits of st_mode, and the type of a socket
+	private static final int S_IFMT = 0170000;
+
+	private static final int S_IFSOCK = 0140000;
+
+	// __SO_ACCEPTCON in the Flags column of /proc/net/unix
+	private static final String LISTENING = "00010000";
+
 	private HandoverChannels() {
+	}
+
+	/**
+	 * Return why a handover socket may not be bound at a path, where Netty's bind would
+	 * first remove whatever is there.
+	 * @param path the path
+	 * @return the reason, or {@code null} when nothing is there or only a socket that no
+	 * process listens on any more
+	 */
+	static @Nullable String occupied(Path path) {
+		try {
+			if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+				return null;
+			}
+			int mode = (int) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+			if ((mode & S_IFMT) != S_IFSOCK) {
+				return "it is not a socket; choose a path that nothing else uses";
+			}
+			return listenedOn(path) ? "another process offers its listeners on it" : null;
+		}
+		catch (IOException | UncheckedIOException ex) {
+			return "it cannot be read (" + ex.getMessage() + ")";
+		}
+	}
+
+	private static boolean listenedOn(Path path) throws IOException {
+		String name = path.toAbsolutePath().toString();
+		try (Stream<String> lines = Files.lines(Path.of("/proc/net/unix"))) {
+			return lines.skip(1)
+				.map((line) -> line.trim().split("\\s+"))
+				.anyMatch((fields) -> fields.length > 7 && LISTENING.equals(fields[3]) && name.equals(fields[7]));
+		}
 	}
 
 	/**

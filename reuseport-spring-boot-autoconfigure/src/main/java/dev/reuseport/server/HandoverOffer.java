@@ -68,6 +68,12 @@ final class HandoverOffer {
 	 * @return the offer, or {@code null} when the handover socket cannot be bound
 	 */
 	static @Nullable HandoverOffer open(Path path, Duration timeout, Listeners listeners, LongConsumer handedOver) {
+		String occupied = HandoverChannels.occupied(path);
+		if (occupied != null) {
+			logger.warn("This server does not offer its listeners on the handover socket " + path + ": " + occupied
+					+ ". The process that replaces this one will bind listeners of its own");
+			return null;
+		}
 		HandoverOffer offer = new HandoverOffer(path, timeout, listeners, handedOver);
 		try {
 			offer.bind();

@@ -1,6 +1,5 @@
 package dev.reuseport.server;
 
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -8,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,12 +14,9 @@ import java.util.concurrent.TimeoutException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.FileDescriptor;
 import org.apache.commons.logging.Log;
 import org.jspecify.annotations.Nullable;
@@ -84,7 +79,6 @@ final class HandoverRequest {
 			}
 			logger.warn("No process offers listeners on the handover socket " + path + " (" + ex.getMessage()
 					+ "): the process that offered them is gone. Binding new listeners");
-			removeStale(path);
 		}
 		receiver.abandon();
 		if (channel != null) {
@@ -127,17 +121,6 @@ final class HandoverRequest {
 			return null;
 		}
 		return received;
-	}
-
-	private static void removeStale(Path path) {
-		try {
-			// Left by a process that did not close its handover socket: a new offer binds
-			// the path again
-			Files.deleteIfExists(path);
-		}
-		catch (IOException ex) {
-			logger.debug("Could not remove the stale handover socket " + path, ex);
-		}
 	}
 
 	/**

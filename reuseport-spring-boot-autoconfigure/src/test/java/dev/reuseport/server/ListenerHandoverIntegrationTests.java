@@ -212,6 +212,18 @@ class ListenerHandoverIntegrationTests {
 	}
 
 	@Test
+	void aFileThatIsNoSocketIsLeftAloneAtThePath() throws IOException {
+		Files.writeString(this.socket, "the user's");
+		ReuseportWebServer server = start("new", 2);
+		assertThat(server.getListeners()).allMatch(ReuseportListener::isOpen);
+		assertThat(this.socket).hasContent("the user's");
+		assertThat(server.isOfferingHandover()).isFalse();
+		assertThat(this.logs.messages(Level.WARN)).contains("This server does not offer its listeners on the handover "
+				+ "socket " + this.socket + ": it is not a socket; choose a path that nothing else uses. The process "
+				+ "that replaces this one will bind listeners of its own");
+	}
+
+	@Test
 	void aServerOnAnotherPortIsRefusedTheSockets() throws IOException {
 		ReuseportWebServer old = start("old", 2);
 		int oldPort = this.port;
@@ -224,9 +236,18 @@ class ListenerHandoverIntegrationTests {
 				"Process " + pid + " gave no listeners over the handover socket " + this.socket + ", as it refused: "
 						+ why + ". Binding new listeners");
 		assertThat(other.getListeners()).allMatch((listener) -> listener.socketOrigin() == SocketOrigin.BOUND);
+		// The path is the old server's: the other one does not take it over
+		assertThat(other.isOfferingHandover()).isFalse();
+		assertThat(old.isOfferingHandover()).isTrue();
+		assertThat(this.logs.messages(Level.WARN)).contains("This server does not offer its listeners on the handover "
+				+ "socket " + this.socket + ": another process offers its listeners on it. The process that replaces "
+				+ "this one will bind listeners of its own");
 		assertThat(old.getListeners()).allMatch(ReuseportListener::isOpen).noneMatch(ReuseportListener::isShared);
 		assertThat(RawHttp.get(oldPort, "/").body()).isEqualTo("old");
 		assertThat(RawHttp.get(this.port, "/").body()).isEqualTo("other");
+		try (RawHandoverClient next = RawHandoverClient.connect(this.socket)) {
+			assertThat(next.ask(oldPort)).startsWith("OFFER");
+		}
 	}
 
 	@Test
