@@ -18,6 +18,7 @@ import dev.reuseport.server.SocketOrigin;
 import dev.reuseport.server.StallReliefSettings;
 import dev.reuseport.server.StallReliefStatus;
 import dev.reuseport.server.StallReport;
+import dev.reuseport.server.SteeringStatus;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -58,7 +59,8 @@ public class ReuseportEndpoint {
 				kernel.somaxconn().isPresent() ? kernel.somaxconn().getAsInt() : null,
 				kernel.tcpMigrateReq().isPresent() ? kernel.tcpMigrateReq().getAsInt() : null);
 		if (server == null) {
-			return new ReuseportDescriptor(null, -1, kernelDescriptor, OpenFiles.read(), null, null, null, List.of());
+			return new ReuseportDescriptor(null, -1, kernelDescriptor, OpenFiles.read(), null, null, null, null,
+					List.of());
 		}
 		BalanceDescriptor balance = new BalanceDescriptor(server.getBalancing().enabled(),
 				server.getBalancing().marginRatio(), server.getBalancing().marginConnections(),
@@ -72,7 +74,8 @@ public class ReuseportEndpoint {
 				(handoverSettings != null) ? handoverSettings.socket().toString() : null, server.isOfferingHandover(),
 				server.getHandoversGiven(), server.getHandoversReceived());
 		return new ReuseportDescriptor(server.getTransport().id(), server.getPort(), kernelDescriptor, OpenFiles.read(),
-				balance, stallRelief, handover, server.getListeners().stream().map(ListenerDescriptor::of).toList());
+				balance, stallRelief, handover, server.getSteering(),
+				server.getListeners().stream().map(ListenerDescriptor::of).toList());
 	}
 
 	/**
@@ -105,11 +108,14 @@ public class ReuseportEndpoint {
 	 * application has no reuseport server
 	 * @param handover the handover of the listening sockets to the process that replaces
 	 * this one, or {@code null} when the application has no reuseport server
+	 * @param steering how the kernel chooses the listener of each connection: the
+	 * steering asked for, the one in force, and why they differ; {@code null} when the
+	 * application has no reuseport server
 	 * @param listeners the listeners, by index
 	 */
 	public record ReuseportDescriptor(@Nullable String transport, int port, KernelDescriptor kernel,
 			OpenFiles openFiles, @Nullable BalanceDescriptor balance, @Nullable StallReliefDescriptor stallRelief,
-			@Nullable HandoverDescriptor handover,
+			@Nullable HandoverDescriptor handover, @Nullable SteeringStatus steering,
 			List<ListenerDescriptor> listeners) implements OperationResponseBody {
 	}
 
@@ -226,8 +232,8 @@ public class ReuseportEndpoint {
 	public record ListenerDescriptor(int index, boolean open, @Nullable String address, int fd, String thread,
 			long activeConnections, long acceptedConnections, long handoffs, long servedConnections, long requests,
 			@Nullable AcceptQueue acceptQueue, Map<String, Long> acceptErrors, boolean withdrawn, long stallWithdrawals,
-			@Nullable StallDescriptor lastStall, String socket, @Nullable Long adoptedFrom,
-			boolean shared) implements OperationResponseBody {
+			@Nullable StallDescriptor lastStall, String socket, @Nullable Long adoptedFrom, boolean shared,
+			@Nullable Integer cpu) implements OperationResponseBody {
 
 		static ListenerDescriptor of(ReuseportListener listener) {
 			SocketAddress address = listener.localAddress();
@@ -238,7 +244,8 @@ public class ReuseportEndpoint {
 					listener.servedConnections(), listener.requestsReceived(), listener.acceptQueue().orElse(null),
 					acceptErrors(listener), listener.isWithdrawn(), listener.stallWithdrawals(),
 					listener.lastStall().map(StallDescriptor::of).orElse(null), origin.kind().id(),
-					origin.adoptedFrom().isPresent() ? origin.adoptedFrom().getAsLong() : null, listener.isShared());
+					origin.adoptedFrom().isPresent() ? origin.adoptedFrom().getAsLong() : null, listener.isShared(),
+					listener.cpu().isPresent() ? listener.cpu().getAsInt() : null);
 		}
 
 		private static Map<String, Long> acceptErrors(ReuseportListener listener) {

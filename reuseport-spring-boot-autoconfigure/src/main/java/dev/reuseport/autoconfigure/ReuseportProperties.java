@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import dev.reuseport.server.ListenerSteering;
 import dev.reuseport.server.StallReliefSettings;
 import org.jspecify.annotations.Nullable;
 
@@ -79,6 +80,15 @@ public class ReuseportProperties {
 	private final Handover handover;
 
 	/**
+	 * How the kernel chooses the listener of each new connection. 'hash' hashes the
+	 * connection's addresses and ports. 'cpu' pins each listener's event loop to one CPU
+	 * and gives each connection to the listener of the CPU that received it, for cache
+	 * locality; it needs Linux 6.2 and net.openhft:affinity on the classpath, and falls
+	 * back to 'hash' with a warning without them.
+	 */
+	private final ListenerSteering steering;
+
+	/**
 	 * Create a new instance.
 	 * @param enabled whether to bind one listener per event loop
 	 * @param listeners the number of listeners, or {@code null} for one per I/O worker
@@ -90,12 +100,13 @@ public class ReuseportProperties {
 	 * @param stallRelief the settings of the relief of stalled event loops
 	 * @param clientAffinity the settings of downstream calls made from request handlers
 	 * @param handover the settings of the handover of the listening sockets
+	 * @param steering how the kernel chooses the listener of each connection
 	 */
 	public ReuseportProperties(@DefaultValue("true") boolean enabled, @Nullable Integer listeners,
 			@DefaultValue("false") boolean required, @DefaultValue("false") boolean joinExisting,
 			@DefaultValue("auto") Transport transport, @DefaultValue Metrics metrics, @DefaultValue Balance balance,
 			@DefaultValue StallRelief stallRelief, @DefaultValue ClientAffinity clientAffinity,
-			@DefaultValue Handover handover) {
+			@DefaultValue Handover handover, @DefaultValue("hash") ListenerSteering steering) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
 			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners, "It must be between "
 					+ MIN_LISTENERS + " and " + MAX_LISTENERS + ". Remove it to use one listener per event loop.");
@@ -110,6 +121,7 @@ public class ReuseportProperties {
 		this.stallRelief = stallRelief;
 		this.clientAffinity = clientAffinity;
 		this.handover = handover;
+		this.steering = steering;
 	}
 
 	/**
@@ -193,6 +205,14 @@ public class ReuseportProperties {
 	 */
 	public Handover getHandover() {
 		return this.handover;
+	}
+
+	/**
+	 * Return how the kernel chooses the listener of each new connection.
+	 * @return the steering
+	 */
+	public ListenerSteering getSteering() {
+		return this.steering;
 	}
 
 	/**

@@ -49,6 +49,7 @@ public class ReuseportWebServerFactoryCustomizer
 		map.from(this.properties::getBalance).as(this::balancing).to(factory::setBalancing);
 		map.from(this.properties::getStallRelief).as(this::stallRelief).to(factory::setStallRelief);
 		map.from(this.properties::getHandover).as(this::handover).to(factory::setHandover);
+		map.from(this.properties::getSteering).to(factory::setSteering);
 	}
 
 	private @Nullable HandoverSettings handover(ReuseportProperties.Handover handover) {

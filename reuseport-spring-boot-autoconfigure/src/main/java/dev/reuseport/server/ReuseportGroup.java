@@ -51,6 +51,10 @@ final class ReuseportGroup {
 
 	private final boolean joinExisting;
 
+	private final ListenerSteering steering;
+
+	private volatile SteeringStatus steeringStatus;
+
 	// The other listeners found on the port when this start joined them
 	private volatile PortListeners joined = PortListeners.NONE;
 
@@ -66,9 +70,12 @@ final class ReuseportGroup {
 	 * @param joinExisting whether to join listeners already on the port
 	 * @param lifecycleTimeout the bind and stop timeout, or {@code null}
 	 * @param balancing how open connections are balanced across the listeners' loops
+	 * @param steering how the kernel chooses the listener of each connection
 	 */
 	ReuseportGroup(HttpServer httpServer, ListenerTransport transport, int listenerCount, boolean joinExisting,
-			@Nullable Duration lifecycleTimeout, ConnectionBalancing balancing) {
+			@Nullable Duration lifecycleTimeout, ConnectionBalancing balancing, ListenerSteering steering) {
+		this.steering = steering;
+		this.steeringStatus = SteeringStatus.asRequested(steering);
 		this.joinExisting = joinExisting;
 		this.httpServer = httpServer;
 		this.transport = transport;
@@ -95,6 +102,14 @@ final class ReuseportGroup {
 	 */
 	PortListeners joined() {
 		return this.joined;
+	}
+
+	/**
+	 * Return the steering in force since the last start.
+	 * @return the steering
+	 */
+	SteeringStatus steering() {
+		return this.steeringStatus;
 	}
 
 	/**
@@ -151,6 +166,8 @@ final class ReuseportGroup {
 			bind(first, port, null, balancer);
 		}
 		sharing.afterBind(this.listeners.size());
+		this.steeringStatus = (this.steering == ListenerSteering.CPU)
+				? CpuSteering.steer(this.listeners, KernelSettings.read()) : SteeringStatus.asRequested(this.steering);
 		return port;
 	}
 

@@ -3,6 +3,7 @@ package dev.reuseport.server;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 import io.netty.channel.Channel;
@@ -53,6 +54,9 @@ public final class ReuseportListener {
 	private volatile @Nullable LoopBalancer balancer;
 
 	private volatile SocketOrigin origin = SocketOrigin.BOUND;
+
+	// The CPU that the listener's loop is pinned to and its socket declares, or -1
+	private volatile int cpu = -1;
 
 	/**
 	 * Create a listener.
@@ -212,6 +216,25 @@ public final class ReuseportListener {
 	}
 
 	/**
+	 * Return the CPU that this listener's loop is pinned to and that its socket declares
+	 * ({@code SO_INCOMING_CPU}), so that the kernel gives it the connections that this
+	 * CPU receives, with {@code reuseport.steering=cpu}.
+	 * @return the CPU, or empty when connections are steered by hash
+	 */
+	public OptionalInt cpu() {
+		int cpu = this.cpu;
+		return (cpu >= 0) ? OptionalInt.of(cpu) : OptionalInt.empty();
+	}
+
+	/**
+	 * Record the CPU that the listener's loop is pinned to and its socket declares.
+	 * @param cpu the CPU, or -1 for none
+	 */
+	void steeredTo(int cpu) {
+		this.cpu = cpu;
+	}
+
+	/**
 	 * Return whether another process may hold this listener's socket too: the process it
 	 * was handed over from or to, during the handover, or systemd. Such a socket is never
 	 * withdrawn.
@@ -302,6 +325,7 @@ public final class ReuseportListener {
 		this.withdrawal.reset();
 		this.balancer = balancer;
 		this.origin = (adopted != null) ? adopted.origin() : SocketOrigin.BOUND;
+		this.cpu = -1;
 		if (adopted != null) {
 			// Shared from the start: the process it came from, or systemd, holds it too
 			this.withdrawal.share();

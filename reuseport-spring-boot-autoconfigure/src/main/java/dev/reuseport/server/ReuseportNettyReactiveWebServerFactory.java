@@ -74,6 +74,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 
 	private @Nullable HandoverSettings handover;
 
+	private ListenerSteering steering = ListenerSteering.HASH;
+
 	/**
 	 * Return whether the factory creates a server with one SO_REUSEPORT listener per
 	 * event loop, rather than Spring Boot's single-socket server.
@@ -205,6 +207,27 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		this.handover = handover;
 	}
 
+	/**
+	 * Return how the kernel chooses the listener of each connection.
+	 * @return the steering
+	 */
+	public ListenerSteering getSteering() {
+		return this.steering;
+	}
+
+	/**
+	 * Set how the kernel chooses the listener of each connection,
+	 * {@link ListenerSteering#HASH} by default. {@link ListenerSteering#CPU} pins each
+	 * listener's loop to a CPU and needs Linux 6.2 and {@code net.openhft:affinity};
+	 * without them the servers steer by hash and say why.
+	 * @param steering the steering
+	 * @since 0.1.0
+	 */
+	public void setSteering(ListenerSteering steering) {
+		Assert.notNull(steering, "'steering' must not be null");
+		this.steering = steering;
+	}
+
 	@Override
 	public WebServer getWebServer(HttpHandler httpHandler) {
 		if (!this.reusePort) {
@@ -236,7 +259,7 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		}
 		return new ReuseportWebServer(withHandler(httpServer, new ReactorHttpHandlerAdapter(httpHandler)),
 				this.transport, this.listenerCount, this.joinExisting, this.lifecycleTimeout, getShutdown(),
-				this.balancing, this.stallRelief, this.handover);
+				this.balancing, this.stallRelief, this.handover, this.steering);
 	}
 
 	private HttpServer withHandler(HttpServer httpServer, ReactorHttpHandlerAdapter handler) {

@@ -112,19 +112,46 @@ public class ReuseportWebServer implements WebServer {
 	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
 			boolean joinExisting, @Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
 			StallReliefSettings stallRelief, @Nullable HandoverSettings handover) {
+		this(httpServer, transport, listenerCount, joinExisting, lifecycleTimeout, shutdown, balancing, stallRelief,
+				handover, ListenerSteering.HASH);
+	}
+
+	/**
+	 * Create a new server that steers connections to its listeners as asked, and hands
+	 * its listening sockets over as
+	 * {@link #ReuseportWebServer(HttpServer, ListenerTransport, int, boolean, Duration, Shutdown, ConnectionBalancing, StallReliefSettings, HandoverSettings)}
+	 * does.
+	 * @param httpServer the fully configured server, request handling included; each
+	 * listener derives its own server from it
+	 * @param transport the transport of every listener and its connections
+	 * @param listenerCount the number of listeners to bind
+	 * @param joinExisting whether to join SO_REUSEPORT listeners already on the port;
+	 * otherwise a port in use fails the start with a {@link PortInUseException}
+	 * @param lifecycleTimeout the start and stop timeout, or {@code null}
+	 * @param shutdown the shutdown mode
+	 * @param balancing how open connections are balanced across the listeners' loops
+	 * @param stallRelief how the listeners of stalled event loops are relieved
+	 * @param handover the handover socket, or {@code null} for none
+	 * @param steering how the kernel chooses the listener of each connection
+	 * @since 0.1.0
+	 */
+	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
+			boolean joinExisting, @Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
+			StallReliefSettings stallRelief, @Nullable HandoverSettings handover, ListenerSteering steering) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
 		Assert.notNull(transport, "'transport' must not be null");
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
 		Assert.notNull(shutdown, "'shutdown' must not be null");
 		Assert.notNull(balancing, "'balancing' must not be null");
 		Assert.notNull(stallRelief, "'stallRelief' must not be null");
+		Assert.notNull(steering, "'steering' must not be null");
 		this.httpServer = httpServer;
 		this.transport = transport;
 		this.balancing = balancing;
 		this.stallRelief = stallRelief;
 		this.stallReliefStatus = stallRelief.enabled() ? StallReliefStatus.NOT_STARTED : StallReliefStatus.DISABLED;
-		this.group = new ReuseportGroup(httpServer, transport, listenerCount, joinExisting, lifecycleTimeout,
-				balancing);
+		this.group = new ReuseportGroup(httpServer, transport, listenerCount, joinExisting, lifecycleTimeout, balancing,
+				steering);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.group, IDLE_GRACE) : null;
 		this.handoverSettings = handover;
 		this.handover = new ListenerHandover(handover, transport, this.group, IDLE_GRACE);
@@ -183,6 +210,15 @@ public class ReuseportWebServer implements WebServer {
 	 */
 	public double getActiveConnectionImbalance() {
 		return this.group.activeConnectionImbalance();
+	}
+
+	/**
+	 * Return how the kernel chooses the listener of each new connection: the steering
+	 * asked for, the one in force since the last start, and why they differ.
+	 * @return the steering
+	 */
+	public SteeringStatus getSteering() {
+		return this.group.steering();
 	}
 
 	/**
@@ -260,7 +296,8 @@ public class ReuseportWebServer implements WebServer {
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
 			StartupLog startupLog = new StartupLog(boundAddress(), this.group.listeners().size(), kernel);
 			startupLog.joined(this.group.joined());
-			startupLog.started(scheme, this.transport, this.stallReliefStatus, this.handover.passesSockets());
+			startupLog.started(scheme, this.transport, this.stallReliefStatus, this.group.steering(),
+					this.handover.passesSockets());
 			this.startupLog = startupLog;
 			this.handover.started(boundAddress());
 			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());

@@ -71,13 +71,16 @@ final class StartupLog {
 	 * @param scheme {@code http} or {@code https}
 	 * @param transport the transport of the listeners
 	 * @param stallRelief whether stalled listeners are withdrawn, and why not
+	 * @param steering how the kernel chooses the listener of each connection
 	 * @param passesSockets whether the server hands its sockets over to the process that
 	 * replaces it, which closes no queue
 	 */
-	void started(String scheme, ListenerTransport transport, StallReliefStatus stallRelief, boolean passesSockets) {
+	void started(String scheme, ListenerTransport transport, StallReliefStatus stallRelief, SteeringStatus steering,
+			boolean passesSockets) {
 		springBootLogger.info("Netty started on port %d (%s)".formatted(this.port, scheme));
-		logger.info("%d SO_REUSEPORT %s listeners on port %d, one per event loop (%s); stall relief %s"
-			.formatted(this.listeners, transport.id(), this.port, this.kernel.describe(), stallRelief.describe()));
+		logger.info("%d SO_REUSEPORT %s listeners on port %d, one per event loop (%s); stall relief %s; steering %s"
+			.formatted(this.listeners, transport.id(), this.port, this.kernel.describe(), stallRelief.describe(),
+					steering.describe()));
 		if (transport == ListenerTransport.IO_URING && IoUringLoopResources.isAcceptMultishot()) {
 			logger.warn(("io_uring accepts are multishot (%s): when the process reaches its open-files limit, Netty "
 					+ "retries each failed accept at once and the listener loops spin. Leave the property unset, or "

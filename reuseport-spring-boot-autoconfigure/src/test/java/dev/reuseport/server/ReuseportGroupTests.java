@@ -95,7 +95,8 @@ class ReuseportGroupTests {
 			.host("127.0.0.1")
 			.port(port)
 			.handle((request, response) -> response.sendString(Mono.just("adopted")));
-		return new ReuseportGroup(server, ListenerTransport.EPOLL, listeners, false, null, ConnectionBalancing.DEFAULT);
+		return new ReuseportGroup(server, ListenerTransport.EPOLL, listeners, false, null, ConnectionBalancing.DEFAULT,
+				ListenerSteering.HASH);
 	}
 
 }

@@ -10,6 +10,7 @@ import java.util.function.BiFunction;
 
 import dev.reuseport.server.ConnectionBalancing;
 import dev.reuseport.server.HandoverSettings;
+import dev.reuseport.server.ListenerSteering;
 import dev.reuseport.server.ListenerTransport;
 import dev.reuseport.server.ReuseportRequests;
 import dev.reuseport.server.ReuseportWebServer;
@@ -52,17 +53,37 @@ public final class TestServers {
 	 */
 	public static ReuseportWebServer startServedBy(int listeners, ConnectionBalancing balancing,
 			HttpProtocol... protocols) {
+		return startServedBy(listeners, ListenerTransport.EPOLL, balancing, StallReliefSettings.DEFAULT,
+				ListenerSteering.HASH, 0, false, protocols);
+	}
+
+	/**
+	 * Start a server whose every response tells, as {@link ServedBy}, the listener that
+	 * accepted the connection and the thread that served the request, on a given port.
+	 * @param listeners the number of listeners
+	 * @param transport the transport of the listeners
+	 * @param balancing how the server balances open connections across its loops
+	 * @param stallRelief how the server relieves stalled loops
+	 * @param steering how the kernel chooses the listener of each connection
+	 * @param port the port, 0 for any
+	 * @param joinExisting whether to join the listeners already on the port
+	 * @param protocols the protocols the server speaks; HTTP/1.1 when none
+	 * @return the started server; the caller stops it
+	 */
+	public static ReuseportWebServer startServedBy(int listeners, ListenerTransport transport,
+			ConnectionBalancing balancing, StallReliefSettings stallRelief, ListenerSteering steering, int port,
+			boolean joinExisting, HttpProtocol... protocols) {
 		HttpServer httpServer = HttpServer.create()
 			.host("127.0.0.1")
-			.port(0)
+			.port(port)
 			.protocol((protocols.length > 0) ? protocols : new HttpProtocol[] { HttpProtocol.HTTP11 })
 			.handle((request,
 					response) -> response.sendString(Mono.fromSupplier(
 							() -> new ServedBy(ReuseportRequests.listenerIndex((Connection) request).orElse(-1),
 									Thread.currentThread().getName())
 								.toString())));
-		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, listeners, false, null,
-				Shutdown.IMMEDIATE, balancing, StallReliefSettings.DEFAULT);
+		ReuseportWebServer server = new ReuseportWebServer(httpServer, transport, listeners, joinExisting, null,
+				Shutdown.IMMEDIATE, balancing, stallRelief, null, steering);
 		server.start();
 		return server;
 	}
