@@ -66,6 +66,10 @@ class ReuseportEndpointIntegrationTests {
 									.sum() == connections);
 			assertThat(JsonPath.<String>read(json, "$.transport")).isEqualTo(transport.id());
 			assertThat(JsonPath.<Integer>read(json, "$.port")).isEqualTo(port);
+			// The actuator leaves null fields out
+			assertThat(JsonPath.<Map<String, Object>>read(json, "$.steering"))
+				.containsExactlyInAnyOrderEntriesOf(Map.of("requested", "HASH", "inForce", "HASH"));
+			assertThat(JsonPath.<List<Object>>read(json, "$.listeners[*].cpu")).isEmpty();
 			assertThat(JsonPath.<String>read(json, "$.kernel.release")).isEqualTo(Sysctl.value("kernel.osrelease"));
 			assertThat(JsonPath.<Integer>read(json, "$.kernel.somaxconn"))
 				.isEqualTo(Integer.parseInt(Sysctl.value("net.core.somaxconn")));

@@ -7,6 +7,7 @@ import java.util.Map;
 import dev.reuseport.autoconfigure.ReuseportProperties.Transport;
 import dev.reuseport.server.ConnectionBalancing;
 import dev.reuseport.server.HandoverSettings;
+import dev.reuseport.server.ListenerSteering;
 import dev.reuseport.server.StallReliefSettings;
 import org.junit.jupiter.api.Test;
 
@@ -145,6 +146,13 @@ class ReuseportPropertiesTests {
 			.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 			.withMessageContaining("reuseport.handover.socket")
 			.withMessageContaining("at most 107 bytes");
+	}
+
+	@Test
+	void steeringBindsAsSpelledInTheDocumentation() {
+		assertThat(bind(Map.of()).getSteering()).isEqualTo(ListenerSteering.HASH);
+		assertThat(bind(Map.of("reuseport.steering", "cpu")).getSteering()).isEqualTo(ListenerSteering.CPU);
+		assertThat(ListenerSteering.CPU.id()).isEqualTo("cpu");
 	}
 
 	@Test

@@ -14,8 +14,10 @@ import org.junit.jupiter.api.Timeout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Integration tests for the sample application when Netty's native epoll transport is
- * unavailable, which {@code -Dio.netty.transport.noNative=true} simulates.
+ * Integration tests for the sample application when what a setting needs is missing:
+ * Netty's native epoll transport, which {@code -Dio.netty.transport.noNative=true} hides,
+ * or the library that pins the loops for CPU steering, which the sample does not depend
+ * on.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class NativeFallbackIntegrationTests {
@@ -50,6 +52,25 @@ class NativeFallbackIntegrationTests {
 				.contains("reuseport.required=false")
 				.doesNotContain(SampleAppSupport.STARTED);
 			assertThat(ListeningSockets.count(port)).isZero();
+		}
+	}
+
+	@Test
+	void cpuSteeringWithoutThePinningLibraryFallsBackToHashWithAWarning() {
+		int port = SampleAppSupport.freePort();
+		try (SampleProcess process = SampleProcess.start("steering-fallback", List.of(),
+				arguments(port, "--reuseport.steering=cpu"))) {
+			process.awaitStarted(TIMEOUT);
+			assertThat(process.outputLines()).filteredOn((line) -> line.contains("reuseport.steering=cpu"))
+				.singleElement()
+				.asString()
+				.contains(" WARN ")
+				.endsWith("reuseport.steering=cpu is not in force: net.openhft:affinity, which pins the listener loops "
+						+ "to their CPUs, is not on the classpath; add it as a dependency. The kernel steers "
+						+ "connections by hash");
+			assertThat(process.output()).contains("; steering by hash (cpu steering refused: net.openhft:affinity");
+			// Served all the same, by the listeners it has
+			assertThat(SampleAppSupport.whoAmI(port).listener()).isBetween(0, 1);
 		}
 	}
 
