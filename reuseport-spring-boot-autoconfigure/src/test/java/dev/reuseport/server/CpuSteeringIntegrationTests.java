@@ -1,5 +1,7 @@
 package dev.reuseport.server;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -23,8 +25,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import reactor.netty.http.server.HttpServer;
+
+import org.springframework.boot.web.server.Shutdown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -110,6 +116,30 @@ class CpuSteeringIntegrationTests {
 		assertThat(toSecond).isPositive();
 		assertThat(first.getListeners().get(1).acceptedConnections()).isZero();
 		assertThat(second.getListeners().get(1).acceptedConnections()).isZero();
+	}
+
+	@Test
+	void aServerThatAdoptsTheSocketsSteersThemToItsOwnLoops(@TempDir Path directory) throws Exception {
+		int port = TestServers.freePort();
+		HandoverSettings handover = new HandoverSettings(directory.resolve("handover.sock"), Duration.ofSeconds(10));
+		ReuseportWebServer old = startHandingOver(port, handover);
+		ReuseportWebServer replacement = startHandingOver(port, handover);
+		assertThat(replacement.getListeners())
+			.allSatisfy((listener) -> assertThat(listener.socketOrigin().kind()).isEqualTo(SocketOrigin.Kind.ADOPTED));
+		await().until(() -> old.getListeners().stream().noneMatch(ReuseportListener::isOpen));
+		for (int cpu : this.cpus) {
+			assertThat(acceptedByCpu(replacement, connectFrom(cpu, port))).containsExactly(Map.entry(cpu, CONNECTIONS));
+		}
+	}
+
+	private ReuseportWebServer startHandingOver(int port, HandoverSettings handover) {
+		HttpServer httpServer = TestServers.servedBy(port);
+		ReuseportWebServer server = new ReuseportWebServer(httpServer, ListenerTransport.EPOLL, 2, false, null,
+				Shutdown.GRACEFUL, ConnectionBalancing.DISABLED, StallReliefSettings.DISABLED, handover,
+				ListenerSteering.CPU);
+		this.servers.add(server);
+		server.start();
+		return server;
 	}
 
 	@Test

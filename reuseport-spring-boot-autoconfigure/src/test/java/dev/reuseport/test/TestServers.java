@@ -73,7 +73,23 @@ public final class TestServers {
 	public static ReuseportWebServer startServedBy(int listeners, ListenerTransport transport,
 			ConnectionBalancing balancing, StallReliefSettings stallRelief, ListenerSteering steering, int port,
 			boolean joinExisting, HttpProtocol... protocols) {
-		HttpServer httpServer = HttpServer.create()
+		HttpServer httpServer = servedBy(port, protocols);
+		ReuseportWebServer server = new ReuseportWebServer(httpServer, transport, listeners, joinExisting, null,
+				Shutdown.IMMEDIATE, balancing, stallRelief, null, steering);
+		server.start();
+		return server;
+	}
+
+	/**
+	 * Return a server on a port of 127.0.0.1 whose every response tells, as
+	 * {@link ServedBy}, the listener that accepted the connection and the thread that
+	 * served the request.
+	 * @param port the port, 0 for any
+	 * @param protocols the protocols the server speaks; HTTP/1.1 when none
+	 * @return the server, to bind as the listeners of a reuseport server
+	 */
+	public static HttpServer servedBy(int port, HttpProtocol... protocols) {
+		return HttpServer.create()
 			.host("127.0.0.1")
 			.port(port)
 			.protocol((protocols.length > 0) ? protocols : new HttpProtocol[] { HttpProtocol.HTTP11 })
@@ -82,10 +98,6 @@ public final class TestServers {
 							() -> new ServedBy(ReuseportRequests.listenerIndex((Connection) request).orElse(-1),
 									Thread.currentThread().getName())
 								.toString())));
-		ReuseportWebServer server = new ReuseportWebServer(httpServer, transport, listeners, joinExisting, null,
-				Shutdown.IMMEDIATE, balancing, stallRelief, null, steering);
-		server.start();
-		return server;
 	}
 
 	/**
