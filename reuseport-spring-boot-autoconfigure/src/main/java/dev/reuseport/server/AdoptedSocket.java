@@ -103,7 +103,7 @@ final class AdoptedSocket {
 		}
 		if (sameUser) {
 			long owner = owner(descriptor);
-			long self = owner(-1);
+			long self = ownUser();
 			if (owner != self) {
 				throw new RefusedException("the socket of descriptor " + descriptor + " on " + address
 						+ " belongs to user " + owner + ", not to this process's user " + self);
@@ -216,17 +216,37 @@ final class AdoptedSocket {
 	}
 
 	/**
-	 * Return the user that owns a descriptor's socket, which is who created it, or this
-	 * process's user for {@code -1}.
+	 * Return the user that owns a descriptor's socket, which is who created it.
 	 */
 	private static long owner(int descriptor) {
-		Path path = (descriptor < 0) ? Path.of("/proc/self") : Path.of("/proc/self/fd/" + descriptor);
 		try {
-			return ((Number) Files.getAttribute(path, "unix:uid")).longValue();
+			return uid(Path.of("/proc/self/fd/" + descriptor));
 		}
 		catch (IOException | RuntimeException ex) {
 			throw new RefusedException("the owner of descriptor " + descriptor + " cannot be read (" + ex + ")");
 		}
+	}
+
+	private static long ownUser() {
+		try {
+			return currentUser();
+		}
+		catch (IOException ex) {
+			throw new RefusedException("the user of this process cannot be read (" + ex + ")");
+		}
+	}
+
+	/**
+	 * Return the real user id of this process.
+	 * @return the user id
+	 * @throws IOException if {@code /proc} cannot be read
+	 */
+	static long currentUser() throws IOException {
+		return uid(Path.of("/proc/self"));
+	}
+
+	private static long uid(Path path) throws IOException {
+		return ((Number) Files.getAttribute(path, "unix:uid")).longValue();
 	}
 
 	private static String inode(int descriptor) {

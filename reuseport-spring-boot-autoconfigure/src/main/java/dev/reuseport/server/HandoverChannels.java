@@ -96,44 +96,33 @@ final class HandoverChannels {
 	}
 
 	/**
-	 * Return why the process at the other end of a connection may not take part in a
-	 * handover with this one, by the credentials that the kernel gives of it.
-	 * @param channel the connection
-	 * @return the reason, or {@code null} when it runs as this process's user
+	 * The process at the other end of a handover connection, by the credentials that the
+	 * kernel gives of it ({@code SO_PEERCRED}).
+	 *
+	 * @param pid its process id, or -1 when they cannot be read
+	 * @param refusal why it may not take part in a handover with this process, or
+	 * {@code null} when it runs as this process's user
 	 */
-	static @Nullable String otherUser(EpollDomainSocketChannel channel) {
-		try {
-			PeerCredentials peer = channel.peerCredentials();
-			long self = currentUser();
-			return (peer.uid() == self) ? null : "process %d runs as user %d, not as this process's user %d"
-				.formatted(peer.pid(), peer.uid(), self);
-		}
-		catch (IOException ex) {
-			return "the credentials of the other process cannot be read (" + ex.getMessage() + ")";
-		}
-	}
+	record Peer(long pid, @Nullable String refusal) {
 
-	/**
-	 * Return the id of the process at the other end of a connection.
-	 * @param channel the connection
-	 * @return the process id, or -1 when it cannot be read
-	 */
-	static long peerPid(EpollDomainSocketChannel channel) {
-		try {
-			return channel.peerCredentials().pid();
+		/**
+		 * Read the credentials of the other end of a connection.
+		 * @param channel the connection
+		 * @return the other process
+		 */
+		static Peer of(EpollDomainSocketChannel channel) {
+			try {
+				PeerCredentials peer = channel.peerCredentials();
+				long self = AdoptedSocket.currentUser();
+				return new Peer(peer.pid(),
+						(peer.uid() == self) ? null : "process %d runs as user %d, not as this process's user %d"
+							.formatted(peer.pid(), peer.uid(), self));
+			}
+			catch (IOException ex) {
+				return new Peer(-1, "the credentials of the other process cannot be read (" + ex.getMessage() + ")");
+			}
 		}
-		catch (IOException ex) {
-			return -1;
-		}
-	}
 
-	/**
-	 * Return the real user id of this process.
-	 * @return the user id
-	 * @throws IOException if {@code /proc} cannot be read
-	 */
-	static long currentUser() throws IOException {
-		return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
 	}
 
 	/**

@@ -72,10 +72,10 @@ final class HandoverReceiver extends ChannelInboundHandlerAdapter {
 	@Override
 	public void channelActive(ChannelHandlerContext context) {
 		EpollDomainSocketChannel connection = (EpollDomainSocketChannel) context.channel();
-		this.process = HandoverChannels.peerPid(connection);
-		String otherUser = HandoverChannels.otherUser(connection);
-		if (otherUser != null) {
-			fail(context, otherUser);
+		HandoverChannels.Peer peer = HandoverChannels.Peer.of(connection);
+		this.process = peer.pid();
+		if (peer.refusal() != null) {
+			fail(context, peer.refusal());
 			return;
 		}
 		context.writeAndFlush(HandoverLine.request(this.address));

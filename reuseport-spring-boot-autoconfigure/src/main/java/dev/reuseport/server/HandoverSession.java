@@ -55,10 +55,10 @@ final class HandoverSession extends SimpleChannelInboundHandler<String> {
 	@Override
 	public void channelActive(ChannelHandlerContext context) {
 		EpollDomainSocketChannel connection = (EpollDomainSocketChannel) context.channel();
-		this.peer = HandoverChannels.peerPid(connection);
-		String otherUser = HandoverChannels.otherUser(connection);
-		if (otherUser != null) {
-			refuse(context, otherUser);
+		HandoverChannels.Peer peer = HandoverChannels.Peer.of(connection);
+		this.peer = peer.pid();
+		if (peer.refusal() != null) {
+			refuse(context, peer.refusal());
 			return;
 		}
 		HandoverSession current = this.offer.begin(this);

@@ -192,6 +192,14 @@ final class ListenerHandover {
 	}
 
 	/**
+	 * Return the handover socket and timeout.
+	 * @return the settings, or {@code null} when the server hands nothing over
+	 */
+	@Nullable HandoverSettings settings() {
+		return this.settings;
+	}
+
+	/**
 	 * Return how many times this server handed its listeners over to another process.
 	 * @return the handovers given
 	 */

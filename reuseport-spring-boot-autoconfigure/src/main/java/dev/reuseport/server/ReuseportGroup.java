@@ -128,6 +128,7 @@ final class ReuseportGroup {
 	 * stay bound until {@link #release(Duration)}, and the sockets not adopted yet stay
 	 * the caller's.
 	 * @param adopted the sockets to adopt, in listener order
+	 * @param kernel the kernel settings, read once for the start
 	 * @return the port every listener is bound to
 	 * @throws ReuseportPortInUseException if sockets already listen on the port, unless
 	 * the group joins them
@@ -135,7 +136,7 @@ final class ReuseportGroup {
 	 * SO_REUSEPORT
 	 * @throws WebServerException if a listener cannot bind for another reason
 	 */
-	int bind(List<AdoptedSocket> adopted) {
+	int bind(List<AdoptedSocket> adopted, KernelSettings kernel) {
 		InetSocketAddress configured = configuredAddress();
 		PortSharing sharing = new PortSharing(configured, this.joinExisting);
 		this.joined = sharing.beforeBind(adopted.stream().map(AdoptedSocket::inode).toList());
@@ -166,12 +167,16 @@ final class ReuseportGroup {
 			bind(first, port, null, balancer);
 		}
 		sharing.afterBind(this.listeners.size());
-		this.steeringStatus = (this.steering == ListenerSteering.CPU)
-				? CpuSteering.steer(this.listeners, KernelSettings.read()) : SteeringStatus.asRequested(this.steering);
+		this.steeringStatus = (this.steering == ListenerSteering.CPU) ? CpuSteering.steer(this.listeners, kernel)
+				: SteeringStatus.asRequested(this.steering);
 		return port;
 	}
 
-	private @Nullable InetSocketAddress configuredAddress() {
+	/**
+	 * Return the address and port that the server is configured with.
+	 * @return the address, or {@code null} when it is no IP socket address
+	 */
+	@Nullable InetSocketAddress configuredAddress() {
 		return (this.httpServer.configuration().bindAddress().get() instanceof InetSocketAddress address) ? address
 				: null;
 	}

@@ -48,8 +48,6 @@ public class ReuseportWebServer implements WebServer {
 
 	private final ListenerHandover handover;
 
-	private final @Nullable HandoverSettings handoverSettings;
-
 	private final ConnectionBalancing balancing;
 
 	private final StallReliefSettings stallRelief;
@@ -153,7 +151,6 @@ public class ReuseportWebServer implements WebServer {
 		this.group = new ReuseportGroup(httpServer, transport, listenerCount, joinExisting, lifecycleTimeout, balancing,
 				steering);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.group, IDLE_GRACE) : null;
-		this.handoverSettings = handover;
 		this.handover = new ListenerHandover(handover, transport, this.group, IDLE_GRACE);
 	}
 
@@ -227,7 +224,7 @@ public class ReuseportWebServer implements WebServer {
 	 * @return the handover settings, or {@code null} when it does not
 	 */
 	public @Nullable HandoverSettings getHandoverSettings() {
-		return this.handoverSettings;
+		return this.handover.settings();
 	}
 
 	/**
@@ -275,8 +272,9 @@ public class ReuseportWebServer implements WebServer {
 			if (this.started) {
 				return;
 			}
+			KernelSettings kernel = KernelSettings.read();
 			try {
-				this.port = this.group.bind(this.handover.socketsToAdopt(configuredAddress()));
+				this.port = this.group.bind(this.handover.socketsToAdopt(this.group.configuredAddress()), kernel);
 			}
 			catch (RuntimeException ex) {
 				// Wait until the listeners bound so far are closed, so that the port is
@@ -286,7 +284,6 @@ public class ReuseportWebServer implements WebServer {
 				throw ex;
 			}
 			this.started = true;
-			KernelSettings kernel = KernelSettings.read();
 			this.stallReliefStatus = StallReliefStatus.of(this.stallRelief, this.transport, kernel);
 			if (this.stallRelief.enabled()) {
 				StallWatchdog watchdog = new StallWatchdog(this.group, this.stallRelief, this.stallReliefStatus);
@@ -302,11 +299,6 @@ public class ReuseportWebServer implements WebServer {
 			this.handover.started(boundAddress());
 			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());
 		}
-	}
-
-	private @Nullable InetSocketAddress configuredAddress() {
-		return (this.httpServer.configuration().bindAddress().get() instanceof InetSocketAddress address) ? address
-				: null;
 	}
 
 	private InetSocketAddress boundAddress() {

@@ -5,12 +5,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 
+import ch.qos.logback.classic.Level;
+import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.ListeningSockets;
 import dev.reuseport.test.RawHttp;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Socket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServer;
 
@@ -22,6 +26,9 @@ import static org.assertj.core.api.Assertions.within;
  * listeners of a group that adopts sockets already listening, on real sockets.
  */
 class ReuseportGroupTests {
+
+	@RegisterExtension
+	final CapturedLogs logs = CapturedLogs.eachTest(Pattern.compile("(?s).*"), ReuseportWebServer.class);
 
 	@Test
 	void spreadIsZeroWhenIdle() {
@@ -48,13 +55,17 @@ class ReuseportGroupTests {
 		int port = adopted.address().getPort();
 		ReuseportGroup group = group(port, 3);
 		try {
-			assertThat(group.bind(List.of(adopted))).isEqualTo(port);
+			assertThat(group.bind(List.of(adopted), KernelSettings.read())).isEqualTo(port);
 			assertThat(group.listeners()).singleElement().satisfies((listener) -> {
 				assertThat(listener.socketOrigin()).isEqualTo(SocketOrigin.INHERITED);
 				assertThat(listener.isShared()).isTrue();
 				assertThat(new Socket(listener.fileDescriptor()).isReusePort()).isFalse();
 			});
 			assertThat(RawHttp.get(port, "/").body()).isEqualTo("adopted");
+			assertThat(this.logs.messages(Level.WARN)).containsExactly(("The 1 adopted sockets on %s have no "
+					+ "SO_REUSEPORT, so no other listener can join them: 1 listeners accept instead of 3. Give each "
+					+ "socket SO_REUSEPORT (ReusePort=yes in a systemd socket unit) for one listener per event loop")
+				.formatted(adopted.address()));
 			// systemd holds it too: never withdrawn
 			assertThat(group.withdraw(0)).isFalse();
 		}
@@ -69,7 +80,7 @@ class ReuseportGroupTests {
 		int port = adopted.address().getPort();
 		ReuseportGroup group = group(port, 3);
 		try {
-			group.bind(List.of(adopted));
+			group.bind(List.of(adopted), KernelSettings.read());
 			assertThat(group.listeners()).extracting((listener) -> listener.socketOrigin().kind())
 				.containsExactly(SocketOrigin.Kind.INHERITED, SocketOrigin.Kind.BOUND, SocketOrigin.Kind.BOUND);
 			assertThat(ListeningSockets.count(port)).isEqualTo(3);

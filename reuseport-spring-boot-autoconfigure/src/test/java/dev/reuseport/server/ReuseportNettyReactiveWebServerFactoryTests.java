@@ -18,6 +18,7 @@ import dev.reuseport.test.CapturedLogs;
 import dev.reuseport.test.ListeningSockets;
 import io.netty.channel.unix.DomainSocketAddress;
 import dev.reuseport.test.RawHttp;
+import dev.reuseport.test.TestServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
@@ -170,7 +171,7 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 
 	@Test
 	void aServerThatAnotherBindsBesideDuringItsStartRefusesAndReleasesItsListeners() throws Exception {
-		int port = freePort();
+		int port = TestServers.freePort();
 		List<ServerSocketChannel> concurrent = new ArrayList<>();
 		ReuseportNettyReactiveWebServerFactory factory = factory(2, port);
 		// As a process started at the same instant would: it passed its check, then
@@ -283,13 +284,6 @@ class ReuseportNettyReactiveWebServerFactoryTests {
 		}
 		finally {
 			reuseport.stop();
-		}
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocketChannel channel = ServerSocketChannel.open()) {
-			channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-			return ((InetSocketAddress) channel.getLocalAddress()).getPort();
 		}
 	}
 
