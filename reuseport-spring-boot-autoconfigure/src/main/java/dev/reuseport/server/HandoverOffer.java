@@ -1,13 +1,10 @@
 package dev.reuseport.server;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.SortedMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
@@ -30,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * the new process goes away, declines, or takes longer than the timeout, this one keeps
  * its sockets and serves on.
  */
-final class HandoverOffer {
+final class HandoverOffer implements HandoverSession.Offer {
 
 	// The server's own category, which users already filter on
 	private static final Log logger = ServerLog.get();
@@ -39,7 +36,7 @@ final class HandoverOffer {
 
 	private final Duration timeout;
 
-	private final Listeners listeners;
+	private final HandoverSession.Listeners listeners;
 
 	private final LongConsumer handedOver;
 
@@ -50,7 +47,7 @@ final class HandoverOffer {
 	// The handover under way, if any
 	private final AtomicReference<@Nullable HandoverSession> session = new AtomicReference<>();
 
-	private HandoverOffer(Path path, Duration timeout, Listeners listeners, LongConsumer handedOver) {
+	private HandoverOffer(Path path, Duration timeout, HandoverSession.Listeners listeners, LongConsumer handedOver) {
 		this.path = path;
 		this.timeout = timeout;
 		this.listeners = listeners;
@@ -67,7 +64,8 @@ final class HandoverOffer {
 	 * this process has closed its descriptors
 	 * @return the offer, or {@code null} when the handover socket cannot be bound
 	 */
-	static @Nullable HandoverOffer open(Path path, Duration timeout, Listeners listeners, LongConsumer handedOver) {
+	static @Nullable HandoverOffer open(Path path, Duration timeout, HandoverSession.Listeners listeners,
+			LongConsumer handedOver) {
 		String occupied = HandoverChannels.occupied(path);
 		if (occupied != null) {
 			logger.warn("This server does not offer its listeners on the handover socket " + path + ": " + occupied
@@ -99,51 +97,33 @@ final class HandoverOffer {
 		Files.setPosixFilePermissions(this.path, PosixFilePermissions.fromString("rw-------"));
 	}
 
-	/**
-	 * Begin a handover, unless one is under way.
-	 * @param session the handover
-	 * @return the handover under way, or {@code null} when this one begins
-	 */
-	@Nullable HandoverSession begin(HandoverSession session) {
+	@Override
+	public @Nullable HandoverSession begin(HandoverSession session) {
 		return this.session.compareAndExchange(null, session);
 	}
 
-	/**
-	 * End a handover, so that another may begin.
-	 * @param session the handover
-	 */
-	void end(HandoverSession session) {
+	@Override
+	public void end(HandoverSession session) {
 		this.session.compareAndSet(session, null);
 	}
 
-	/**
-	 * Return how long a handover may take.
-	 * @return the timeout
-	 */
-	Duration timeout() {
+	@Override
+	public Duration timeout() {
 		return this.timeout;
 	}
 
-	/**
-	 * Return the listeners offered.
-	 * @return the listeners
-	 */
-	Listeners listeners() {
+	@Override
+	public HandoverSession.Listeners listeners() {
 		return this.listeners;
 	}
 
-	/**
-	 * Stop listening on the handover socket, whose file the next offer binds again.
-	 */
-	void stopListening() {
+	@Override
+	public void stopListening() {
 		closeChannel();
 	}
 
-	/**
-	 * Tell the server that its listeners are handed over.
-	 * @param process the process that adopted them
-	 */
-	void handedOver(long process) {
+	@Override
+	public void handedOver(long process) {
 		this.handedOver.accept(process);
 	}
 
@@ -169,44 +149,6 @@ final class HandoverOffer {
 		if (channel != null) {
 			channel.close();
 		}
-	}
-
-	/**
-	 * The listeners of a server, as a handover sees them.
-	 */
-	interface Listeners {
-
-		/**
-		 * Return the address and port that every listener is bound to.
-		 * @return the address
-		 */
-		InetSocketAddress address();
-
-		/**
-		 * Return the transport of the listeners.
-		 * @return the transport
-		 */
-		ListenerTransport transport();
-
-		/**
-		 * Mark the open listeners as shared, and return their listening channels.
-		 * @return the channels of the listeners offered, by listener index; none is
-		 * withdrawn
-		 */
-		SortedMap<Integer, Channel> share();
-
-		/**
-		 * Mark every listener as this process's alone again.
-		 */
-		void unshare();
-
-		/**
-		 * Close this process's descriptors of the listening sockets, and drain the
-		 * connections as a graceful shutdown does.
-		 * @return a future that completes once every descriptor is closed
-		 */
-		CompletableFuture<Void> release();
-
 	}
 
 }

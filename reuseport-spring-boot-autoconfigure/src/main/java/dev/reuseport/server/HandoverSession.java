@@ -1,8 +1,10 @@
 package dev.reuseport.server;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -19,7 +21,7 @@ import org.apache.commons.logging.Log;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One handover that a {@link HandoverOffer} makes, on one connection of its handover
+ * One handover that a {@code HandoverOffer} makes, on one connection of its handover
  * socket (see {@link HandoverLine} for the protocol); confined to the offer's loop. From
  * the offer on, the listeners are shared; once the other process has adopted them, they
  * are released; if it goes away, declines, or takes longer than the offer's timeout, they
@@ -30,7 +32,7 @@ final class HandoverSession extends SimpleChannelInboundHandler<String> {
 	// The server's own category, which users already filter on
 	private static final Log logger = ServerLog.get();
 
-	private final HandoverOffer offer;
+	private final Offer offer;
 
 	private long peer = -1;
 
@@ -40,7 +42,7 @@ final class HandoverSession extends SimpleChannelInboundHandler<String> {
 
 	private @Nullable ScheduledFuture<?> deadline;
 
-	HandoverSession(HandoverOffer offer) {
+	HandoverSession(Offer offer) {
 		this.offer = offer;
 	}
 
@@ -179,6 +181,87 @@ final class HandoverSession extends SimpleChannelInboundHandler<String> {
 	@Override
 	public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
 		abandon(context, "the connection failed: " + cause);
+	}
+
+	/**
+	 * The offer that a session belongs to, as the session sees it.
+	 */
+	interface Offer {
+
+		/**
+		 * Begin a handover, unless one is under way.
+		 * @param session the handover
+		 * @return the handover under way, or {@code null} when this one begins
+		 */
+		@Nullable HandoverSession begin(HandoverSession session);
+
+		/**
+		 * End a handover, so that another may begin.
+		 * @param session the handover
+		 */
+		void end(HandoverSession session);
+
+		/**
+		 * Return how long a handover may take.
+		 * @return the timeout
+		 */
+		Duration timeout();
+
+		/**
+		 * Return the listeners offered.
+		 * @return the listeners
+		 */
+		Listeners listeners();
+
+		/**
+		 * Stop listening on the handover socket, whose file the next offer binds again.
+		 */
+		void stopListening();
+
+		/**
+		 * Tell the server that its listeners are handed over.
+		 * @param process the process that adopted them
+		 */
+		void handedOver(long process);
+
+	}
+
+	/**
+	 * The listeners of a server, as a handover sees them.
+	 */
+	interface Listeners {
+
+		/**
+		 * Return the address and port that every listener is bound to.
+		 * @return the address
+		 */
+		InetSocketAddress address();
+
+		/**
+		 * Return the transport of the listeners.
+		 * @return the transport
+		 */
+		ListenerTransport transport();
+
+		/**
+		 * Mark the open listeners as shared, and return their listening channels.
+		 * @return the channels of the listeners offered, by listener index; none is
+		 * withdrawn
+		 */
+		SortedMap<Integer, Channel> share();
+
+		/**
+		 * Mark every listener as this process's alone again.
+		 */
+		void unshare();
+
+		/**
+		 * Close this process's descriptors of the listening sockets, and drain the
+		 * connections as a graceful shutdown does.
+		 * @return a future that completes once every descriptor is closed
+		 */
+		CompletableFuture<Void> release();
+
 	}
 
 }

@@ -251,7 +251,7 @@ final class ListenerHandover {
 	/**
 	 * The server's listeners as the offer sees them.
 	 */
-	private final class OfferedListeners implements HandoverOffer.Listeners {
+	private final class OfferedListeners implements HandoverSession.Listeners {
 
 		private final InetSocketAddress address;
 
