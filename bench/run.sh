@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark of the reuseport starter against default WebFlux, raw Netty and nginx.
+# Benchmark of the reuseport starter against default WebFlux (on epoll and io_uring), Jetty,
+# Tomcat, raw Netty and nginx.
 #
-#   bench/run.sh            full run: steady state, 5 rounds of A B B0 C D, stalled loop and
+#   bench/run.sh            full run: steady state, 5 rounds of A B B0 C D J T Au Bu, stalled loop and
 #                           bursts, about 35 minutes on 2 CPUs (--budget-seconds)
 #   bench/run.sh --variant 'Bold=/tmp/starter-old'   also server Bold: B with another build
 #                           of the starter (bench/starter-at.sh COMMIT DIR builds one)
@@ -47,7 +48,7 @@ WRK_THREADS=$((NPROC < 4 ? NPROC : 4))
 BASE_PORT=18080
 PIN=
 BUILD=auto
-SERVERS="A B B0 C D"
+SERVERS="A B B0 C D J T Au Bu"
 NETNS=auto
 OUT=
 REPORT_ONLY=
@@ -68,9 +69,9 @@ Usage: bench/run.sh [options]
   --scenarios "S ..."       which scenarios run, of steady (keep-alive, churn, few connections),
                             proxy (GET /proxy through WebClient to an nginx backend), stall (the
                             stalled loop, with B without stall relief) and burst (default all)
-  --proxy-servers "A B ..." servers of the proxy scenario, of A, B, B0, B-noaffinity (B with
-                            --reuseport.client-affinity.enabled=false) and the variants
-                            (default "A B B-noaffinity")
+  --proxy-servers "A B ..." servers of the proxy scenario, of A, B, B0, J, T, Au, Bu,
+                            B-noaffinity (B with --reuseport.client-affinity.enabled=false) and
+                            the variants (default "A B B-noaffinity")
   --backend-workers N       nginx workers of the proxy scenario's backend, which runs on the
                             clients' CPUs with --pin (default: as many as wrk's threads)
   --rounds N                measured rounds of the servers (default 5)
@@ -95,9 +96,10 @@ Usage: bench/run.sh [options]
                             lived connections, as long as the keep-alive step, with per-loop
                             CPU and open connections; "" for none (default "8 16"; --quick
                             keeps the first)
-  --servers "A B ..."       servers to run, in this order (default "A B B0 C D" and the
-                            variants)
-  --variant NAME=SPEC       an extra server NAME (B followed by letters, digits or _, not B0),
+  --servers "A B ..."       servers to run, in this order, of A, B, B0, C, D, J (Jetty), T
+                            (Tomcat), Au (A on io_uring), Bu (B on io_uring) and the variants
+                            (default "A B B0 C D J T Au Bu" and the variants)
+  --variant NAME=SPEC       an extra server NAME (B followed by letters, digits or _, not B0 or Bu),
                             run exactly like B. SPEC is STARTER_DIR, STARTER_DIR|ARGS or |ARGS:
                             STARTER_DIR, a folder of starter jars (bench/starter-at.sh COMMIT
                             DIR), replaces bench/target/starter on its class path; ARGS are
@@ -124,8 +126,8 @@ usage_error() { echo "$*" >&2 && exit 2; }
 add_variant() { # NAME=SPEC, as --variant takes it
 	local name=${1%%=*} spec=${1#*=} dir args
 	[[ $1 == *=* ]] || usage_error "--variant takes NAME=STARTER_DIR, NAME=STARTER_DIR|ARGS or NAME=|ARGS: '$1'"
-	[[ $name =~ ^B[A-Za-z0-9_]+$ && $name != B0 ]] ||
-		usage_error "--variant: '$name' must be B followed by letters, digits or _, and not B0"
+	[[ $name =~ ^B[A-Za-z0-9_]+$ && $name != B0 && $name != Bu ]] ||
+		usage_error "--variant: '$name' must be B followed by letters, digits or _, and not B0 or Bu"
 	[[ -z "${VARIANT_DIRS[$name]+set}" ]] || usage_error "--variant: '$name' is defined twice"
 	if [[ $spec == *"|"* ]]; then dir=${spec%%|*} args=${spec#*|}; else dir=$spec args=; fi
 	[[ -n "$dir$args" ]] || usage_error "--variant $name: give a starter folder, arguments or both"
@@ -187,8 +189,8 @@ if [[ -z "$SERVERS_GIVEN" ]]; then
 	for name in "${VARIANT_NAMES[@]}"; do SERVERS+=" $name"; done
 fi
 for server in $SERVERS; do
-	[[ $server =~ ^(A|B|B0|C|D)$ ]] || is_variant "$server" ||
-		usage_error "Unknown server '$server': use A, B, B0, C, D and the names of --variant"
+	[[ $server =~ ^(A|B|B0|C|D|J|T|Au|Bu)$ ]] || is_variant "$server" ||
+		usage_error "Unknown server '$server': use A, B, B0, C, D, J, T, Au, Bu and the names of --variant"
 done
 [[ -n "${SCENARIOS// /}" ]] || usage_error "--scenarios needs at least one of steady, proxy, stall, burst"
 for scenario in $SCENARIOS; do
@@ -197,8 +199,8 @@ for scenario in $SCENARIOS; do
 done
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 for server in $PROXY_SERVERS; do
-	[[ $server =~ ^(A|B|B0|B-noaffinity)$ ]] || is_variant "$server" ||
-		usage_error "--proxy-servers: '$server' is not A, B, B0, B-noaffinity or a --variant"
+	[[ $server =~ ^(A|B|B0|J|T|Au|Bu|B-noaffinity)$ ]] || is_variant "$server" ||
+		usage_error "--proxy-servers: '$server' is not A, B, B0, J, T, Au, Bu, B-noaffinity or a --variant"
 done
 BACKEND_WORKERS=${BACKEND_WORKERS:-$WRK_THREADS}
 [[ $VARIANT_PHASES =~ ^(rounds|all)$ ]] || usage_error "--variant-phases takes rounds or all: '$VARIANT_PHASES'"
@@ -353,12 +355,26 @@ if [[ $BUILD == always ]] || { [[ $BUILD == auto ]] && changed_since "$BENCH_STA
 	touch "$BENCH_STAMP"
 fi
 [[ -f "$BENCH_DIR/target/classpath.txt" ]] || die "bench is not built: run without --no-build"
+for file in classpath-no-netty-server classpath-jetty classpath-tomcat classpath-io_uring; do
+	[[ -f "$BENCH_DIR/target/$file.txt" ]] || die "bench is not fully built (no target/$file.txt): run without --no-build"
+done
 DEPENDENCIES=$(cat "$BENCH_DIR/target/classpath.txt")
 CP=$BENCH_DIR/target/classes:$BENCH_DIR/target/starter/*:$DEPENDENCIES
-server_class_path() { # SERVER: the class path of a JVM server, a variant's with its own starter jars
-	local starter=$BENCH_DIR/target/starter
+server_class_path() { # SERVER: the class path of a JVM server: a variant's with its own starter jars;
+	# J and T with Jetty's or Tomcat's jars instead of the starter and the Reactor Netty server
+	# (bench/pom.xml writes each file)
+	local starter=$BENCH_DIR/target/starter classes=$BENCH_DIR/target/classes target=$BENCH_DIR/target
+	case "$1" in
+	J | T)
+		local jars=classpath-jetty.txt
+		[[ $1 == J ]] || jars=classpath-tomcat.txt
+		echo "$classes:$(cat "$target/$jars"):$(cat "$target/classpath-no-netty-server.txt")"
+		return
+		;;
+	Au | Bu) echo "$CP:$(cat "$target/classpath-io_uring.txt")" && return ;;
+	esac
 	if is_variant "$1" && [[ -n "${VARIANT_DIRS[$1]}" ]]; then starter=${VARIANT_DIRS[$1]}; fi
-	echo "$BENCH_DIR/target/classes:$starter/*:$DEPENDENCIES"
+	echo "$classes:$starter/*:$DEPENDENCIES"
 }
 
 render_report() { # RAW: the report and its charts; exits 1 when the harness broke
@@ -432,6 +448,11 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RAW=$BENCH_DIR/results/raw/$STAMP-$MODE
 mkdir -p "$RAW"
 JVM_OPTS=(-Xms512m -Xmx512m "-Dreactor.netty.ioWorkerCount=$LOOPS")
+# Tomcat closes a keep-alive connection after 100 requests by default (nginx after 1,000);
+# the other servers never do, so that the keep-alive steps measure requests, not reconnects
+TOMCAT_ARGS=(--server.tomcat.max-keep-alive-requests=-1)
+# Bu must run on io_uring or not at all: required makes the starter fail instead of using epoll
+IO_URING_ARGS=(--reuseport.transport=io_uring --reuseport.required=true)
 CLIENT_JVM_OPTS=(-Xms256m -Xmx256m)
 APP=dev.reuseport.bench.webflux.BenchApplication
 CLIENT=dev.reuseport.bench.client
@@ -446,10 +467,10 @@ for server in $SERVERS; do
 		[[ $VARIANT_PHASES == all ]] || continue
 	fi
 	BURST_SERVERS+="$server "
-	[[ ! $server =~ ^(A|B|B0)$ ]] && ! is_variant "$server" || STALL_SERVERS+="$server "
+	[[ ! $server =~ ^(A|B|B0|J|T|Au|Bu)$ ]] && ! is_variant "$server" || STALL_SERVERS+="$server "
 done
-# A, B, B0 (and the variants with --variant-phases all) also get a burst during a stalled
-# loop and the bursts at the other backlogs: those belong to the burst scenario
+# The JVM servers but C (and the variants with --variant-phases all) also get a burst during
+# a stalled loop and the bursts at the other backlogs: those belong to the burst scenario
 BURST_STALL_SERVERS=$STALL_SERVERS
 has_scenario burst || BURST_SERVERS= BURST_STALL_SERVERS=
 has_scenario stall || STALL_SERVERS=
@@ -557,6 +578,16 @@ BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.BurstClient" --connec
 		"--backlog \$BACKLOG"
 	echo "D:  nginx -p \$TMP -c \$TMP/nginx.conf -e \$TMP/error.log   (worker_processes $LOOPS;" \
 		"listen 127.0.0.1:\$PORT reuseport backlog=\$BACKLOG; return 200 \"Hello, World!\")"
+	echo "J:  java ${JVM_OPTS[*]} -cp \$CP_J $APP --server.port=\$PORT --bench.backlog=\$BACKLOG   (Jetty at Spring Boot's defaults)"
+	echo "    \$CP_J = bench/target/classes, bench/target/classpath-jetty.txt and bench/target/classpath-no-netty-server.txt" \
+		"(no starter, no Reactor Netty server)"
+	echo "T:  java ${JVM_OPTS[*]} -cp \$CP_T $APP --server.port=\$PORT --bench.backlog=\$BACKLOG ${TOMCAT_ARGS[*]}" \
+		"  (Tomcat at Spring Boot's defaults, keep-alive requests unlimited)"
+	echo "    \$CP_T = bench/target/classes, bench/target/classpath-tomcat.txt and bench/target/classpath-no-netty-server.txt"
+	echo "Au: java ${JVM_OPTS[*]} -cp \$CP_U $APP --server.port=\$PORT --bench.backlog=\$BACKLOG --reuseport.enabled=false" \
+		"  (A: Reactor Netty picks io_uring by itself when Netty's io_uring jar is on the class path)"
+	echo "Bu: java ${JVM_OPTS[*]} -cp \$CP_U $APP --server.port=\$PORT --bench.backlog=\$BACKLOG ${IO_URING_ARGS[*]}"
+	echo "    \$CP_U = \$CP and bench/target/classpath-io_uring.txt (Netty 4.2's io_uring jars)"
 	for name in $VARIANTS; do
 		echo "$name: java ${JVM_OPTS[*]} -cp \$CP_$name $APP --server.port=\$PORT" \
 			"--bench.backlog=\$BACKLOG${VARIANT_ARGS[$name]:+ ${VARIANT_ARGS[$name]}}"
@@ -568,7 +599,7 @@ BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.BurstClient" --connec
 	echo "B-noaffinity: B with --reuseport.client-affinity.enabled=false (proxy scenario)"
 	echo "B-norelief: B with --reuseport.stall-relief.enabled=false (stalled loop, where tcp_migrate_req is 1)"
 	if [[ -n "$PROXY_SERVERS" ]]; then
-		echo "    A, B, B0, B-noaffinity, B-norelief and the variants also get --bench.backend-url=http://127.0.0.1:\$BACKEND_PORT/"
+		echo "    the JVM servers but C also get --bench.backend-url=http://127.0.0.1:\$BACKEND_PORT/"
 	fi
 	if [[ -n "$PIN" ]]; then
 		echo "servers run under 'taskset -c $SERVER_CPUS', wrk, the Java clients and the proxy backend under 'taskset -c $CLIENT_CPUS'"
@@ -668,6 +699,14 @@ start_server() { # SERVER BACKLOG LOGDIR: start on a fresh port and wait until i
 		"--bench.backlog=$backlog" --reuseport.client-affinity.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
 	B-norelief) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
 		"--bench.backlog=$backlog" --reuseport.stall-relief.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
+	J) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
+		"--server.port=$port" "--bench.backlog=$backlog" "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
+	Au) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
+		"--server.port=$port" "--bench.backlog=$backlog" --reuseport.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
+	T) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
+		"--server.port=$port" "--bench.backlog=$backlog" "${TOMCAT_ARGS[@]}" "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
+	Bu) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
+		"--server.port=$port" "--bench.backlog=$backlog" "${IO_URING_ARGS[@]}" "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
 	C) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" dev.reuseport.bench.netty.RawNettyServer \
 		--port "$port" --loops "$LOOPS" --backlog "$backlog" >"$logfile" 2>&1 & ;;
 	D)
@@ -735,7 +774,7 @@ loop_stat() { # SERVER PREFIX: '<prefix> <stat line>' per thread of a JVM server
 	return 0
 }
 
-b_like() { [[ $1 == B ]] || is_variant "$1"; }
+b_like() { [[ $1 == B || $1 == Bu ]] || is_variant "$1"; }
 
 measure() { # SERVER STEP SECONDS DIR WRK...: one wrk step, CPU time of the processes and threads around it
 	local server=$1 step=$2 seconds=$3 dir=$4

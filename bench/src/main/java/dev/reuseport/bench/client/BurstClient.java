@@ -24,7 +24,9 @@ import dev.reuseport.bench.report.Stats;
  * overflows show up as connect times over {@value #RETRANSMIT_MS} ms, which are counted.
  * With {@code --stall-ms}, the burst starts just after the client has blocked the loop
  * that holds the server's first listening socket for that long (the stalled-loop
- * scenario's {@code /block} route).
+ * scenario's {@code /block} route). A server whose listening socket no handler's thread
+ * holds (Jetty, Tomcat: an acceptor thread of its own) gets one serving thread blocked
+ * instead, a pool worker, which is what a blocking handler does to them.
  * <p>
  * Usage: {@code BurstClient --port 8080 [--connections 20000] [--threads 4]
  * [--max-open 15000] [--batch 16] [--timeout-seconds 30] [--stall-ms 1000 --loops 4]}.
@@ -96,14 +98,16 @@ public final class BurstClient {
 	}
 
 	/**
-	 * Block the loop that holds the server's first listening socket, and return the
-	 * connection whose response ends the block.
+	 * Block the loop that holds the server's first listening socket (or, where no loop
+	 * holds one, the first serving thread found), and return the connection whose
+	 * response ends the block.
 	 */
 	private static HttpConnection stall(InetSocketAddress address, int loops, int millis, PrintStream out)
 			throws IOException, InterruptedException {
 		List<String> listenerLoops = LoopFinder.listenerLoops(address);
 		Map<String, HttpConnection> found = LoopFinder.find(address, loops, 50 * loops);
-		String target = listenerLoops.stream().filter(found::containsKey).findFirst().orElse(null);
+		String target = listenerLoops.isEmpty() ? found.keySet().stream().findFirst().orElse(null)
+				: listenerLoops.stream().filter(found::containsKey).findFirst().orElse(null);
 		if (target == null) {
 			LoopFinder.closeAll(found);
 			throw new IllegalStateException("No connection served by a listening loop " + listenerLoops);

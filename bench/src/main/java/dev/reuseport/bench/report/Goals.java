@@ -50,6 +50,7 @@ final class Goals {
 		Summary churn = run.ratio("B", "A", RunData.CHURN + ".rps");
 		goals.add(new Goal("Throughput on churn: B ≥ 1.05× A", Format.ratioCell(churn), status(churn, (m) -> m >= 1.05),
 				RunData.CHURN));
+		goals.addAll(againstServlet(run));
 		goals.add(stallShare(run));
 		goals.add(stallP999(run));
 		goals.add(burst(run));
@@ -57,6 +58,23 @@ final class Goals {
 		Summary proxyCpu = run.ratio("B", "A", RunData.PROXY + ".cpu.us");
 		goals.add(new Goal("Proxy: CPU per proxied request (keep-alive) B ≤ 0.90× A", Format.ratioCell(proxyCpu),
 				status(proxyCpu, (m) -> m <= 0.90), RunData.PROXY));
+		return goals;
+	}
+
+	/**
+	 * Where B stands against the better of Jetty and Tomcat in each round: the figure
+	 * that matters most to a team choosing a server.
+	 */
+	private static List<Goal> againstServlet(RunData run) {
+		List<Goal> goals = new ArrayList<>();
+		Summary churn = run.ratioToBest("B", RunData.SERVLET_SERVERS, RunData.CHURN + ".rps", true);
+		goals.add(new Goal("Throughput on churn: B ≥ 1.00× the better of J and T", Format.ratioCell(churn),
+				status(churn, (m) -> m >= 1.00), RunData.CHURN));
+		for (String step : List.of(RunData.KEEPALIVE, RunData.CHURN)) {
+			Summary cpu = run.ratioToBest("B", RunData.SERVLET_SERVERS, step + ".cpu.us", false);
+			goals.add(new Goal("CPU per request on " + label(step) + ": B ≤ 1.00× the better of J and T",
+					Format.ratioCell(cpu), status(cpu, (m) -> m <= 1.00), step));
+		}
 		return goals;
 	}
 

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The CPU time that each event loop of a server used over one step, from the per-thread
  * {@code /proc/PID/task/TID/stat} lines that {@code bench/run.sh} records before and
@@ -33,17 +35,20 @@ public final class LoopCpuTime {
 
 	/**
 	 * Return the name that a server's event loop threads start with: Reactor Netty's
-	 * {@code reactor-http-epoll-N} for A, the starter's {@code reuseport-listener-N} for
-	 * B, B0 and the variants, {@code raw-listener-N} for C and the worker processes'
-	 * {@code nginx} for D.
+	 * {@code reactor-http-epoll-N} for A and {@code reactor-http-io_uring-N} for Au, the
+	 * starter's {@code reuseport-listener-N} for B, B0, Bu and the variants,
+	 * {@code raw-listener-N} for C and the worker processes' {@code nginx} for D. Jetty
+	 * (J) and Tomcat (T) have none: a pool of worker threads serves every connection.
 	 * @param server the server
-	 * @return the name, before the kernel cuts it
+	 * @return the name, before the kernel cuts it, or {@code null} for J and T
 	 */
-	public static String loopThreadName(String server) {
+	public static @Nullable String loopThreadName(String server) {
 		return switch (server) {
 			case "A" -> "reactor-http-epoll-";
+			case "Au" -> "reactor-http-io_uring-";
 			case "C" -> "raw-listener-";
 			case "D" -> "nginx";
+			case "J", "T" -> null;
 			default -> "reuseport-listener-";
 		};
 	}

@@ -95,6 +95,7 @@ public final class Report {
 		boolean steadyState = !this.run.servers().isEmpty();
 		if (steadyState) {
 			steady.renderHeadline(md);
+			new ServerChoiceSection(this.run).render(md);
 		}
 		renderCharts(md);
 		if (steadyState) {

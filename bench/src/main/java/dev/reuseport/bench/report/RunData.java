@@ -25,7 +25,13 @@ final class RunData {
 	/**
 	 * The fixed servers; a run may add variants of B ({@code bench/run.sh --variant}).
 	 */
-	static final List<String> SERVERS = List.of("A", "B", "B0", "C", "D");
+	static final List<String> SERVERS = List.of("A", "B", "B0", "C", "D", "J", "T", "Au", "Bu");
+
+	/**
+	 * The servers that a WebFlux application can run on other than Reactor Netty: Spring
+	 * Boot's Jetty and Tomcat.
+	 */
+	static final List<String> SERVLET_SERVERS = List.of("J", "T");
 
 	/**
 	 * B with {@code --reuseport.client-affinity.enabled=false}, in the proxy scenario.
@@ -171,12 +177,12 @@ final class RunData {
 
 	/**
 	 * Return whether a server has the starter's meters, scraped from
-	 * {@code /actuator/prometheus}: B and its variants.
+	 * {@code /actuator/prometheus}: B, B on io_uring and the variants.
 	 * @param server the server
-	 * @return whether it is B or a variant
+	 * @return whether it is B, Bu or a variant
 	 */
 	boolean bLike(String server) {
-		return server.equals("B") || this.variants.contains(server);
+		return server.equals("B") || server.equals("Bu") || this.variants.contains(server);
 	}
 
 	/**
@@ -355,6 +361,25 @@ final class RunData {
 	 */
 	@Nullable Summary ratio(String server, String baseline, String name) {
 		return Stats.summarize(Stats.ratios(values(server, name), values(baseline, name)));
+	}
+
+	/**
+	 * Summarize the ratios of one server's figure to the best of its rivals' figures in
+	 * the same round: the highest where higher is better, the lowest otherwise.
+	 * @param server the server
+	 * @param rivals the servers it is compared with, such as J and T
+	 * @param name the figure
+	 * @param higherIsBetter whether the best figure is the highest
+	 * @return the summary, or {@code null} when no round has the server's figure and a
+	 * rival's
+	 */
+	@Nullable Summary ratioToBest(String server, List<String> rivals, String name, boolean higherIsBetter) {
+		SortedMap<Integer, Double> best = new TreeMap<>();
+		for (String rival : rivals) {
+			values(rival, name).forEach((round, value) -> best.merge(round, value,
+					(a, b) -> higherIsBetter ? Math.max(a, b) : Math.min(a, b)));
+		}
+		return Stats.summarize(Stats.ratios(values(server, name), best));
 	}
 
 	/**

@@ -146,12 +146,17 @@ final class RunLoader {
 	}
 
 	private void loadLoopCpu(int round, String server, String step, String text, String where) {
-		LoopCpuTime loops = LoopCpuTime.parse(text, LoopCpuTime.loopThreadName(server));
+		String loopThreadName = LoopCpuTime.loopThreadName(server);
+		if (loopThreadName == null) {
+			// Jetty and Tomcat serve every connection from a pool: no loop to compare
+			return;
+		}
+		LoopCpuTime loops = LoopCpuTime.parse(text, loopThreadName);
 		this.run.put(server, round, step + ".loop.cpu.spread", loops.spread());
 		String expected = this.run.meta("loops");
 		if (!String.valueOf(loops.seconds().size()).equals(expected)) {
-			this.run.notes.add(where + step + ": " + loops.seconds().size() + " loop threads named "
-					+ LoopCpuTime.loopThreadName(server) + "* for " + expected + " loops");
+			this.run.notes.add(where + step + ": " + loops.seconds().size() + " loop threads named " + loopThreadName
+					+ "* for " + expected + " loops");
 		}
 	}
 

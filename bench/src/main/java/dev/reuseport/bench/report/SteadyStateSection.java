@@ -17,6 +17,24 @@ import static dev.reuseport.bench.report.Format.row;
  */
 final class SteadyStateSection {
 
+	/**
+	 * What each fixed server is, for the legend under the headline.
+	 */
+	static final Map<String, String> DESCRIPTIONS = Map.of("A",
+			"Spring Boot WebFlux on its own Reactor Netty server (`--reuseport.enabled=false`): one socket, "
+					+ "accepted on one loop",
+			"B", "the same app with the starter: one SO_REUSEPORT listener per loop", "B0",
+			"B with `--reuseport.metrics.enabled=false`", "C",
+			"raw Netty 4.2 epoll, one SO_REUSEPORT listener per loop", "D",
+			"nginx, one `reuseport` listener per worker", "J",
+			"the same app on Spring Boot's Jetty 12 server at its defaults (one socket, Jetty's acceptor and "
+					+ "selector threads, a pool of up to 200 workers)",
+			"T",
+			"the same app on Spring Boot's Tomcat 11 server at its defaults (one socket, one acceptor, one poller, "
+					+ "up to 200 workers), keep-alive requests unlimited",
+			"Au", "A on io_uring (Netty's io_uring jar on the class path: Reactor Netty picks it)", "Bu",
+			"B on io_uring (`--reuseport.transport=io_uring`)");
+
 	private final RunData run;
 
 	SteadyStateSection(RunData run) {
@@ -37,10 +55,12 @@ final class SteadyStateSection {
 					cell(this.run.summary(server, "churn.cpu.us"), Format::micros),
 					this.run.ratioToACell(server, "churn.cpu.us"));
 		}
-		md.append("\nA: Spring Boot WebFlux on its own Reactor Netty server (`--reuseport.enabled=false`). ");
-		md.append("B: the same app with the starter. B0: B with `--reuseport.metrics.enabled=false`. ");
-		md.append("C: raw Netty 4.2 epoll, one SO_REUSEPORT listener per loop. ");
-		md.append("D: nginx, one `reuseport` listener per worker. ");
+		md.append("\n");
+		for (String server : RunData.SERVERS) {
+			if (this.run.servers().contains(server) || server.equals("A") || server.equals("B")) {
+				md.append(server).append(": ").append(DESCRIPTIONS.get(server)).append(". ");
+			}
+		}
 		for (String variant : this.run.variants()) {
 			md.append(variant).append(": ").append(this.run.describe(variant)).append(". ");
 		}

@@ -24,9 +24,7 @@ class BenchServerCustomizer implements NettyServerCustomizer {
 	 * @param listenerLoops where the listening loops are recorded
 	 */
 	BenchServerCustomizer(int backlog, ListenerLoops listenerLoops) {
-		if (backlog < 0) {
-			throw new IllegalArgumentException("bench.backlog must be 0 (the default) or positive: " + backlog);
-		}
+		BenchBacklog.check(backlog);
 		this.backlog = backlog;
 		this.listenerLoops = listenerLoops;
 	}

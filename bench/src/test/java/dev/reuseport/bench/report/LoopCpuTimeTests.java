@@ -73,9 +73,23 @@ class LoopCpuTimeTests {
 	}
 
 	@Test
-	void variantsAndB0HaveTheStartersLoopNames() {
+	void variantsB0AndBOnIoUringHaveTheStartersLoopNames() {
 		assertThat(LoopCpuTime.loopThreadName("B0")).isEqualTo("reuseport-listener-");
 		assertThat(LoopCpuTime.loopThreadName("Bold")).isEqualTo("reuseport-listener-");
+		assertThat(LoopCpuTime.loopThreadName("Bu")).isEqualTo("reuseport-listener-");
+	}
+
+	@Test
+	void aOnIoUringHasReactorNettysIoUringLoopsAndNotItsEpollClientLoops() {
+		String text = file("before " + stat(1, "reactor-http-io", 10, 0), "before " + stat(2, "reactor-http-ep", 0, 0),
+				"after " + stat(1, "reactor-http-io", 60, 0), "after " + stat(2, "reactor-http-ep", 500, 0));
+		assertThat(LoopCpuTime.parse(text, LoopCpuTime.loopThreadName("Au")).seconds()).containsExactly(entry(1L, 0.5));
+	}
+
+	@Test
+	void jettyAndTomcatHaveNoLoops() {
+		assertThat(LoopCpuTime.loopThreadName("J")).isNull();
+		assertThat(LoopCpuTime.loopThreadName("T")).isNull();
 	}
 
 	@Test
