@@ -9,8 +9,9 @@
 #   jre.tar.xz    a jlink'd Java 17 runtime, with the non-glibc libraries it loads
 #   tools.tar.xz  wrk, nginx, curl, taskset (and pgrep, ss, sysctl, unshare, ip as fallbacks), each behind
 #                 a wrapper that points LD_LIBRARY_PATH at their non-glibc libraries
-#   bench.tar.xz  bench/target (classes, starter jars) and every jar of classpath.txt, under
-#                 m2/ by its path in the local Maven repository
+#   bench.tar.xz  bench/target (classes, starter jars) and every jar of its class path files
+#                 (classpath.txt and the other servers' classpath-*.txt), under m2/ by its
+#                 path in the local Maven repository
 set -euo pipefail
 
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -117,8 +118,10 @@ copy_libraries() {
 # ---------------------------------------------------------------------------------------
 # Java runtime
 # ---------------------------------------------------------------------------------------
+# Every jar of every class path file, once: classpath.txt (A, B, B0) and the other servers'
+CP_FILES=(bench/target/classpath*.txt)
 CP_JARS=()
-IFS=: read -r -a CP_JARS <<<"$(cat bench/target/classpath.txt)"
+IFS=: read -r -a CP_JARS <<<"$(cat "${CP_FILES[@]}" | tr '\n' ':' | tr ':' '\n' | grep . | awk '!seen[$0]++' | paste -sd:)"
 CLASSPATH_ALL=bench/target/classes:$(find bench/target/starter -name '*.jar' -printf '%p:')$(cat bench/target/classpath.txt)
 
 # What jdeps finds in the classes, plus what Spring Boot, Netty and the actuator reach by
@@ -203,18 +206,28 @@ add_tool ip extra no
 BENCH=$STAGE/bench/bench
 mkdir -p "$BENCH/target" "$BENCH/m2" "$BENCH/other" "$BENCH/check"
 tar -C bench/target -cf - --exclude=generated-sources --exclude=generated-test-sources \
-	--exclude=maven-status --exclude=maven-archiver --exclude=test-classes --exclude=classpath.txt . |
+	--exclude=maven-status --exclude=maven-archiver --exclude=test-classes --exclude='classpath*.txt' . |
 	tar -C "$BENCH/target" -xf -
-# classpath.rel: one entry a line, relative to the unpacked bundle; run.sh expands it
-: >"$BENCH/classpath.rel"
-for jar in "${CP_JARS[@]}"; do
-	[[ -f "$jar" ]] || die "$jar (in bench/target/classpath.txt) does not exist"
-	case "$jar" in
-	"$M2_REPO"/*) rel=m2/${jar#"$M2_REPO"/} ;;
-	*) rel=other/$(basename "$jar") ;;
+bundled_path() { # JAR: its path in the bundle, under bench/
+	case "$1" in
+	"$M2_REPO"/*) echo "m2/${1#"$M2_REPO"/}" ;;
+	*) echo "other/$(basename "$1")" ;;
 	esac
+}
+# NAME.rel for each class path file NAME.txt: one entry a line, relative to the unpacked
+# bundle; run.sh expands each into bench/target/NAME.txt
+for file in "${CP_FILES[@]}"; do
+	rel_file=$BENCH/$(basename "$file" .txt).rel
+	: >"$rel_file"
+	IFS=: read -r -a jars <<<"$(cat "$file")"
+	for jar in "${jars[@]}"; do
+		printf 'bench/%s\n' "$(bundled_path "$jar")" >>"$rel_file"
+	done
+done
+for jar in "${CP_JARS[@]}"; do
+	[[ -f "$jar" ]] || die "$jar (in a class path file of bench/target) does not exist"
+	rel=$(bundled_path "$jar")
 	mkdir -p "$BENCH/$(dirname "$rel")"
-	printf 'bench/%s\n' "$rel" >>"$BENCH/classpath.rel"
 	printf '%s\0%s\0' "$jar" "$BENCH/$rel"
 done | python3 -c '
 # Rewrites each jar with stored (uncompressed) entries: xz then compresses the class files
@@ -232,7 +245,7 @@ for src, dst in zip(items[0::2], items[1::2]):
         if [(i.filename, i.CRC) for i in a.infolist()] != [(i.filename, i.CRC) for i in b.infolist()]:
             sys.exit("entries differ after rewriting " + src)
 '
-[[ $(wc -l <"$BENCH/classpath.rel") == "${#CP_JARS[@]}" ]] || die "class path entries went missing"
+[[ $(cat "$BENCH"/*.rel | sort -u | wc -l) == "${#CP_JARS[@]}" ]] || die "class path entries went missing"
 "$JDK/bin/javac" -q --release 17 -nowarn -cp "$CLASSPATH_ALL" -d "$BENCH/check" bench/device/DeviceCheck.java 2>/dev/null ||
 	"$JDK/bin/javac" --release 17 -cp "$CLASSPATH_ALL" -d "$BENCH/check" bench/device/DeviceCheck.java
 

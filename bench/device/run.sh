@@ -159,18 +159,21 @@ chmod 755 "$UNPACK/shims/apt-get"
 export PATH=$UNPACK/shims:$JAVA_HOME/bin:$UNPACK/tools/bin:$PATH:/usr/sbin:/sbin:$UNPACK/tools/extra
 
 # bench/run.sh --no-build reads bench/target/classes, bench/target/starter and the class
-# path in bench/target/classpath.txt: put the bundled ones there, pointing at the unpacked jars
+# path files bench/target/classpath*.txt: put the bundled ones there, pointing at the
+# unpacked jars
 TARGET=$ROOT_DIR/bench/target
 mkdir -p "$TARGET"
-rm -rf "$TARGET/classes" "$TARGET/starter" "$TARGET/classpath.txt"
+rm -rf "$TARGET/classes" "$TARGET/starter" "$TARGET"/classpath*.txt
 cp -R "$UNPACK/bench/target/." "$TARGET/"
-awk -v root="$UNPACK" '{ printf "%s%s/%s", (NR > 1 ? ":" : ""), root, $0 }' "$UNPACK/bench/classpath.rel" \
-	>"$TARGET/classpath.txt"
-while IFS= read -r entry; do
-	[[ -f "$UNPACK/$entry" ]] || die "$entry is on the class path but not in the bundle"
-done <"$UNPACK/bench/classpath.rel"
+for rel_file in "$UNPACK"/bench/classpath*.rel; do
+	awk -v root="$UNPACK" '{ printf "%s%s/%s", (NR > 1 ? ":" : ""), root, $0 }' "$rel_file" \
+		>"$TARGET/$(basename "$rel_file" .rel).txt"
+	while IFS= read -r entry; do
+		[[ -f "$UNPACK/$entry" ]] || die "$entry is on a class path but not in the bundle"
+	done <"$rel_file"
+done
 log "bench/target: $(find "$TARGET/classes" -name '*.class' | wc -l) classes," \
-	"$(find "$TARGET/starter" -name '*.jar' | wc -l) starter jars, $(wc -l <"$UNPACK/bench/classpath.rel") jars on the class path"
+	"$(find "$TARGET/starter" -name '*.jar' | wc -l) starter jars, $(wc -l <"$UNPACK/bench/classpath.rel") jars on A's and B's class path"
 
 # ---------------------------------------------------------------------------------------
 # Tools and machine
