@@ -486,7 +486,7 @@ for server in $STALL_SERVERS; do
 done
 # Every server that some scenario needs, started once, in the benchmark's order
 STARTED_SERVERS=
-for server in $SERVERS B-noaffinity B-norelief; do
+for server in $SERVERS $PROXY_SERVERS B-norelief; do
 	case " $STEADY_SERVERS $PROXY_SERVERS $STALL_RUN_SERVERS $BURST_SERVERS $BURST_STALL_SERVERS " in
 	*" $server "*) [[ " $STARTED_SERVERS " == *" $server "* ]] || STARTED_SERVERS+="$server " ;;
 	esac
