@@ -121,7 +121,9 @@ copy_libraries() {
 # Every jar of every class path file, once: classpath.txt (A, B, B0) and the other servers'
 CP_FILES=(bench/target/classpath*.txt)
 CP_JARS=()
-IFS=: read -r -a CP_JARS <<<"$(cat "${CP_FILES[@]}" | tr '\n' ':' | tr ':' '\n' | grep . | awk '!seen[$0]++' | paste -sd:)"
+# (each file is one line without a newline at its end)
+IFS=: read -r -a CP_JARS <<<"$(for file in "${CP_FILES[@]}"; do cat "$file" && echo; done | tr ':' '\n' | grep . |
+	awk '!seen[$0]++' | paste -sd:)"
 CLASSPATH_ALL=bench/target/classes:$(find bench/target/starter -name '*.jar' -printf '%p:')$(cat bench/target/classpath.txt)
 
 # What jdeps finds in the classes, plus what Spring Boot, Netty and the actuator reach by
