@@ -143,6 +143,7 @@ add_variant() { # NAME=SPEC, as --variant takes it
 	VARIANT_ARGS[$name]=$args
 }
 is_variant() { [[ -n "${VARIANT_DIRS[$1]+set}" ]]; }
+in_list() { [[ " $2 " == *" $1 "* ]]; } # NAME LIST
 
 while (($# > 0)); do
 	case "$1" in
@@ -188,8 +189,11 @@ done
 if [[ -z "$SERVERS_GIVEN" ]]; then
 	for name in "${VARIANT_NAMES[@]}"; do SERVERS+=" $name"; done
 fi
+# The fixed servers that run the bench app (every one but C and D)
+APP_SERVERS="A B B0 J T Au Bu"
+app_server() { in_list "$1" "$APP_SERVERS" || is_variant "$1"; }
 for server in $SERVERS; do
-	[[ $server =~ ^(A|B|B0|C|D|J|T|Au|Bu)$ ]] || is_variant "$server" ||
+	app_server "$server" || [[ $server =~ ^(C|D)$ ]] ||
 		usage_error "Unknown server '$server': use A, B, B0, C, D, J, T, Au, Bu and the names of --variant"
 done
 [[ -n "${SCENARIOS// /}" ]] || usage_error "--scenarios needs at least one of steady, proxy, stall, burst"
@@ -199,7 +203,7 @@ for scenario in $SCENARIOS; do
 done
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 for server in $PROXY_SERVERS; do
-	[[ $server =~ ^(A|B|B0|J|T|Au|Bu|B-noaffinity)$ ]] || is_variant "$server" ||
+	app_server "$server" || [[ $server == B-noaffinity ]] ||
 		usage_error "--proxy-servers: '$server' is not A, B, B0, J, T, Au, Bu, B-noaffinity or a --variant"
 done
 BACKEND_WORKERS=${BACKEND_WORKERS:-$WRK_THREADS}
@@ -377,6 +381,19 @@ server_class_path() { # SERVER: the class path of a JVM server: a variant's with
 	echo "$classes:$starter/*:$DEPENDENCIES"
 }
 
+app_args() { # SERVER: the arguments that set a server of the bench app apart, separated by spaces
+	case "$1" in
+	A | Au) echo --reuseport.enabled=false ;;
+	B | J) ;;
+	B0) echo --reuseport.metrics.enabled=false ;;
+	B-noaffinity) echo --reuseport.client-affinity.enabled=false ;;
+	B-norelief) echo --reuseport.stall-relief.enabled=false ;;
+	T) echo "${TOMCAT_ARGS[*]}" ;;
+	Bu) echo "${IO_URING_ARGS[*]}" ;;
+	*) echo "${VARIANT_ARGS[$1]:-}" ;; # a variant: B with its own starter jars and arguments
+	esac
+}
+
 render_report() { # RAW: the report and its charts; exits 1 when the harness broke
 	log "report: ${OUT#"$ROOT_DIR"/}"
 	echo
@@ -467,7 +484,7 @@ for server in $SERVERS; do
 		[[ $VARIANT_PHASES == all ]] || continue
 	fi
 	BURST_SERVERS+="$server "
-	[[ ! $server =~ ^(A|B|B0|J|T|Au|Bu)$ ]] && ! is_variant "$server" || STALL_SERVERS+="$server "
+	! app_server "$server" || STALL_SERVERS+="$server "
 done
 # The JVM servers but C (and the variants with --variant-phases all) also get a burst during
 # a stalled loop and the bursts at the other backlogs: those belong to the burst scenario
@@ -491,7 +508,6 @@ for server in $SERVERS $PROXY_SERVERS B-norelief; do
 	*" $server "*) [[ " $STARTED_SERVERS " == *" $server "* ]] || STARTED_SERVERS+="$server " ;;
 	esac
 done
-in_list() { [[ " $2 " == *" $1 "* ]]; } # NAME LIST
 starter_jars() { # DIR: the starter jars in a folder, by name
 	(cd "$1" && compgen -G 'reuseport-spring-boot-*.jar' | tr '\n' ' ' | sed 's/ $//')
 }
@@ -689,24 +705,6 @@ start_server() { # SERVER BACKLOG LOGDIR: start on a fresh port and wait until i
 	mkdir -p "$dir"
 	started=$(date +%s%3N)
 	case "$server" in
-	A) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
-		"--bench.backlog=$backlog" --reuseport.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
-	B) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
-		"--bench.backlog=$backlog" "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
-	B0) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
-		"--bench.backlog=$backlog" --reuseport.metrics.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
-	B-noaffinity) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
-		"--bench.backlog=$backlog" --reuseport.client-affinity.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
-	B-norelief) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" "$APP" "--server.port=$port" \
-		"--bench.backlog=$backlog" --reuseport.stall-relief.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
-	J) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
-		"--server.port=$port" "--bench.backlog=$backlog" "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
-	Au) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
-		"--server.port=$port" "--bench.backlog=$backlog" --reuseport.enabled=false "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
-	T) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
-		"--server.port=$port" "--bench.backlog=$backlog" "${TOMCAT_ARGS[@]}" "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
-	Bu) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
-		"--server.port=$port" "--bench.backlog=$backlog" "${IO_URING_ARGS[@]}" "${APP_ARGS[@]}" >"$logfile" 2>&1 & ;;
 	C) "${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$CP" dev.reuseport.bench.netty.RawNettyServer \
 		--port "$port" --loops "$LOOPS" --backlog "$backlog" >"$logfile" 2>&1 & ;;
 	D)
@@ -716,9 +714,9 @@ start_server() { # SERVER BACKLOG LOGDIR: start on a fresh port and wait until i
 		"${ON_SERVER_CPUS[@]}" nginx -p "$conf" -c "$conf/nginx.conf" -e "$conf/error.log" >"$logfile" 2>&1 &
 		;;
 	*)
-		# A variant: B with its own starter jars and extra arguments
+		# The bench app, on the server's own class path with its own arguments
 		local extra=()
-		read -r -a extra <<<"${VARIANT_ARGS[$server]}"
+		read -r -a extra <<<"$(app_args "$server")"
 		"${ON_SERVER_CPUS[@]}" java "${JVM_OPTS[@]}" -cp "$(server_class_path "$server")" "$APP" \
 			"--server.port=$port" "--bench.backlog=$backlog" "${extra[@]}" "${APP_ARGS[@]}" >"$logfile" 2>&1 &
 		;;
