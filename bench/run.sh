@@ -394,6 +394,12 @@ app_args() { # SERVER: the arguments that set a server of the bench app apart, s
 	esac
 }
 
+app_command() { # SERVER CP_NAME: the command line of a server of the bench app, for commands.txt
+	local args
+	args=$(app_args "$1")
+	echo "java ${JVM_OPTS[*]} -cp \$$2 $APP --server.port=\$PORT --bench.backlog=\$BACKLOG${args:+ $args}"
+}
+
 render_report() { # RAW: the report and its charts; exits 1 when the harness broke
 	log "report: ${OUT#"$ROOT_DIR"/}"
 	echo
@@ -586,34 +592,30 @@ BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.BurstClient" --connec
 {
 	echo "# \$CP = bench/target/classes, bench/target/starter/* and bench/target/classpath.txt;" \
 		"\$PORT is fresh for every server start, \$BACKLOG is $MAIN_BACKLOG for the rounds"
-	echo "A:  java ${JVM_OPTS[*]} -cp \$CP $APP --server.port=\$PORT --bench.backlog=\$BACKLOG --reuseport.enabled=false"
-	echo "B:  java ${JVM_OPTS[*]} -cp \$CP $APP --server.port=\$PORT --bench.backlog=\$BACKLOG"
-	echo "B0: java ${JVM_OPTS[*]} -cp \$CP $APP --server.port=\$PORT --bench.backlog=\$BACKLOG" \
-		"--reuseport.metrics.enabled=false"
+	echo "A:  $(app_command A CP)"
+	echo "B:  $(app_command B CP)"
+	echo "B0: $(app_command B0 CP)"
 	echo "C:  java ${JVM_OPTS[*]} -cp \$CP dev.reuseport.bench.netty.RawNettyServer --port \$PORT --loops $LOOPS" \
 		"--backlog \$BACKLOG"
 	echo "D:  nginx -p \$TMP -c \$TMP/nginx.conf -e \$TMP/error.log   (worker_processes $LOOPS;" \
 		"listen 127.0.0.1:\$PORT reuseport backlog=\$BACKLOG; return 200 \"Hello, World!\")"
-	echo "J:  java ${JVM_OPTS[*]} -cp \$CP_J $APP --server.port=\$PORT --bench.backlog=\$BACKLOG   (Jetty at Spring Boot's defaults)"
+	echo "J:  $(app_command J CP_J)   (Jetty at Spring Boot's defaults)"
 	echo "    \$CP_J = bench/target/classes, bench/target/classpath-jetty.txt and bench/target/classpath-no-netty-server.txt" \
 		"(no starter, no Reactor Netty server)"
-	echo "T:  java ${JVM_OPTS[*]} -cp \$CP_T $APP --server.port=\$PORT --bench.backlog=\$BACKLOG ${TOMCAT_ARGS[*]}" \
-		"  (Tomcat at Spring Boot's defaults, keep-alive requests unlimited)"
+	echo "T:  $(app_command T CP_T)   (Tomcat at Spring Boot's defaults, keep-alive requests unlimited)"
 	echo "    \$CP_T = bench/target/classes, bench/target/classpath-tomcat.txt and bench/target/classpath-no-netty-server.txt"
-	echo "Au: java ${JVM_OPTS[*]} -cp \$CP_U $APP --server.port=\$PORT --bench.backlog=\$BACKLOG --reuseport.enabled=false" \
-		"  (A: Reactor Netty picks io_uring by itself when Netty's io_uring jar is on the class path)"
-	echo "Bu: java ${JVM_OPTS[*]} -cp \$CP_U $APP --server.port=\$PORT --bench.backlog=\$BACKLOG ${IO_URING_ARGS[*]}"
+	echo "Au: $(app_command Au CP_U)   (A: Reactor Netty picks io_uring by itself when Netty's io_uring jar is on the class path)"
+	echo "Bu: $(app_command Bu CP_U)"
 	echo "    \$CP_U = \$CP and bench/target/classpath-io_uring.txt (Netty 4.2's io_uring jars)"
 	for name in $VARIANTS; do
-		echo "$name: java ${JVM_OPTS[*]} -cp \$CP_$name $APP --server.port=\$PORT" \
-			"--bench.backlog=\$BACKLOG${VARIANT_ARGS[$name]:+ ${VARIANT_ARGS[$name]}}"
+		echo "$name: $(app_command "$name" "CP_$name")"
 		dir=${VARIANT_DIRS[$name]:-$BENCH_DIR/target/starter}
 		origin=$(starter_source "$dir")
 		jars="$(starter_jars "$dir")${origin:+; built at $origin}"
 		echo "    \$CP_$name = bench/target/classes, ${dir#"$ROOT_DIR"/}/* ($jars) and bench/target/classpath.txt"
 	done
-	echo "B-noaffinity: B with --reuseport.client-affinity.enabled=false (proxy scenario)"
-	echo "B-norelief: B with --reuseport.stall-relief.enabled=false (stalled loop, where tcp_migrate_req is 1)"
+	echo "B-noaffinity: B with $(app_args B-noaffinity) (proxy scenario)"
+	echo "B-norelief: B with $(app_args B-norelief) (stalled loop, where tcp_migrate_req is 1)"
 	if [[ -n "$PROXY_SERVERS" ]]; then
 		echo "    the JVM servers but C also get --bench.backend-url=http://127.0.0.1:\$BACKEND_PORT/"
 	fi
