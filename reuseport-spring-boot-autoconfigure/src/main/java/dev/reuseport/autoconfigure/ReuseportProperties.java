@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration properties for SO_REUSEPORT listeners, bound from {@code reuseport.*}.
@@ -88,6 +89,8 @@ public class ReuseportProperties {
 	 */
 	private final ListenerSteering steering;
 
+	private final Http3 http3;
+
 	/**
 	 * Create a new instance.
 	 * @param enabled whether to bind one listener per event loop
@@ -101,12 +104,14 @@ public class ReuseportProperties {
 	 * @param clientAffinity the settings of downstream calls made from request handlers
 	 * @param handover the settings of the handover of the listening sockets
 	 * @param steering how the kernel chooses the listener of each connection
+	 * @param http3 the settings of HTTP/3
 	 */
 	public ReuseportProperties(@DefaultValue("true") boolean enabled, @Nullable Integer listeners,
 			@DefaultValue("false") boolean required, @DefaultValue("false") boolean joinExisting,
 			@DefaultValue("auto") Transport transport, @DefaultValue Metrics metrics, @DefaultValue Balance balance,
 			@DefaultValue StallRelief stallRelief, @DefaultValue ClientAffinity clientAffinity,
-			@DefaultValue Handover handover, @DefaultValue("hash") ListenerSteering steering) {
+			@DefaultValue Handover handover, @DefaultValue("hash") ListenerSteering steering,
+			@DefaultValue Http3 http3) {
 		if (listeners != null && (listeners < MIN_LISTENERS || listeners > MAX_LISTENERS)) {
 			throw new InvalidConfigurationPropertyValueException("reuseport.listeners", listeners, "It must be between "
 					+ MIN_LISTENERS + " and " + MAX_LISTENERS + ". Remove it to use one listener per event loop.");
@@ -122,6 +127,7 @@ public class ReuseportProperties {
 		this.clientAffinity = clientAffinity;
 		this.handover = handover;
 		this.steering = steering;
+		this.http3 = http3;
 	}
 
 	/**
@@ -213,6 +219,14 @@ public class ReuseportProperties {
 	 */
 	public ListenerSteering getSteering() {
 		return this.steering;
+	}
+
+	/**
+	 * Return the settings of HTTP/3.
+	 * @return the HTTP/3 settings
+	 */
+	public Http3 getHttp3() {
+		return this.http3;
 	}
 
 	/**
@@ -552,6 +566,186 @@ public class ReuseportProperties {
 		 */
 		public boolean isExit() {
 			return this.exit;
+		}
+
+	}
+
+	/**
+	 * Settings of HTTP/3: one UDP socket with SO_REUSEPORT per listener loop.
+	 */
+	public static class Http3 {
+
+		/**
+		 * Whether to serve HTTP/3 beside HTTP/1.1 and HTTP/2. Needs TLS from
+		 * 'server.ssl.*', epoll listeners and Netty's native QUIC library, which
+		 * reactor-netty-http brings. When one is missing the server says why and serves
+		 * TCP only, or fails to start when 'reuseport.required' is true.
+		 */
+		private final boolean enabled;
+
+		/**
+		 * UDP port of the HTTP/3 sockets. Defaults to the server's own port.
+		 */
+		private final @Nullable Integer port;
+
+		/**
+		 * How long a QUIC connection may stay idle before it is closed.
+		 */
+		private final Duration idleTimeout;
+
+		/**
+		 * How much a client may send on one connection before the server reads it (QUIC's
+		 * initial_max_data).
+		 */
+		private final DataSize maxData;
+
+		/**
+		 * How much may be in flight on a stream that the server opens
+		 * (initial_max_stream_data_bidi_local).
+		 */
+		private final DataSize maxStreamDataBidirectionalLocal;
+
+		/**
+		 * How much a client may send on one request before the server reads it
+		 * (initial_max_stream_data_bidi_remote).
+		 */
+		private final DataSize maxStreamDataBidirectionalRemote;
+
+		/**
+		 * How many requests a client may have open at once on one connection
+		 * (initial_max_streams_bidi).
+		 */
+		private final long maxStreamsBidirectional;
+
+		/**
+		 * Whether HTTP/1.1 and HTTP/2 responses carry 'Alt-Svc: h3=":PORT"', which tells
+		 * clients where HTTP/3 is served.
+		 */
+		private final boolean altSvc;
+
+		/**
+		 * How long a client may remember the Alt-Svc header (its 'ma').
+		 */
+		private final Duration altSvcMaxAge;
+
+		/**
+		 * Create the HTTP/3 settings.
+		 * @param enabled whether to serve HTTP/3
+		 * @param port the UDP port, or {@code null} for the server's own
+		 * @param idleTimeout the idle timeout of a connection
+		 * @param maxData the flow-control window of a connection
+		 * @param maxStreamDataBidirectionalLocal the window of a server stream
+		 * @param maxStreamDataBidirectionalRemote the window of a request
+		 * @param maxStreamsBidirectional the concurrent requests per connection
+		 * @param altSvc whether to send Alt-Svc
+		 * @param altSvcMaxAge the lifetime of Alt-Svc
+		 */
+		public Http3(@DefaultValue("false") boolean enabled, @Nullable Integer port,
+				@DefaultValue("30s") Duration idleTimeout, @DefaultValue("10MB") DataSize maxData,
+				@DefaultValue("1MB") DataSize maxStreamDataBidirectionalLocal,
+				@DefaultValue("1MB") DataSize maxStreamDataBidirectionalRemote,
+				@DefaultValue("100") long maxStreamsBidirectional, @DefaultValue("true") boolean altSvc,
+				@DefaultValue("24h") Duration altSvcMaxAge) {
+			if (port != null && (port < 1 || port > 65535)) {
+				throw new InvalidConfigurationPropertyValueException("reuseport.http3.port", port,
+						"It must be from 1 to 65535. Remove it to use the server's own port.");
+			}
+			positive("idle-timeout", idleTimeout, !idleTimeout.isNegative() && !idleTimeout.isZero(), "30s");
+			positive("max-data", maxData, maxData.toBytes() > 0, "10MB");
+			positive("max-stream-data-bidirectional-local", maxStreamDataBidirectionalLocal,
+					maxStreamDataBidirectionalLocal.toBytes() > 0, "1MB");
+			positive("max-stream-data-bidirectional-remote", maxStreamDataBidirectionalRemote,
+					maxStreamDataBidirectionalRemote.toBytes() > 0, "1MB");
+			positive("max-streams-bidirectional", maxStreamsBidirectional, maxStreamsBidirectional > 0, "100");
+			positive("alt-svc-max-age", altSvcMaxAge, altSvcMaxAge.getSeconds() > 0, "24h");
+			this.enabled = enabled;
+			this.port = port;
+			this.idleTimeout = idleTimeout;
+			this.maxData = maxData;
+			this.maxStreamDataBidirectionalLocal = maxStreamDataBidirectionalLocal;
+			this.maxStreamDataBidirectionalRemote = maxStreamDataBidirectionalRemote;
+			this.maxStreamsBidirectional = maxStreamsBidirectional;
+			this.altSvc = altSvc;
+			this.altSvcMaxAge = altSvcMaxAge;
+		}
+
+		private static void positive(String name, Object value, boolean positive, String example) {
+			if (!positive) {
+				throw new InvalidConfigurationPropertyValueException("reuseport.http3." + name, value,
+						"It must be positive, such as " + example + ".");
+			}
+		}
+
+		/**
+		 * Return whether to serve HTTP/3.
+		 * @return whether HTTP/3 is enabled
+		 */
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		/**
+		 * Return the UDP port.
+		 * @return the port, or {@code null} for the server's own
+		 */
+		public @Nullable Integer getPort() {
+			return this.port;
+		}
+
+		/**
+		 * Return the idle timeout of a connection.
+		 * @return the idle timeout
+		 */
+		public Duration getIdleTimeout() {
+			return this.idleTimeout;
+		}
+
+		/**
+		 * Return the flow-control window of a connection.
+		 * @return the window
+		 */
+		public DataSize getMaxData() {
+			return this.maxData;
+		}
+
+		/**
+		 * Return the flow-control window of a stream that the server opens.
+		 * @return the window
+		 */
+		public DataSize getMaxStreamDataBidirectionalLocal() {
+			return this.maxStreamDataBidirectionalLocal;
+		}
+
+		/**
+		 * Return the flow-control window of a request.
+		 * @return the window
+		 */
+		public DataSize getMaxStreamDataBidirectionalRemote() {
+			return this.maxStreamDataBidirectionalRemote;
+		}
+
+		/**
+		 * Return how many requests a client may have open at once on one connection.
+		 * @return the concurrent requests
+		 */
+		public long getMaxStreamsBidirectional() {
+			return this.maxStreamsBidirectional;
+		}
+
+		/**
+		 * Return whether HTTP/1.1 and HTTP/2 responses carry Alt-Svc.
+		 * @return whether Alt-Svc is sent
+		 */
+		public boolean isAltSvc() {
+			return this.altSvc;
+		}
+
+		/**
+		 * Return how long a client may remember the Alt-Svc header.
+		 * @return the lifetime
+		 */
+		public Duration getAltSvcMaxAge() {
+			return this.altSvcMaxAge;
 		}
 
 	}

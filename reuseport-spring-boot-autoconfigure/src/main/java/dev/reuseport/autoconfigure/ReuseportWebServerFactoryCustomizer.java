@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 import dev.reuseport.server.ConnectionBalancing;
 import dev.reuseport.server.HandoverSettings;
+import dev.reuseport.server.Http3Settings;
 import dev.reuseport.server.ReuseportNettyReactiveWebServerFactory;
 import dev.reuseport.server.StallReliefSettings;
 import org.jspecify.annotations.Nullable;
@@ -50,6 +51,17 @@ public class ReuseportWebServerFactoryCustomizer
 		map.from(this.properties::getStallRelief).as(this::stallRelief).to(factory::setStallRelief);
 		map.from(this.properties::getHandover).as(this::handover).to(factory::setHandover);
 		map.from(this.properties::getSteering).to(factory::setSteering);
+		map.from(this.properties::getHttp3).as(this::http3).to(factory::setHttp3);
+	}
+
+	private @Nullable Http3Settings http3(ReuseportProperties.Http3 http3) {
+		if (!http3.isEnabled()) {
+			return null;
+		}
+		return new Http3Settings(http3.getPort(), http3.getIdleTimeout(), http3.getMaxData().toBytes(),
+				http3.getMaxStreamDataBidirectionalLocal().toBytes(),
+				http3.getMaxStreamDataBidirectionalRemote().toBytes(), http3.getMaxStreamsBidirectional(),
+				http3.isAltSvc() ? http3.getAltSvcMaxAge() : null, this.properties.isRequired());
 	}
 
 	private @Nullable HandoverSettings handover(ReuseportProperties.Handover handover) {

@@ -52,7 +52,13 @@ final class GracefulShutdown {
 		this.idleGrace = idleGrace;
 	}
 
-	void shutDownGracefully(GracefulShutdownCallback callback) {
+	/**
+	 * Drain every listener, with the HTTP/3 connections that are drained meanwhile.
+	 * @param callback told the result once every connection is closed or the wait is cut
+	 * short
+	 * @param http3 the drain of the HTTP/3 connections, already started
+	 */
+	void shutDownGracefully(GracefulShutdownCallback callback, CompletableFuture<Void> http3) {
 		logger.info(("Commencing graceful shutdown of %d listeners. Waiting for active requests to complete and "
 				+ "for idle connections to stay idle for %d ms")
 			.formatted(this.group.listeners().size(), this.idleGrace.toMillis()));
@@ -61,7 +67,8 @@ final class GracefulShutdown {
 		// completes it
 		CompletableFuture<Void> draining = new CompletableFuture<>();
 		this.draining = draining;
-		this.group.drain(this.idleGrace).whenComplete((result, ex) -> draining.complete(null));
+		CompletableFuture.allOf(this.group.drain(this.idleGrace), http3)
+			.whenComplete((result, ex) -> draining.complete(null));
 		draining.whenComplete((result, ex) -> {
 			boolean drained = !this.aborted;
 			logger.info(drained ? "Graceful shutdown complete"

@@ -14,16 +14,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * The listening TCP sockets on a port in the current network namespace, whichever process
- * holds them, from the kernel's tables {@code /proc/net/tcp} and {@code /proc/net/tcp6},
- * and the processes that hold them, where {@code /proc} shows their descriptors (those of
- * the same user, or every process for root).
+ * The listening TCP sockets, or the UDP sockets, on a port in the current network
+ * namespace, whichever process holds them, from the kernel's tables
+ * ({@code /proc/net/tcp} and {@code /proc/net/tcp6}, or {@code /proc/net/udp} and
+ * {@code /proc/net/udp6}), and the processes that hold them, where {@code /proc} shows
+ * their descriptors (those of the same user, or every process for root).
  * <p>
  * For an address, only the sockets that a bind of that address would clash with count:
  * those on the same address, and those on a wildcard address, or every one when the
@@ -41,6 +43,8 @@ final class PortListeners {
 
 	private static final List<Path> TCP_TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
 
+	static final List<Path> UDP_TABLES = List.of(Path.of("/proc/net/udp"), Path.of("/proc/net/udp6"));
+
 	// The st column of a socket in TCP_LISTEN
 	private static final String LISTEN = "0A";
 
@@ -57,7 +61,17 @@ final class PortListeners {
 	 * @return the listeners
 	 */
 	static PortListeners on(InetSocketAddress address) {
-		return new PortListeners(inodes(address.getPort(), address.getAddress()));
+		return new PortListeners(inodes(TCP_TABLES, address, (state) -> LISTEN.equals(state)));
+	}
+
+	/**
+	 * Find the UDP sockets that a bind of an address would clash with: every one bound to
+	 * its port, whatever its state.
+	 * @param address the address and port
+	 * @return the sockets
+	 */
+	static PortListeners udp(InetSocketAddress address) {
+		return new PortListeners(inodes(UDP_TABLES, address, (state) -> true));
 	}
 
 	/**
@@ -101,16 +115,17 @@ final class PortListeners {
 					.collect(Collectors.joining(", ", " (held by process ", ")"));
 	}
 
-	private static @Nullable List<String> inodes(int port, InetAddress address) {
-		String localPort = ":" + String.format(Locale.ROOT, "%04X", port);
+	private static @Nullable List<String> inodes(List<Path> tables, InetSocketAddress address,
+			Predicate<String> state) {
+		String localPort = ":" + String.format(Locale.ROOT, "%04X", address.getPort());
 		try {
-			return TCP_TABLES.stream()
+			return tables.stream()
 				// No IPv6 in this namespace, so no IPv6 listener either
 				.filter(Files::isReadable)
 				.flatMap(PortListeners::lines)
 				.map((line) -> line.trim().split("\\s+"))
-				.filter((fields) -> fields.length > 9 && LISTEN.equals(fields[3]) && fields[1].endsWith(localPort))
-				.filter((fields) -> clash(address, fields[1]))
+				.filter((fields) -> fields.length > 9 && state.test(fields[3]) && fields[1].endsWith(localPort))
+				.filter((fields) -> clash(address.getAddress(), fields[1]))
 				.map((fields) -> fields[9])
 				.toList();
 		}
@@ -138,11 +153,17 @@ final class PortListeners {
 			return InetAddress.getByAddress(bytes.array());
 		}
 		catch (UnknownHostException ex) {
-			throw new IllegalStateException("Unexpected address in the kernel's TCP table: " + hex, ex);
+			throw new IllegalStateException("Unexpected address in the kernel's socket table: " + hex, ex);
 		}
 	}
 
-	private static Stream<String> lines(Path table) {
+	/**
+	 * Read the lines of a kernel socket table, its header left out.
+	 * @param table the table
+	 * @return the lines
+	 * @throws UncheckedIOException when the table cannot be read
+	 */
+	static Stream<String> lines(Path table) {
 		try {
 			return Files.readAllLines(table).stream().skip(1);
 		}

@@ -7,12 +7,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.HttpServerRoutes;
 import reactor.netty.resources.LoopResources;
 
@@ -20,6 +24,7 @@ import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyRouteProvider;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.web.server.PortInUseException;
+import org.springframework.boot.web.server.Ssl;
 import org.springframework.boot.web.server.WebServer;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
@@ -75,6 +80,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 	private @Nullable HandoverSettings handover;
 
 	private ListenerSteering steering = ListenerSteering.HASH;
+
+	private @Nullable Http3Settings http3;
 
 	/**
 	 * Return whether the factory creates a server with one SO_REUSEPORT listener per
@@ -228,6 +235,26 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		this.steering = steering;
 	}
 
+	/**
+	 * Return how the servers serve HTTP/3.
+	 * @return the HTTP/3 settings, or {@code null} when they do not
+	 */
+	public @Nullable Http3Settings getHttp3() {
+		return this.http3;
+	}
+
+	/**
+	 * Set how the servers serve HTTP/3: one UDP socket with SO_REUSEPORT per listener
+	 * loop, with the key and certificate of the server's SSL settings. By default they do
+	 * not. A server that cannot serve HTTP/3 says why and serves TCP only, or fails to
+	 * start when {@link Http3Settings#required()}.
+	 * @param http3 the HTTP/3 settings, or {@code null} for none
+	 * @since 0.1.0
+	 */
+	public void setHttp3(@Nullable Http3Settings http3) {
+		this.http3 = http3;
+	}
+
 	@Override
 	public WebServer getWebServer(HttpHandler httpHandler) {
 		if (!this.reusePort) {
@@ -257,23 +284,36 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 				.formatted(address));
 			return parentServer;
 		}
-		return new ReuseportWebServer(withHandler(httpServer, new ReactorHttpHandlerAdapter(httpHandler)),
-				this.transport, this.listenerCount, this.joinExisting, this.lifecycleTimeout, getShutdown(),
-				this.balancing, this.stallRelief, this.handover, this.steering);
+		// The handler reads the Alt-Svc header of the HTTP/3 side, which is derived from
+		// the server that holds the handler
+		AtomicReference<Http3Server> http3 = new AtomicReference<>(Http3Server.DISABLED);
+		HttpServer served = withHandler(httpServer, new ReactorHttpHandlerAdapter(httpHandler),
+				() -> http3.get().altSvc());
+		Ssl ssl = getSsl();
+		http3.set(Http3Servers.create(this.http3, served, ssl, Ssl.isEnabled(ssl) ? getSslBundle() : null));
+		return new ReuseportWebServer(served, this.transport, this.listenerCount, this.joinExisting,
+				this.lifecycleTimeout, getShutdown(), this.balancing, this.stallRelief, this.handover, this.steering,
+				http3.get());
 	}
 
-	private HttpServer withHandler(HttpServer httpServer, ReactorHttpHandlerAdapter handler) {
-		if (this.routeProviders.isEmpty()) {
-			return httpServer.handle(handler);
+	private HttpServer withHandler(HttpServer httpServer, ReactorHttpHandlerAdapter adapter,
+			Supplier<@Nullable String> altSvc) {
+		BiFunction<? super HttpServerRequest, ? super HttpServerResponse, ? extends Publisher<Void>> handler = adapter;
+		if (!this.routeProviders.isEmpty()) {
+			handler = routes(adapter);
 		}
-		return httpServer.route((routes) -> applyRouteProviders(routes, handler));
+		if (this.http3 != null && this.http3.altSvcMaxAge() != null) {
+			handler = new AltSvcHandler(handler, altSvc);
+		}
+		return httpServer.handle(handler);
 	}
 
-	private void applyRouteProviders(HttpServerRoutes routes, ReactorHttpHandlerAdapter handler) {
+	private HttpServerRoutes routes(ReactorHttpHandlerAdapter handler) {
+		HttpServerRoutes routes = HttpServerRoutes.newRoutes();
 		for (NettyRouteProvider provider : this.routeProviders) {
 			routes = provider.apply(routes);
 		}
-		routes.route(ALWAYS, handler);
+		return routes.route(ALWAYS, handler);
 	}
 
 	@Override

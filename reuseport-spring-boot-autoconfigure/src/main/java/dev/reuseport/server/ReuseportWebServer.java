@@ -48,6 +48,10 @@ public class ReuseportWebServer implements WebServer {
 
 	private final ListenerHandover handover;
 
+	private final Http3Server http3;
+
+	private final boolean joinExisting;
+
 	private final ConnectionBalancing balancing;
 
 	private final StallReliefSettings stallRelief;
@@ -136,6 +140,18 @@ public class ReuseportWebServer implements WebServer {
 	public ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount,
 			boolean joinExisting, @Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
 			StallReliefSettings stallRelief, @Nullable HandoverSettings handover, ListenerSteering steering) {
+		this(httpServer, transport, listenerCount, joinExisting, lifecycleTimeout, shutdown, balancing, stallRelief,
+				handover, steering, Http3Server.DISABLED);
+	}
+
+	/**
+	 * Create a new server that also serves HTTP/3, as
+	 * {@link ReuseportNettyReactiveWebServerFactory} does when it is asked to.
+	 */
+	ReuseportWebServer(HttpServer httpServer, ListenerTransport transport, int listenerCount, boolean joinExisting,
+			@Nullable Duration lifecycleTimeout, Shutdown shutdown, ConnectionBalancing balancing,
+			StallReliefSettings stallRelief, @Nullable HandoverSettings handover, ListenerSteering steering,
+			Http3Server http3) {
 		Assert.notNull(httpServer, "'httpServer' must not be null");
 		Assert.notNull(transport, "'transport' must not be null");
 		Assert.isTrue(listenerCount > 0, "'listenerCount' must be positive");
@@ -152,6 +168,8 @@ public class ReuseportWebServer implements WebServer {
 				steering);
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.group, IDLE_GRACE) : null;
 		this.handover = new ListenerHandover(handover, transport, this.group, IDLE_GRACE);
+		this.http3 = http3;
+		this.joinExisting = joinExisting;
 	}
 
 	/**
@@ -266,6 +284,23 @@ public class ReuseportWebServer implements WebServer {
 		this.handover.whenHandedOver(action);
 	}
 
+	/**
+	 * Return whether this server serves HTTP/3, on which UDP port, and why not.
+	 * @return the HTTP/3 status
+	 */
+	public Http3Status getHttp3Status() {
+		return this.http3.status();
+	}
+
+	/**
+	 * Return the HTTP/3 listeners, one UDP socket per listener loop, in index order,
+	 * while they are bound.
+	 * @return the HTTP/3 listeners, or an empty list when HTTP/3 is not served
+	 */
+	public List<Http3Listener> getHttp3Listeners() {
+		return this.http3.listeners();
+	}
+
 	@Override
 	public void start() throws WebServerException {
 		synchronized (this.monitor) {
@@ -275,6 +310,7 @@ public class ReuseportWebServer implements WebServer {
 			KernelSettings kernel = KernelSettings.read();
 			try {
 				this.port = this.group.bind(this.handover.socketsToAdopt(this.group.configuredAddress()), kernel);
+				this.http3.start(this.group.eventLoops(), boundAddress(), this.transport, this.joinExisting);
 			}
 			catch (RuntimeException ex) {
 				// Wait until the listeners bound so far are closed, so that the port is
@@ -295,6 +331,7 @@ public class ReuseportWebServer implements WebServer {
 			startupLog.joined(this.group.joined());
 			startupLog.started(scheme, this.transport, this.stallReliefStatus, this.group.steering(),
 					this.handover.passesSockets());
+			startupLog.http3(this.http3.status(), this.http3.listeners().size());
 			this.startupLog = startupLog;
 			this.handover.started(boundAddress());
 			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());
@@ -326,7 +363,7 @@ public class ReuseportWebServer implements WebServer {
 		if (startupLog != null) {
 			startupLog.handingOver();
 		}
-		gracefulShutdown.shutDownGracefully(callback);
+		gracefulShutdown.shutDownGracefully(callback, this.http3.drain(IDLE_GRACE));
 	}
 
 	@Override
@@ -342,6 +379,7 @@ public class ReuseportWebServer implements WebServer {
 			if (this.gracefulShutdown != null) {
 				this.gracefulShutdown.abort();
 			}
+			this.http3.stop();
 			this.group.release();
 			this.started = false;
 			this.port = -1;

@@ -29,7 +29,8 @@ class GracefulShutdownTests {
 		try {
 			assertThat(RawHttp.get(server.getPort(), "/").body()).isEqualTo("ok");
 			CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
-			new GracefulShutdown(server.group(), Duration.ofMillis(100)).shutDownGracefully(result::complete);
+			new GracefulShutdown(server.group(), Duration.ofMillis(100)).shutDownGracefully(result::complete,
+					CompletableFuture.completedFuture(null));
 			assertThat(result.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(GracefulShutdownResult.IDLE);
 			assertThat(server.getListeners()).noneMatch(ReuseportListener::isOpen);
 		}
@@ -50,7 +51,7 @@ class GracefulShutdownTests {
 			assertThat(received.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 			CompletableFuture<GracefulShutdownResult> result = new CompletableFuture<>();
 			GracefulShutdown gracefulShutdown = new GracefulShutdown(server.group(), Duration.ofMillis(100));
-			gracefulShutdown.shutDownGracefully(result::complete);
+			gracefulShutdown.shutDownGracefully(result::complete, CompletableFuture.completedFuture(null));
 			// The request holds the drain open, well past the idle grace, until the
 			// shutdown is aborted
 			await().during(Duration.ofMillis(500)).atMost(TIMEOUT).until(() -> !result.isDone());

@@ -1,0 +1,141 @@
+package dev.reuseport.server;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import io.netty.channel.EventLoop;
+import org.apache.commons.logging.Log;
+import org.jspecify.annotations.Nullable;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * The HTTP/3 side of a {@link ReuseportWebServer}: it binds the {@link Http3Listeners} on
+ * the listener loops once the TCP listeners are bound, says why it cannot, drains them
+ * for a graceful shutdown and closes them on a stop. A server that cannot serve HTTP/3
+ * fails to start when HTTP/3 is required, and otherwise serves TCP only after one
+ * warning.
+ */
+final class Http3Server {
+
+	// The server's own category, which users already filter on
+	private static final Log logger = ServerLog.get();
+
+	static final Http3Server DISABLED = new Http3Server(null, null, null);
+
+	private final @Nullable Http3Settings settings;
+
+	private final @Nullable HttpServer server;
+
+	// Why HTTP/3 cannot be served at all, found before the start
+	private final @Nullable Http3Unavailable unavailable;
+
+	private volatile @Nullable Http3Listeners listeners;
+
+	private volatile Http3Status status;
+
+	/**
+	 * Create the HTTP/3 side of a server.
+	 * @param settings the settings, or {@code null} when HTTP/3 is off
+	 * @param server the HTTP/3 server whose codec and handler serve the connections, or
+	 * {@code null} when it cannot be built
+	 * @param unavailable why it cannot be built, or {@code null}
+	 */
+	Http3Server(@Nullable Http3Settings settings, @Nullable HttpServer server, @Nullable Http3Unavailable unavailable) {
+		this.settings = settings;
+		this.server = server;
+		this.unavailable = unavailable;
+		this.status = (settings != null) ? new Http3Status(true, -1, null) : Http3Status.DISABLED;
+	}
+
+	@Nullable Http3Settings settings() {
+		return this.settings;
+	}
+
+	Http3Status status() {
+		return this.status;
+	}
+
+	List<Http3Listener> listeners() {
+		Http3Listeners listeners = this.listeners;
+		return (listeners != null) ? listeners.listeners() : List.of();
+	}
+
+	/**
+	 * Return the {@code Alt-Svc} header that advertises the HTTP/3 listeners while they
+	 * are bound.
+	 * @return the header's value, or {@code null} when none is to be sent
+	 */
+	@Nullable String altSvc() {
+		Http3Settings settings = this.settings;
+		Http3Status status = this.status;
+		Duration maxAge = (settings != null) ? settings.altSvcMaxAge() : null;
+		return (status.serving() && maxAge != null) ? "h3=\":%d\"; ma=%d".formatted(status.port(), maxAge.toSeconds())
+				: null;
+	}
+
+	/**
+	 * Bind one UDP socket per loop, or say why not.
+	 * @param loops the listener loops, in index order
+	 * @param tcpAddress the address and port that the TCP listeners are bound to
+	 * @param transport the transport of the loops
+	 * @param joinExisting whether the server may join sockets already on its port
+	 * @throws ReuseportHttp3Exception when HTTP/3 is required and cannot be served
+	 */
+	void start(List<EventLoop> loops, InetSocketAddress tcpAddress, ListenerTransport transport, boolean joinExisting) {
+		Http3Settings settings = this.settings;
+		if (settings == null) {
+			return;
+		}
+		Integer configuredPort = settings.port();
+		InetSocketAddress address = new InetSocketAddress(tcpAddress.getAddress(),
+				(configuredPort != null) ? configuredPort : tcpAddress.getPort());
+		Http3Unavailable unavailable = (this.unavailable != null) ? this.unavailable
+				: Http3Unavailable.check(transport, address, joinExisting);
+		if (unavailable == null) {
+			try {
+				this.listeners = Http3Listeners.bind(this.server, loops, address);
+				this.status = new Http3Status(true, address.getPort(), null);
+				return;
+			}
+			catch (RuntimeException ex) {
+				unavailable = Http3Unavailable.bindFailed(address, ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				unavailable = Http3Unavailable.bindFailed(address, ex);
+			}
+		}
+		this.status = new Http3Status(true, -1, unavailable.message());
+		if (settings.required()) {
+			throw new ReuseportHttp3Exception(unavailable.message(), unavailable.cause());
+		}
+		logger.warn(unavailable.message() + ". Serving HTTP/1.1 and HTTP/2 only", unavailable.cause());
+	}
+
+	/**
+	 * Drain the HTTP/3 connections for a graceful shutdown (see {@link Http3Drain}).
+	 * @param idleGrace how long a connection without requests stays open
+	 * @return a future that completes once every connection and socket is closed
+	 */
+	CompletableFuture<Void> drain(Duration idleGrace) {
+		Http3Listeners listeners = this.listeners;
+		return (listeners != null) ? listeners.drain(idleGrace) : CompletableFuture.completedFuture(null);
+	}
+
+	/**
+	 * Close every socket and connection, before the loops shut down.
+	 */
+	void stop() {
+		Http3Listeners listeners = this.listeners;
+		this.listeners = null;
+		if (listeners != null) {
+			listeners.close();
+		}
+		if (this.settings != null) {
+			this.status = new Http3Status(true, -1, this.status.unavailable());
+		}
+	}
+
+}

@@ -1,0 +1,29 @@
+package dev.reuseport.server;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Whether a {@link ReuseportWebServer} serves HTTP/3, on which UDP port, and why not.
+ *
+ * @param enabled whether HTTP/3 was asked for
+ * @param port the UDP port of the HTTP/3 listeners, or -1 when none is bound
+ * @param unavailable why HTTP/3 is not served although it was asked for, with the fix, or
+ * {@code null}
+ * @since 0.1.0
+ */
+public record Http3Status(boolean enabled, int port, @Nullable String unavailable) {
+
+	/**
+	 * HTTP/3 was not asked for.
+	 */
+	public static final Http3Status DISABLED = new Http3Status(false, -1, null);
+
+	/**
+	 * Return whether HTTP/3 listeners are bound now.
+	 * @return whether HTTP/3 is served
+	 */
+	public boolean serving() {
+		return this.port > 0;
+	}
+
+}
