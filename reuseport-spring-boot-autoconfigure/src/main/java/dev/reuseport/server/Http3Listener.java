@@ -34,6 +34,11 @@ public final class Http3Listener {
 	 */
 	private static final long LAST_REQUEST_ID = (1L << 62) - 4;
 
+	/**
+	 * The listener of a QUIC connection, on the connection.
+	 */
+	static final AttributeKey<Http3Listener> LISTENER = AttributeKey.valueOf(Http3Listener.class, "listener");
+
 	private static final AttributeKey<OpenRequests> OPEN_REQUESTS = AttributeKey.valueOf(Http3Listener.class,
 			"openRequests");
 
@@ -192,6 +197,7 @@ public final class Http3Listener {
 		public void handlerAdded(ChannelHandlerContext ctx) {
 			QuicChannel connection = (QuicChannel) ctx.channel();
 			connection.attr(OPEN_REQUESTS).set(new OpenRequests());
+			connection.attr(LISTENER).set(Http3Listener.this);
 			Http3Listener.this.accepted.increment();
 			Http3Listener.this.connections.add(connection);
 			connection.closeFuture().addListener((closed) -> Http3Listener.this.connections.remove(connection));

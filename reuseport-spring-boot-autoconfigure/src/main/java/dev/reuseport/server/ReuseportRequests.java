@@ -35,16 +35,23 @@ public final class ReuseportRequests {
 	 * result when it did not arrive through a {@link ReuseportWebServer}. For Reactor
 	 * Netty handlers, such as the routes of a {@code NettyRouteProvider}, which reach the
 	 * connection with {@code request.withConnection(…)}.
-	 * @param connection the connection, or the HTTP/2 stream, that carries a request
-	 * @return the listener index
+	 * @param connection the connection, or the HTTP/2 or HTTP/3 stream, that carries a
+	 * request
+	 * @return the listener index, which for HTTP/3 is that of the {@link Http3Listener}
+	 * whose loop serves the QUIC connection
 	 */
 	public static OptionalInt listenerIndex(Connection connection) {
 		// An HTTP/2 stream is a child channel of the TCP connection the listener
-		// accepted, so walk up to the channel that carries the attribute.
+		// accepted, and an HTTP/3 stream one of its QUIC connection, so walk up to the
+		// channel that carries the attribute.
 		for (Channel channel = connection.channel(); channel != null; channel = channel.parent()) {
 			ReuseportListener listener = channel.attr(ReuseportListener.LISTENER).get();
 			if (listener != null) {
 				return OptionalInt.of(listener.index());
+			}
+			Http3Listener http3 = channel.attr(Http3Listener.LISTENER).get();
+			if (http3 != null) {
+				return OptionalInt.of(http3.index());
 			}
 		}
 		return OptionalInt.empty();

@@ -7,6 +7,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 import dev.reuseport.server.ReuseportRequests;
 import dev.reuseport.server.ReuseportWebServer;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.boot.SpringBootConfiguration;
@@ -16,6 +17,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.reactive.context.ReactiveWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -129,7 +131,20 @@ public class TestApplication {
 			.GET("/slow", this::slow)
 			.GET("/block", this::block)
 			.POST("/echo", this::echo)
+			.GET("/stream", this::stream)
 			.build();
+	}
+
+	/**
+	 * Answer with {@code count} lines, each written and flushed on its own after a short
+	 * delay: a streamed response.
+	 */
+	private Mono<ServerResponse> stream(ServerRequest request) {
+		int count = Math.min(Integer.parseInt(request.queryParam("count").orElse("5")), 100);
+		Flux<String> lines = Flux.range(0, count)
+			.delayElements(Duration.ofMillis(10))
+			.map((line) -> "line " + line + "\n");
+		return ServerResponse.ok().contentType(MediaType.TEXT_PLAIN).body(lines, String.class);
 	}
 
 	/**
