@@ -60,7 +60,7 @@ public class ReuseportEndpoint {
 				kernel.tcpMigrateReq().isPresent() ? kernel.tcpMigrateReq().getAsInt() : null);
 		if (server == null) {
 			return new ReuseportDescriptor(null, -1, kernelDescriptor, OpenFiles.read(), null, null, null, null,
-					List.of());
+					List.of(), null);
 		}
 		BalanceDescriptor balance = new BalanceDescriptor(server.getBalancing().enabled(),
 				server.getBalancing().marginRatio(), server.getBalancing().marginConnections(),
@@ -75,7 +75,7 @@ public class ReuseportEndpoint {
 				server.getHandoversGiven(), server.getHandoversReceived());
 		return new ReuseportDescriptor(server.getTransport().id(), server.getPort(), kernelDescriptor, OpenFiles.read(),
 				balance, stallRelief, handover, server.getSteering(),
-				server.getListeners().stream().map(ListenerDescriptor::of).toList());
+				server.getListeners().stream().map(ListenerDescriptor::of).toList(), Http3Descriptor.of(server));
 	}
 
 	/**
@@ -112,11 +112,13 @@ public class ReuseportEndpoint {
 	 * steering asked for, the one in force, and why they differ; {@code null} when the
 	 * application has no reuseport server
 	 * @param listeners the listeners, by index
+	 * @param http3 the HTTP/3 listeners, one UDP socket per listener loop, or
+	 * {@code null} when the application has no reuseport server
 	 */
 	public record ReuseportDescriptor(@Nullable String transport, int port, KernelDescriptor kernel,
 			OpenFiles openFiles, @Nullable BalanceDescriptor balance, @Nullable StallReliefDescriptor stallRelief,
 			@Nullable HandoverDescriptor handover, @Nullable SteeringStatus steering,
-			List<ListenerDescriptor> listeners) implements OperationResponseBody {
+			List<ListenerDescriptor> listeners, @Nullable Http3Descriptor http3) implements OperationResponseBody {
 	}
 
 	/**

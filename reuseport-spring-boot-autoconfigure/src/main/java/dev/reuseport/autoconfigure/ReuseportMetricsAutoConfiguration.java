@@ -4,6 +4,7 @@ import dev.reuseport.client.ClientLoopAffinity;
 import dev.reuseport.metrics.ListenQueueMetrics;
 import dev.reuseport.metrics.ReuseportClientMetricsBinder;
 import dev.reuseport.metrics.ReuseportServerMetricsBinder;
+import dev.reuseport.metrics.UdpReceiveMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -20,8 +21,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for the meters of SO_REUSEPORT
- * listeners, of the network namespace's listen queues and of the HTTP client calls kept
- * on the listeners' loops.
+ * listeners, of the network namespace's listen queues and UDP receive errors (with
+ * HTTP/3), and of the HTTP client calls kept on the listeners' loops.
  *
  * @since 0.1.0
  */
@@ -44,6 +45,13 @@ public final class ReuseportMetricsAutoConfiguration {
 	@ConditionalOnMissingBean
 	ListenQueueMetrics listenQueueMetrics() {
 		return new ListenQueueMetrics();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty("reuseport.http3.enabled")
+	UdpReceiveMetrics udpReceiveMetrics() {
+		return new UdpReceiveMetrics();
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -17,7 +17,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  */
 public class ListenQueueMetrics implements MeterBinder {
 
-	private final TcpExtCounters tcpExt;
+	private final KernelCounters tcpExt;
 
 	/**
 	 * Create a binder that reads the counters of the current network namespace.
@@ -27,7 +27,7 @@ public class ListenQueueMetrics implements MeterBinder {
 	}
 
 	ListenQueueMetrics(Path netstat) {
-		this.tcpExt = new TcpExtCounters(netstat);
+		this.tcpExt = new KernelCounters(netstat, "TcpExt");
 	}
 
 	@Override

@@ -103,6 +103,39 @@ public final class ReuseportMeters {
 	public static final String LISTEN_DROPS = "reuseport.listen.drops";
 
 	/**
+	 * QUIC connections open on an HTTP/3 listener's loop.
+	 */
+	public static final String HTTP3_CONNECTIONS_ACTIVE = "reuseport.http3.connections.active";
+
+	/**
+	 * QUIC connections accepted by an HTTP/3 listener's socket.
+	 */
+	public static final String HTTP3_CONNECTIONS_ACCEPTED = "reuseport.http3.connections.accepted";
+
+	/**
+	 * Datagrams that arrived on an HTTP/3 listener's socket for a connection of another
+	 * listener, and were handed to that listener's loop.
+	 */
+	public static final String HTTP3_DATAGRAMS_REROUTED = "reuseport.http3.datagrams.rerouted";
+
+	/**
+	 * Datagrams that the kernel dropped on their way to an HTTP/3 listener's socket.
+	 */
+	public static final String HTTP3_RECEIVE_DROPS = "reuseport.http3.receive.drops";
+
+	/**
+	 * Datagrams that the network namespace failed to deliver to any UDP socket
+	 * ({@code Udp: InErrors}).
+	 */
+	public static final String UDP_RECEIVE_ERRORS = "reuseport.udp.receive.errors";
+
+	/**
+	 * Datagrams dropped in the network namespace because a UDP socket's receive buffer
+	 * was full ({@code Udp: RcvbufErrors}).
+	 */
+	public static final String UDP_RECEIVE_BUFFER_ERRORS = "reuseport.udp.receive.buffer.errors";
+
+	/**
 	 * Counter of the HTTP client calls made on a listener's event loop, tagged by whether
 	 * their connection lives on that same loop ({@link #LOOP_TAG}). A call is counted
 	 * when it acquires its connection, so a failed acquire is not counted.

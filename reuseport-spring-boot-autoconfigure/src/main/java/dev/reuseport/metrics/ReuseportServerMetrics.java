@@ -7,6 +7,7 @@ import java.util.function.ToIntFunction;
 
 import dev.reuseport.server.AcceptError;
 import dev.reuseport.server.AcceptQueue;
+import dev.reuseport.server.Http3Listener;
 import dev.reuseport.server.ReuseportListener;
 import dev.reuseport.server.ReuseportWebServer;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -23,7 +24,8 @@ import org.springframework.util.Assert;
  * detected stalls of its loop, the stall withdrawals, the failed accepts by cause and the
  * accept queue read from the kernel, each tagged with the listener index and the port;
  * per server, the spread of recent connections across listeners and that of open
- * connections across event loops.
+ * connections across event loops; per HTTP/3 listener, its QUIC connections, rerouted
+ * datagrams and receive drops.
  * <p>
  * The port tag is the port the server is bound to when the binder is created, which is
  * why it is created from a started server.
@@ -70,6 +72,12 @@ class ReuseportServerMetrics implements MeterBinder {
 		for (ReuseportListener listener : this.server.getListeners()) {
 			bindListener(registry, listener,
 					this.tags.and(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index())));
+		}
+		// Tagged with the UDP port, which may differ from the TCP one
+		Tags http3 = Tags.of(ReuseportMeters.PORT_TAG, String.valueOf(this.server.getHttp3Status().port()));
+		for (Http3Listener listener : this.server.getHttp3Listeners()) {
+			Http3ListenerMetrics.bind(registry, listener,
+					http3.and(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index())));
 		}
 	}
 

@@ -6,18 +6,26 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Reads one counter of the {@code TcpExt} section of {@code /proc/net/netstat}. The
- * counters are kept per network namespace, so they cover every listening socket of the
- * namespace, not just this server's.
+ * Reads one counter of a section of a kernel statistics file, such as {@code TcpExt} in
+ * {@code /proc/net/netstat} or {@code Udp} in {@code /proc/net/snmp}: a line of names
+ * followed by a line of values, both starting with the section's name. The counters are
+ * kept per network namespace, so they cover every socket of the namespace, not just this
+ * server's.
  */
-final class TcpExtCounters {
+final class KernelCounters {
 
-	private static final String SECTION = "TcpExt:";
+	private final Path file;
 
-	private final Path netstat;
+	private final String section;
 
-	TcpExtCounters(Path netstat) {
-		this.netstat = netstat;
+	/**
+	 * Create a reader of one section.
+	 * @param file the statistics file
+	 * @param section the section's name, such as {@code TcpExt}
+	 */
+	KernelCounters(Path file, String section) {
+		this.file = file;
+		this.section = section + ":";
 	}
 
 	/**
@@ -27,10 +35,10 @@ final class TcpExtCounters {
 	 */
 	double read(String name) {
 		try {
-			List<String> lines = Files.readAllLines(this.netstat);
+			List<String> lines = Files.readAllLines(this.file);
 			// The section is a header line of names followed by a line of values
 			for (int i = 0; i + 1 < lines.size(); i++) {
-				if (lines.get(i).startsWith(SECTION) && lines.get(i + 1).startsWith(SECTION)) {
+				if (lines.get(i).startsWith(this.section) && lines.get(i + 1).startsWith(this.section)) {
 					String[] names = lines.get(i).split("\\s+");
 					String[] values = lines.get(i + 1).split("\\s+");
 					for (int field = 1; field < names.length && field < values.length; field++) {
