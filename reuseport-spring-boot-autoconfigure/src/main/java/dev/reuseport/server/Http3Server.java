@@ -109,7 +109,7 @@ final class Http3Server {
 		}
 		this.status = new Http3Status(true, -1, unavailable.message());
 		if (settings.required()) {
-			throw new ReuseportHttp3Exception(unavailable.message(), unavailable.cause());
+			throw new ReuseportHttp3Exception(unavailable.reason(), unavailable.action(), unavailable.cause());
 		}
 		logger.warn(unavailable.message() + ". Serving HTTP/1.1 and HTTP/2 only", unavailable.cause());
 	}

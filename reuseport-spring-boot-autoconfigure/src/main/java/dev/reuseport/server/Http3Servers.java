@@ -53,8 +53,8 @@ final class Http3Servers {
 		}
 		catch (RuntimeException ex) {
 			return new Http3Server(settings, null,
-					new Http3Unavailable("HTTP/3 is off: the key and certificate of the server's SSL bundle cannot "
-							+ "be used for QUIC (" + ex.getMessage() + "). Check server.ssl.*", ex));
+					new Http3Unavailable("the key and certificate of the server's SSL bundle cannot be used for QUIC ("
+							+ ex.getMessage() + ")", "Check server.ssl.*", ex));
 		}
 	}
 

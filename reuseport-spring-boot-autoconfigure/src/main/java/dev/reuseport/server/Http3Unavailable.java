@@ -8,12 +8,21 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.util.ClassUtils;
 
 /**
- * Why a server cannot serve HTTP/3, as one sentence that names the cause and the fix.
+ * Why a server cannot serve HTTP/3: the reason, and the fix.
  *
- * @param message the cause and the fix
+ * @param reason what keeps the server from serving HTTP/3
+ * @param action how to fix it
  * @param cause the underlying failure, or {@code null}
  */
-record Http3Unavailable(String message, @Nullable Throwable cause) {
+record Http3Unavailable(String reason, String action, @Nullable Throwable cause) {
+
+	/**
+	 * Return the reason and the fix, as one message.
+	 * @return the message
+	 */
+	String message() {
+		return "HTTP/3 is off: " + this.reason + ". " + this.action;
+	}
 
 	private static final String QUIC_CLASS = "io.netty.handler.codec.quic.Quic";
 
@@ -27,19 +36,20 @@ record Http3Unavailable(String message, @Nullable Throwable cause) {
 	static @Nullable Http3Unavailable beforeBuild(boolean secure, @Nullable ClassLoader classLoader) {
 		String dependency = "io.netty:netty-codec-native-quic with classifier " + classifier();
 		if (!ClassUtils.isPresent(QUIC_CLASS, classLoader)) {
-			return new Http3Unavailable("HTTP/3 is off: Netty's QUIC codec is not on the class path. Add " + dependency
-					+ " (Reactor Netty's reactor-netty-http brings it unless it is excluded)", null);
+			return new Http3Unavailable("Netty's QUIC codec is not on the class path",
+					"Add " + dependency + " (reactor-netty-http brings it unless it is excluded)", null);
 		}
 		if (!io.netty.handler.codec.quic.Quic.isAvailable()) {
 			Throwable cause = io.netty.handler.codec.quic.Quic.unavailabilityCause();
-			return new Http3Unavailable("HTTP/3 is off: Netty's native QUIC library does not load on this platform ("
-					+ System.getProperty("os.name") + " " + System.getProperty("os.arch") + ": " + cause + "). Add "
-					+ dependency + ", or run on Linux x86_64 or aarch64", cause);
+			return new Http3Unavailable(
+					"Netty's native QUIC library does not load on this platform (" + System.getProperty("os.name") + " "
+							+ System.getProperty("os.arch") + ": " + cause + ")",
+					"Add " + dependency + ", or run on Linux x86_64 or aarch64", cause);
 		}
 		if (!secure) {
-			return new Http3Unavailable(
-					"HTTP/3 is off: QUIC needs TLS and the server has none. Set "
-							+ "server.ssl.bundle, or server.ssl.certificate and server.ssl.certificate-private-key",
+			return new Http3Unavailable("QUIC needs TLS and the server has none",
+					"Set server.ssl.bundle, or "
+							+ "server.ssl.certificate and server.ssl.certificate-private-key, or server.ssl.key-store",
 					null);
 		}
 		return null;
@@ -56,10 +66,8 @@ record Http3Unavailable(String message, @Nullable Throwable cause) {
 	static @Nullable Http3Unavailable check(ListenerTransport transport, InetSocketAddress address,
 			boolean joinExisting) {
 		if (transport != ListenerTransport.EPOLL) {
-			return new Http3Unavailable(
-					"HTTP/3 is off: its UDP sockets are served on epoll loops only, and " + "reuseport.transport is "
-							+ transport.name().toLowerCase(Locale.ROOT) + ". Set reuseport.transport=epoll",
-					null);
+			return new Http3Unavailable("its UDP sockets are served on epoll loops only, and reuseport.transport is "
+					+ transport.name().toLowerCase(Locale.ROOT), "Set reuseport.transport=epoll", null);
 		}
 		PortListeners existing = PortListeners.udp(address);
 		if (!joinExisting && existing.count() > 0) {
@@ -91,9 +99,10 @@ record Http3Unavailable(String message, @Nullable Throwable cause) {
 	}
 
 	private static Http3Unavailable portInUse(InetSocketAddress address, String heldBy, @Nullable Throwable cause) {
-		return new Http3Unavailable("HTTP/3 is off: UDP port " + address.getPort() + " is in use" + heldBy
-				+ ". Stop what holds it, set reuseport.http3.port to a free port, or set reuseport.join-existing=true "
-				+ "where a process that this one replaces holds it", cause);
+		return new Http3Unavailable("UDP port " + address.getPort() + " is in use" + heldBy,
+				"Stop what holds it, set reuseport.http3.port to a free port, or set reuseport.join-existing=true "
+						+ "where a process that this one replaces holds it",
+				cause);
 	}
 
 }

@@ -1,5 +1,7 @@
 package dev.reuseport.server;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.web.server.WebServerException;
 
 /**
@@ -12,13 +14,36 @@ import org.springframework.boot.web.server.WebServerException;
  */
 public class ReuseportHttp3Exception extends WebServerException {
 
+	private final String reason;
+
+	private final String action;
+
 	/**
 	 * Create a new exception.
-	 * @param message the cause and the fix
+	 * @param reason what keeps the server from serving HTTP/3
+	 * @param action how to fix it
 	 * @param cause the underlying failure, or {@code null}
 	 */
-	public ReuseportHttp3Exception(String message, Throwable cause) {
-		super(message, cause);
+	public ReuseportHttp3Exception(String reason, String action, @Nullable Throwable cause) {
+		super("HTTP/3 could not be served: " + reason + ". " + action, cause);
+		this.reason = reason;
+		this.action = action;
+	}
+
+	/**
+	 * Return what keeps the server from serving HTTP/3.
+	 * @return the reason
+	 */
+	public String getReason() {
+		return this.reason;
+	}
+
+	/**
+	 * Return how to fix it.
+	 * @return the action
+	 */
+	public String getAction() {
+		return this.action;
 	}
 
 }
