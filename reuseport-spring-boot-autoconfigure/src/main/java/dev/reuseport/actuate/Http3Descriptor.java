@@ -21,9 +21,9 @@ public record Http3Descriptor(boolean enabled, int port, @Nullable String unavai
 		List<ListenerDescriptor> listeners) {
 
 	static Http3Descriptor of(ReuseportWebServer server) {
-		return new Http3Descriptor(server.getHttp3Status().enabled(), server.getHttp3Status().port(),
-				server.getHttp3Status().unavailable(),
-				server.getHttp3Listeners().stream().map(ListenerDescriptor::of).toList());
+		return new Http3Descriptor(server.getHttp3().enabled(), server.getHttp3().port(),
+				server.getHttp3().unavailable(),
+				server.getHttp3().listeners().stream().map(ListenerDescriptor::of).toList());
 	}
 
 	/**

@@ -74,8 +74,8 @@ class ReuseportServerMetrics implements MeterBinder {
 					this.tags.and(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index())));
 		}
 		// Tagged with the UDP port, which may differ from the TCP one
-		Tags http3 = Tags.of(ReuseportMeters.PORT_TAG, String.valueOf(this.server.getHttp3Status().port()));
-		for (Http3Listener listener : this.server.getHttp3Listeners()) {
+		Tags http3 = Tags.of(ReuseportMeters.PORT_TAG, String.valueOf(this.server.getHttp3().port()));
+		for (Http3Listener listener : this.server.getHttp3().listeners()) {
 			Http3ListenerMetrics.bind(registry, listener,
 					http3.and(ReuseportMeters.LISTENER_TAG, String.valueOf(listener.index())));
 		}

@@ -139,7 +139,7 @@ final class Http3Listeners {
 	 * receives the next index, so binding the sockets one at a time in the loops' order
 	 * gives socket {@code i} index {@code i}.
 	 */
-	private static final class Dispatcher extends QuicCodecDispatcher {
+	static final class Dispatcher extends QuicCodecDispatcher {
 
 		// The index of the socket on the loop that runs this thread
 		private final FastThreadLocal<Integer> receiving = new FastThreadLocal<>();

@@ -10,6 +10,8 @@ import org.apache.commons.logging.Log;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServer;
 
+import org.springframework.util.Assert;
+
 /**
  * The HTTP/3 side of a {@link ReuseportWebServer}: it binds the {@link Http3Listeners} on
  * the listener loops once the TCP listeners are bound, says why it cannot, drains them
@@ -22,7 +24,7 @@ final class Http3Server {
 	// The server's own category, which users already filter on
 	private static final Log logger = ServerLog.get();
 
-	static final Http3Server DISABLED = new Http3Server(null, null, null);
+	static final Http3Server DISABLED = new Http3Server(null, null, null, ListenerTransport.EPOLL, false);
 
 	private final @Nullable Http3Settings settings;
 
@@ -30,6 +32,10 @@ final class Http3Server {
 
 	// Why HTTP/3 cannot be served at all, found before the start
 	private final @Nullable Http3Unavailable unavailable;
+
+	private final ListenerTransport transport;
+
+	private final boolean joinExisting;
 
 	private volatile @Nullable Http3Listeners listeners;
 
@@ -41,12 +47,17 @@ final class Http3Server {
 	 * @param server the HTTP/3 server whose codec and handler serve the connections, or
 	 * {@code null} when it cannot be built
 	 * @param unavailable why it cannot be built, or {@code null}
+	 * @param transport the transport of the listener loops
+	 * @param joinExisting whether the server may join sockets already on its port
 	 */
-	Http3Server(@Nullable Http3Settings settings, @Nullable HttpServer server, @Nullable Http3Unavailable unavailable) {
+	Http3Server(@Nullable Http3Settings settings, @Nullable HttpServer server, @Nullable Http3Unavailable unavailable,
+			ListenerTransport transport, boolean joinExisting) {
 		this.settings = settings;
 		this.server = server;
 		this.unavailable = unavailable;
-		this.status = (settings != null) ? new Http3Status(true, -1, null) : Http3Status.DISABLED;
+		this.transport = transport;
+		this.joinExisting = joinExisting;
+		this.status = (settings != null) ? new Http3Status(true, -1, null, List.of()) : Http3Status.DISABLED;
 	}
 
 	@Nullable Http3Settings settings() {
@@ -55,11 +66,6 @@ final class Http3Server {
 
 	Http3Status status() {
 		return this.status;
-	}
-
-	List<Http3Listener> listeners() {
-		Http3Listeners listeners = this.listeners;
-		return (listeners != null) ? listeners.listeners() : List.of();
 	}
 
 	/**
@@ -76,14 +82,15 @@ final class Http3Server {
 	}
 
 	/**
-	 * Bind one UDP socket per loop, or say why not.
-	 * @param loops the listener loops, in index order
+	 * Bind one UDP socket on the loop of each listener, or say why not.
+	 * @param listeners the bound TCP listeners, in index order
 	 * @param tcpAddress the address and port that the TCP listeners are bound to
-	 * @param transport the transport of the loops
-	 * @param joinExisting whether the server may join sockets already on its port
+	 * @param replacing whether the server took its TCP sockets over from a process that
+	 * it replaces, whose UDP sockets it then shares the port with until that process has
+	 * drained them
 	 * @throws ReuseportHttp3Exception when HTTP/3 is required and cannot be served
 	 */
-	void start(List<EventLoop> loops, InetSocketAddress tcpAddress, ListenerTransport transport, boolean joinExisting) {
+	void start(List<ReuseportListener> listeners, InetSocketAddress tcpAddress, boolean replacing) {
 		Http3Settings settings = this.settings;
 		if (settings == null) {
 			return;
@@ -92,11 +99,14 @@ final class Http3Server {
 		InetSocketAddress address = new InetSocketAddress(tcpAddress.getAddress(),
 				(configuredPort != null) ? configuredPort : tcpAddress.getPort());
 		Http3Unavailable unavailable = (this.unavailable != null) ? this.unavailable
-				: Http3Unavailable.check(transport, address, joinExisting);
+				: Http3Unavailable.check(this.transport, address, this.joinExisting || replacing);
 		if (unavailable == null) {
 			try {
-				this.listeners = Http3Listeners.bind(this.server, loops, address);
-				this.status = new Http3Status(true, address.getPort(), null);
+				Http3Listeners bound = Http3Listeners.bind(this.server, loops(listeners), address);
+				this.listeners = bound;
+				this.status = new Http3Status(true, address.getPort(), null, bound.listeners());
+				logger.info("HTTP/3 on UDP port %d: %d SO_REUSEPORT sockets, one per listener loop, sharing one "
+					.formatted(address.getPort(), bound.listeners().size()) + "QUIC connection ID space");
 				return;
 			}
 			catch (RuntimeException ex) {
@@ -107,11 +117,19 @@ final class Http3Server {
 				unavailable = Http3Unavailable.bindFailed(address, ex);
 			}
 		}
-		this.status = new Http3Status(true, -1, unavailable.message());
+		this.status = new Http3Status(true, -1, unavailable.message(), List.of());
 		if (settings.required()) {
 			throw new ReuseportHttp3Exception(unavailable.reason(), unavailable.action(), unavailable.cause());
 		}
 		logger.warn(unavailable.message() + ". Serving HTTP/1.1 and HTTP/2 only", unavailable.cause());
+	}
+
+	private static List<EventLoop> loops(List<ReuseportListener> listeners) {
+		return listeners.stream().map((listener) -> {
+			EventLoop loop = listener.eventLoop();
+			Assert.state(loop != null, "The listeners are not bound");
+			return loop;
+		}).toList();
 	}
 
 	/**
@@ -134,7 +152,7 @@ final class Http3Server {
 			listeners.close();
 		}
 		if (this.settings != null) {
-			this.status = new Http3Status(true, -1, this.status.unavailable());
+			this.status = new Http3Status(true, -1, this.status.unavailable(), List.of());
 		}
 	}
 

@@ -27,17 +27,19 @@ final class Http3Servers {
 	 * @param served the TCP server, request handling included
 	 * @param ssl the server's SSL settings, or {@code null}
 	 * @param bundle the server's SSL bundle when it has SSL, or {@code null}
+	 * @param transport the transport of the listener loops
+	 * @param joinExisting whether the server may join sockets already on its port
 	 * @return the HTTP/3 side, which says why it cannot serve when it cannot
 	 */
 	static Http3Server create(@Nullable Http3Settings settings, HttpServer served, @Nullable Ssl ssl,
-			@Nullable SslBundle bundle) {
+			@Nullable SslBundle bundle, ListenerTransport transport, boolean joinExisting) {
 		if (settings == null) {
 			return Http3Server.DISABLED;
 		}
 		Http3Unavailable unavailable = Http3Unavailable.beforeBuild(bundle != null,
 				Http3Servers.class.getClassLoader());
 		if (unavailable != null || bundle == null) {
-			return new Http3Server(settings, null, unavailable);
+			return new Http3Server(settings, null, unavailable, transport, joinExisting);
 		}
 		try {
 			Http3SslContextSpec tls = tls(bundle, (ssl != null) ? ssl.getClientAuth() : null);
@@ -49,12 +51,13 @@ final class Http3Servers {
 							.maxStreamDataBidirectionalLocal(settings.maxStreamDataBidirectionalLocal())
 							.maxStreamDataBidirectionalRemote(settings.maxStreamDataBidirectionalRemote())
 							.maxStreamsBidirectional(settings.maxStreamsBidirectional())),
-					null);
+					null, transport, joinExisting);
 		}
 		catch (RuntimeException ex) {
 			return new Http3Server(settings, null,
 					new Http3Unavailable("the key and certificate of the server's SSL bundle cannot be used for QUIC ("
-							+ ex.getMessage() + ")", "Check server.ssl.*", ex));
+							+ ex.getMessage() + ")", "Check server.ssl.*", ex),
+					transport, joinExisting);
 		}
 	}
 

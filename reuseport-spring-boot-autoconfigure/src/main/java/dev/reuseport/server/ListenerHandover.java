@@ -112,6 +112,15 @@ final class ListenerHandover {
 	}
 
 	/**
+	 * Return whether this start adopts sockets: those of a process that this one
+	 * replaces, or those that systemd passed to it.
+	 * @return whether sockets are adopted
+	 */
+	boolean adopts() {
+		return !this.adopted.isEmpty();
+	}
+
+	/**
 	 * Tell the process that handed the sockets over that they are adopted, and offer this
 	 * server's listeners once it has closed its descriptors.
 	 * @param address the address and port that every listener is bound to

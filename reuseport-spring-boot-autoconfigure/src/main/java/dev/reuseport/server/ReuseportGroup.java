@@ -15,7 +15,6 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.web.server.WebServerException;
-import org.springframework.util.Assert;
 
 /**
  * The listeners of one {@link ReuseportWebServer} and, for each start, the
@@ -212,18 +211,6 @@ final class ReuseportGroup {
 	private @Nullable ConnectionDrain drainOf(LoopBalancer balancer, EventLoop loop) {
 		int index = balancer.indexOf(loop);
 		return (index >= 0) ? this.listeners.get(index).loop().drain() : null;
-	}
-
-	/**
-	 * Return the event loops of the listeners while they are bound, in index order.
-	 * @return the loops
-	 */
-	List<EventLoop> eventLoops() {
-		return this.listeners.stream().map((listener) -> {
-			EventLoop loop = listener.eventLoop();
-			Assert.state(loop != null, "The listeners are not bound");
-			return loop;
-		}).toList();
 	}
 
 	/**

@@ -290,7 +290,8 @@ public class ReuseportNettyReactiveWebServerFactory extends NettyReactiveWebServ
 		HttpServer served = withHandler(httpServer, new ReactorHttpHandlerAdapter(httpHandler),
 				() -> http3.get().altSvc());
 		Ssl ssl = getSsl();
-		http3.set(Http3Servers.create(this.http3, served, ssl, Ssl.isEnabled(ssl) ? getSslBundle() : null));
+		http3.set(Http3Servers.create(this.http3, served, ssl, Ssl.isEnabled(ssl) ? getSslBundle() : null,
+				this.transport, this.joinExisting));
 		return new ReuseportWebServer(served, this.transport, this.listenerCount, this.joinExisting,
 				this.lifecycleTimeout, getShutdown(), this.balancing, this.stallRelief, this.handover, this.steering,
 				http3.get());

@@ -1,9 +1,11 @@
 package dev.reuseport.server;
 
 import org.jspecify.annotations.Nullable;
+import reactor.netty.http.server.ReuseportHttp3Codecs;
 
 import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.RuntimeHintsRegistrar;
+import org.springframework.aot.hint.TypeReference;
 
 /**
  * {@link RuntimeHintsRegistrar} for the reuseport server in a GraalVM native image.
@@ -30,7 +32,12 @@ class ReuseportServerRuntimeHints implements RuntimeHintsRegistrar {
 			.registerType(HandoverSession.class, (hint) -> hint.onReachableType(HandoverSession.class))
 			.registerType(HandoverChannels.Initializer.class,
 					(hint) -> hint.onReachableType(HandoverChannels.Initializer.class))
-			.registerType(HandoverReceiver.class, (hint) -> hint.onReachableType(HandoverReceiver.class));
+			.registerType(HandoverReceiver.class, (hint) -> hint.onReachableType(HandoverReceiver.class))
+			.registerType(Http3Listeners.Dispatcher.class,
+					(hint) -> hint.onReachableType(Http3Listeners.Dispatcher.class))
+			.registerType(Http3Listener.Tracker.class, (hint) -> hint.onReachableType(Http3Listener.Tracker.class))
+			.registerType(TypeReference.of(ReuseportHttp3Codecs.class.getName() + "$ConnectionInitializer"),
+					(hint) -> hint.onReachableType(ReuseportHttp3Codecs.class));
 	}
 
 }

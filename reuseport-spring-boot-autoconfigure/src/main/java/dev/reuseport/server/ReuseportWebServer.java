@@ -50,8 +50,6 @@ public class ReuseportWebServer implements WebServer {
 
 	private final Http3Server http3;
 
-	private final boolean joinExisting;
-
 	private final ConnectionBalancing balancing;
 
 	private final StallReliefSettings stallRelief;
@@ -169,7 +167,6 @@ public class ReuseportWebServer implements WebServer {
 		this.gracefulShutdown = (shutdown == Shutdown.GRACEFUL) ? new GracefulShutdown(this.group, IDLE_GRACE) : null;
 		this.handover = new ListenerHandover(handover, transport, this.group, IDLE_GRACE);
 		this.http3 = http3;
-		this.joinExisting = joinExisting;
 	}
 
 	/**
@@ -285,20 +282,12 @@ public class ReuseportWebServer implements WebServer {
 	}
 
 	/**
-	 * Return whether this server serves HTTP/3, on which UDP port, and why not.
-	 * @return the HTTP/3 status
+	 * Return whether this server serves HTTP/3, on which UDP port and with which
+	 * listeners, one UDP socket per listener loop, or why not.
+	 * @return the HTTP/3 status now
 	 */
-	public Http3Status getHttp3Status() {
+	public Http3Status getHttp3() {
 		return this.http3.status();
-	}
-
-	/**
-	 * Return the HTTP/3 listeners, one UDP socket per listener loop, in index order,
-	 * while they are bound.
-	 * @return the HTTP/3 listeners, or an empty list when HTTP/3 is not served
-	 */
-	public List<Http3Listener> getHttp3Listeners() {
-		return this.http3.listeners();
 	}
 
 	@Override
@@ -310,7 +299,7 @@ public class ReuseportWebServer implements WebServer {
 			KernelSettings kernel = KernelSettings.read();
 			try {
 				this.port = this.group.bind(this.handover.socketsToAdopt(this.group.configuredAddress()), kernel);
-				this.http3.start(this.group.eventLoops(), boundAddress(), this.transport, this.joinExisting);
+				this.http3.start(this.group.listeners(), boundAddress(), this.handover.adopts());
 			}
 			catch (RuntimeException ex) {
 				// Wait until the listeners bound so far are closed, so that the port is
@@ -331,7 +320,6 @@ public class ReuseportWebServer implements WebServer {
 			startupLog.joined(this.group.joined());
 			startupLog.started(scheme, this.transport, this.stallReliefStatus, this.group.steering(),
 					this.handover.passesSockets());
-			startupLog.http3(this.http3.status(), this.http3.listeners().size());
 			this.startupLog = startupLog;
 			this.handover.started(boundAddress());
 			this.awaitThread = ServerAwaitThread.start(getClass().getClassLoader());

@@ -67,18 +67,6 @@ final class StartupLog {
 	}
 
 	/**
-	 * Log where HTTP/3 is served; why it is not was warned of as the server started.
-	 * @param status whether HTTP/3 is served, and on which port
-	 * @param sockets the number of UDP sockets
-	 */
-	void http3(Http3Status status, int sockets) {
-		if (status.serving()) {
-			logger.info("HTTP/3 on UDP port %d: %d SO_REUSEPORT sockets, one per listener loop, sharing one QUIC "
-				.formatted(status.port(), sockets) + "connection ID space");
-		}
-	}
-
-	/**
 	 * Log the server's start.
 	 * @param scheme {@code http} or {@code https}
 	 * @param transport the transport of the listeners

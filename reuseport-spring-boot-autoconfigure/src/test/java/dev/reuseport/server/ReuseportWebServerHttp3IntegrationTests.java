@@ -98,7 +98,7 @@ class ReuseportWebServerHttp3IntegrationTests {
 	void oneUdpSocketPerListenerAndEveryLoopServesTheConnectionsItAccepts() throws Exception {
 		try (ConfigurableApplicationContext context = TestApplication.run(HTTP3)) {
 			ReuseportWebServer server = TestApplication.webServer(context);
-			int port = server.getHttp3Status().port();
+			int port = server.getHttp3().port();
 			assertThat(port).isEqualTo(server.getPort());
 			assertThat(udpSocketsOfThisProcess(port)).hasSize(2);
 			Map<Integer, Integer> servedByListener = new TreeMap<>();
@@ -120,10 +120,11 @@ class ReuseportWebServerHttp3IntegrationTests {
 			}
 			assertThat(servedByListener).containsOnlyKeys(0, 1);
 			Map<Integer, Integer> accepted = new TreeMap<>();
-			server.getHttp3Listeners()
+			server.getHttp3()
+				.listeners()
 				.forEach((listener) -> accepted.put(listener.index(), (int) listener.acceptedConnections()));
 			assertThat(accepted).isEqualTo(servedByListener);
-			assertThat(server.getHttp3Listeners()).allSatisfy((listener) -> {
+			assertThat(server.getHttp3().listeners()).allSatisfy((listener) -> {
 				assertThat(listener.reroutedDatagrams()).isZero();
 				assertThat(listener.receiveDrops()).isZero();
 			});
@@ -161,9 +162,9 @@ class ReuseportWebServerHttp3IntegrationTests {
 	void withoutTlsItWarnsOnceAndServesTcpOnly(CapturedOutput output) {
 		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.http3.enabled=true")) {
 			ReuseportWebServer server = TestApplication.webServer(context);
-			assertThat(server.getHttp3Status().serving()).isFalse();
-			assertThat(server.getHttp3Status().unavailable()).startsWith("HTTP/3 is off: QUIC needs TLS");
-			assertThat(server.getHttp3Listeners()).isEmpty();
+			assertThat(server.getHttp3().serving()).isFalse();
+			assertThat(server.getHttp3().unavailable()).startsWith("HTTP/3 is off: QUIC needs TLS");
+			assertThat(server.getHttp3().listeners()).isEmpty();
 			assertThat(output.toString().lines().filter((line) -> line.contains("HTTP/3"))).singleElement()
 				.asString()
 				.contains(" WARN ")
@@ -189,7 +190,7 @@ class ReuseportWebServerHttp3IntegrationTests {
 				.toArray(String[]::new);
 			try (ConfigurableApplicationContext context = TestApplication.run(properties)) {
 				ReuseportWebServer server = TestApplication.webServer(context);
-				assertThat(server.getHttp3Status().serving()).isFalse();
+				assertThat(server.getHttp3().serving()).isFalse();
 				assertThat(output)
 					.contains("HTTP/3 is off: UDP port " + taken.getLocalPort() + " is in use (held by " + "process "
 							+ ProcessHandle.current().pid() + "). Stop what holds it, set reuseport.http3.port");
@@ -257,11 +258,11 @@ class ReuseportWebServerHttp3IntegrationTests {
 	}
 
 	private static long rerouted(ReuseportWebServer server) {
-		return server.getHttp3Listeners().stream().mapToLong(Http3Listener::reroutedDatagrams).sum();
+		return server.getHttp3().listeners().stream().mapToLong(Http3Listener::reroutedDatagrams).sum();
 	}
 
 	private static long[] accepted(ReuseportWebServer server) {
-		return server.getHttp3Listeners().stream().mapToLong(Http3Listener::acceptedConnections).toArray();
+		return server.getHttp3().listeners().stream().mapToLong(Http3Listener::acceptedConnections).toArray();
 	}
 
 	/**
