@@ -39,6 +39,9 @@ public final class Http3Listener {
 	 */
 	static final AttributeKey<Http3Listener> LISTENER = AttributeKey.valueOf(Http3Listener.class, "listener");
 
+	// RFC 9000, section 20.1
+	private static final int CONNECTION_REFUSED = 0x2;
+
 	private static final AttributeKey<OpenRequests> OPEN_REQUESTS = AttributeKey.valueOf(Http3Listener.class,
 			"openRequests");
 
@@ -196,14 +199,28 @@ public final class Http3Listener {
 		@Override
 		public void handlerAdded(ChannelHandlerContext ctx) {
 			QuicChannel connection = (QuicChannel) ctx.channel();
+			if (Http3Listener.this.draining) {
+				// Refused once its handshake is done (channelActive): a close before then
+				// sends the client nothing, and it would retry until its handshake times
+				// out
+				return;
+			}
 			connection.attr(OPEN_REQUESTS).set(new OpenRequests());
 			connection.attr(LISTENER).set(Http3Listener.this);
 			Http3Listener.this.accepted.increment();
 			Http3Listener.this.connections.add(connection);
 			connection.closeFuture().addListener((closed) -> Http3Listener.this.connections.remove(connection));
-			if (Http3Listener.this.draining) {
-				close(connection);
+		}
+
+		@Override
+		public void channelActive(ChannelHandlerContext ctx) {
+			if (ctx.channel().attr(LISTENER).get() == null) {
+				// QUIC's CONNECTION_REFUSED: the client tries again elsewhere, or over
+				// TCP
+				((QuicChannel) ctx.channel()).close(false, CONNECTION_REFUSED, Unpooled.EMPTY_BUFFER);
+				return;
 			}
+			ctx.fireChannelActive();
 		}
 
 		@Override

@@ -39,6 +39,8 @@ final class Http3Server {
 
 	private volatile @Nullable Http3Listeners listeners;
 
+	private volatile @Nullable Http3PortWait portWait;
+
 	private volatile Http3Status status;
 
 	/**
@@ -99,22 +101,17 @@ final class Http3Server {
 		InetSocketAddress address = new InetSocketAddress(tcpAddress.getAddress(),
 				(configuredPort != null) ? configuredPort : tcpAddress.getPort());
 		Http3Unavailable unavailable = (this.unavailable != null) ? this.unavailable
-				: Http3Unavailable.check(this.transport, address, this.joinExisting || replacing);
+				: Http3Unavailable.transport(this.transport);
 		if (unavailable == null) {
-			try {
-				Http3Listeners bound = Http3Listeners.bind(this.server, loops(listeners), address);
-				this.listeners = bound;
-				this.status = new Http3Status(true, address.getPort(), null, bound.listeners());
-				logger.info("HTTP/3 on UDP port %d: %d SO_REUSEPORT sockets, one per listener loop, sharing one "
-					.formatted(address.getPort(), bound.listeners().size()) + "QUIC connection ID space");
+			PortListeners holders = PortListeners.udp(address);
+			if (holders.count() > 0 && (this.joinExisting || replacing)) {
+				waitForPort(loops(listeners), address, holders);
 				return;
 			}
-			catch (RuntimeException ex) {
-				unavailable = Http3Unavailable.bindFailed(address, ex);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				unavailable = Http3Unavailable.bindFailed(address, ex);
+			unavailable = (holders.count() > 0) ? Http3Unavailable.portInUse(address, holders, null)
+					: bind(loops(listeners), address);
+			if (unavailable == null) {
+				return;
 			}
 		}
 		this.status = new Http3Status(true, -1, unavailable.message(), List.of());
@@ -122,6 +119,52 @@ final class Http3Server {
 			throw new ReuseportHttp3Exception(unavailable.reason(), unavailable.action(), unavailable.cause());
 		}
 		logger.warn(unavailable.message() + ". Serving HTTP/1.1 and HTTP/2 only", unavailable.cause());
+	}
+
+	private synchronized @Nullable Http3Unavailable bind(List<EventLoop> loops, InetSocketAddress address) {
+		try {
+			Http3Listeners bound = Http3Listeners.bind(this.server, loops, address);
+			this.listeners = bound;
+			this.status = new Http3Status(true, address.getPort(), null, bound.listeners());
+			logger.info("HTTP/3 on UDP port %d: %d SO_REUSEPORT sockets, one per listener loop, sharing one "
+				.formatted(address.getPort(), bound.listeners().size()) + "QUIC connection ID space");
+			return null;
+		}
+		catch (RuntimeException ex) {
+			return Http3Unavailable.bindFailed(address, ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return Http3Unavailable.bindFailed(address, ex);
+		}
+	}
+
+	/**
+	 * Bind once the process that holds the UDP port, which this one joins or replaces,
+	 * has closed its sockets. A QUIC connection cannot move between processes, so sharing
+	 * the port would hand some of that process's connections to this one, which could
+	 * only drop their packets.
+	 */
+	private void waitForPort(List<EventLoop> loops, InetSocketAddress address, PortListeners holders) {
+		String waiting = "HTTP/3 waits for UDP port %d, held by %d sockets%s: QUIC connections cannot move between "
+			.formatted(address.getPort(), holders.count(), PortListeners.heldBy(holders.pids()))
+				+ "processes, so this server binds its own once those are closed, and serves HTTP/1.1 and HTTP/2 "
+				+ "meanwhile";
+		this.status = new Http3Status(true, -1, waiting, List.of());
+		logger.info(waiting);
+		this.portWait = Http3PortWait.start(address, () -> {
+			synchronized (this) {
+				if (this.portWait == null) {
+					return;
+				}
+				this.portWait = null;
+				Http3Unavailable failed = bind(loops, address);
+				if (failed != null) {
+					this.status = new Http3Status(true, -1, failed.message(), List.of());
+					logger.warn(failed.message() + ". Serving HTTP/1.1 and HTTP/2 only", failed.cause());
+				}
+			}
+		});
 	}
 
 	private static List<EventLoop> loops(List<ReuseportListener> listeners) {
@@ -145,7 +188,12 @@ final class Http3Server {
 	/**
 	 * Close every socket and connection, before the loops shut down.
 	 */
-	void stop() {
+	synchronized void stop() {
+		Http3PortWait portWait = this.portWait;
+		this.portWait = null;
+		if (portWait != null) {
+			portWait.stop();
+		}
 		Http3Listeners listeners = this.listeners;
 		this.listeners = null;
 		if (listeners != null) {

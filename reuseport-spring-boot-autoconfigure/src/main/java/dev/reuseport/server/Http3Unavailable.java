@@ -56,24 +56,27 @@ record Http3Unavailable(String reason, String action, @Nullable Throwable cause)
 	}
 
 	/**
-	 * Find what keeps a server from binding its HTTP/3 listeners as it starts: the
-	 * transport of its loops, and the UDP port.
+	 * Find whether the transport of a server's loops keeps it from serving HTTP/3.
 	 * @param transport the transport of the listener loops
-	 * @param address the address and UDP port to bind
-	 * @param joinExisting whether the server may join sockets already on its port
-	 * @return why not, or {@code null} when nothing does
+	 * @return why not, or {@code null} when it does not
 	 */
-	static @Nullable Http3Unavailable check(ListenerTransport transport, InetSocketAddress address,
-			boolean joinExisting) {
+	static @Nullable Http3Unavailable transport(ListenerTransport transport) {
 		if (transport != ListenerTransport.EPOLL) {
 			return new Http3Unavailable("its UDP sockets are served on epoll loops only, and reuseport.transport is "
 					+ transport.name().toLowerCase(Locale.ROOT), "Set reuseport.transport=epoll", null);
 		}
-		PortListeners existing = PortListeners.udp(address);
-		if (!joinExisting && existing.count() > 0) {
-			return portInUse(address, PortListeners.heldBy(existing.pids()), null);
-		}
 		return null;
+	}
+
+	/**
+	 * Explain a UDP port that other sockets hold.
+	 * @param address the address and UDP port
+	 * @param holders the sockets on the port
+	 * @param cause the failed bind, or {@code null}
+	 * @return why HTTP/3 is not served
+	 */
+	static Http3Unavailable portInUse(InetSocketAddress address, PortListeners holders, @Nullable Throwable cause) {
+		return portInUse(address, PortListeners.heldBy(holders.pids()), cause);
 	}
 
 	/**
