@@ -1,17 +1,11 @@
 package dev.reuseport.autoconfigure;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import dev.reuseport.server.ListenerTransport;
-import dev.reuseport.test.TestApplication;
+import dev.reuseport.test.ForkedApplication;
 import dev.reuseport.test.Transports;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -80,32 +74,8 @@ class ListenerTransportSelectorIntegrationTests {
 			.doesNotContain("Netty started on port");
 	}
 
-	/**
-	 * Run {@link TestApplication#main} with this JVM's classpath less the jars whose
-	 * names contain any of {@code withoutJars}, and return its output once it exits.
-	 */
 	private String runApplication(List<String> withoutJars, String... arguments) throws Exception {
-		String classpath = String.join(File.pathSeparator,
-				Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
-					.filter((entry) -> withoutJars.stream().noneMatch(entry::contains))
-					.toList());
-		List<String> command = new ArrayList<>(
-				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-						"-cp", classpath, TestApplication.class.getName()));
-		command.addAll(List.of(arguments));
-		Path log = this.output.resolve("application.log");
-		Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-		try {
-			assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("the application exited").isTrue();
-		}
-		finally {
-			process.destroyForcibly();
-		}
-		return read(log);
-	}
-
-	private static String read(Path log) throws IOException {
-		return Files.readString(log, StandardCharsets.UTF_8);
+		return ForkedApplication.run(this.output, withoutJars, arguments);
 	}
 
 }
