@@ -53,23 +53,43 @@ class ReuseportMetersDocumentationTests {
 			// This call is made off the listeners' loops; /call makes another on one
 			String body = client.get().uri("/call").retrieve().bodyToMono(String.class).block(TIMEOUT);
 			assertThat(ServedBy.parse(body).listener()).isNotNegative();
-			Set<String> meters = context.getBean(MeterRegistry.class)
-				.getMeters()
-				.stream()
-				.map((meter) -> meter.getId().getName())
-				.filter((name) -> name.startsWith("reuseport."))
-				.collect(Collectors.toCollection(TreeSet::new));
+			Set<String> meters = reuseportMeters(context);
 			assertThat(meters).as("meters registered")
 				.contains(ReuseportMeters.CONNECTIONS_ACTIVE, ReuseportMeters.LISTEN_OVERFLOWS,
 						ReuseportMeters.CLIENT_CALLS, ReuseportMeters.CLIENT_CALLS_OFF_LOOP);
-			String page = Files.readString(OBSERVABILITY_PAGE);
-			// In backquotes, as the page writes them, so that
-			// reuseport.listener.accept.queue
-			// is not found inside reuseport.listener.accept.queue.limit
-			assertThat(meters).filteredOn((name) -> !page.contains("`" + name + "`"))
-				.as("meters missing from %s", OBSERVABILITY_PAGE.normalize())
-				.isEmpty();
+			assertDocumented(meters);
 		}
+	}
+
+	@Test
+	void everyHttp3MeterIsDocumented() throws IOException {
+		try (ConfigurableApplicationContext context = TestApplication.run("reuseport.listeners=2",
+				"reuseport.http3.enabled=true", "server.ssl.key-store=classpath:test.p12",
+				"server.ssl.key-store-password=secret1", "server.ssl.key-store-type=PKCS12")) {
+			Set<String> meters = reuseportMeters(context);
+			assertThat(meters).as("meters registered")
+				.contains(ReuseportMeters.HTTP3_CONNECTIONS_ACCEPTED, ReuseportMeters.UDP_RECEIVE_ERRORS);
+			assertDocumented(meters);
+		}
+	}
+
+	private static Set<String> reuseportMeters(ConfigurableApplicationContext context) {
+		return context.getBean(MeterRegistry.class)
+			.getMeters()
+			.stream()
+			.map((meter) -> meter.getId().getName())
+			.filter((name) -> name.startsWith("reuseport."))
+			.collect(Collectors.toCollection(TreeSet::new));
+	}
+
+	private static void assertDocumented(Set<String> meters) throws IOException {
+		String page = Files.readString(OBSERVABILITY_PAGE);
+		// In backquotes, as the page writes them, so that
+		// reuseport.listener.accept.queue
+		// is not found inside reuseport.listener.accept.queue.limit
+		assertThat(meters).filteredOn((name) -> !page.contains("`" + name + "`"))
+			.as("meters missing from %s", OBSERVABILITY_PAGE.normalize())
+			.isEmpty();
 	}
 
 	/**

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
-import dev.reuseport.test.Http3Clients;
+import dev.reuseport.test.TestHttpClients;
 import dev.reuseport.test.ServedBy;
 import dev.reuseport.test.TestApplication;
 import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
@@ -113,7 +113,7 @@ class Http3DrainIntegrationTests {
 		private final HttpClient client;
 
 		Client(int port) {
-			this.client = Http3Clients.client(HttpProtocol.HTTP3, this.pool)
+			this.client = TestHttpClients.client(HttpProtocol.HTTP3, this.pool)
 				.baseUrl("https://127.0.0.1:" + port)
 				.doOnConnected((stream) -> this.connection.set((QuicChannel) stream.channel().parent()));
 		}

@@ -17,8 +17,9 @@ import java.util.stream.Stream;
 
 import dev.reuseport.test.GtlsClient;
 import dev.reuseport.test.GtlsClient.Exchange;
-import dev.reuseport.test.Http3Clients;
+import dev.reuseport.test.TestHttpClients;
 import dev.reuseport.test.ServedBy;
+import dev.reuseport.test.SocketStats;
 import dev.reuseport.test.TestApplication;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -100,13 +101,15 @@ class ReuseportWebServerHttp3IntegrationTests {
 			ReuseportWebServer server = TestApplication.webServer(context);
 			int port = server.getHttp3().port();
 			assertThat(port).isEqualTo(server.getPort());
-			assertThat(udpSocketsOfThisProcess(port)).hasSize(2);
+			// ss -uampn: one UDP socket per listener on the port, and no other of this
+			// JVM
+			assertThat(SocketStats.udpDrops(port)).hasSize(2);
 			Map<Integer, Integer> servedByListener = new TreeMap<>();
 			for (int i = 0; i < 24; i++) {
 				// A pool of its own: a new QUIC connection, from a new client port
 				ConnectionProvider pool = ConnectionProvider.create("h3-spread-" + i, 1);
 				try {
-					ServedBy servedBy = ServedBy.parse(Http3Clients.client(HttpProtocol.HTTP3, pool)
+					ServedBy servedBy = ServedBy.parse(TestHttpClients.client(HttpProtocol.HTTP3, pool)
 						.get()
 						.uri("https://127.0.0.1:" + port + "/whoami")
 						.responseSingle((response, body) -> body.asString())
@@ -212,7 +215,7 @@ class ReuseportWebServerHttp3IntegrationTests {
 	private static List<String> exchange(HttpProtocol protocol, int port) {
 		ConnectionProvider pool = ConnectionProvider.create("h3-answers-" + protocol, 1);
 		try {
-			HttpClient client = Http3Clients.client(protocol, pool).baseUrl("https://127.0.0.1:" + port);
+			HttpClient client = TestHttpClients.client(protocol, pool).baseUrl("https://127.0.0.1:" + port);
 			List<String> answers = new ArrayList<>();
 			client.get().uri("/whoami").response((response, body) -> {
 				answers.add(response.version().text());
@@ -245,7 +248,7 @@ class ReuseportWebServerHttp3IntegrationTests {
 	private static String plainResponseHeader(int port) {
 		ConnectionProvider pool = ConnectionProvider.create("h3-plain", 1);
 		try {
-			return Http3Clients.client(HttpProtocol.HTTP11, pool)
+			return TestHttpClients.client(HttpProtocol.HTTP11, pool)
 				.get()
 				.uri("https://127.0.0.1:" + port + "/whoami")
 				.response()
@@ -263,16 +266,6 @@ class ReuseportWebServerHttp3IntegrationTests {
 
 	private static long[] accepted(ReuseportWebServer server) {
 		return server.getHttp3().listeners().stream().mapToLong(Http3Listener::acceptedConnections).toArray();
-	}
-
-	/**
-	 * The UDP sockets on a port that {@code ss -ulpn} shows for this process.
-	 */
-	private static List<String> udpSocketsOfThisProcess(int port) throws IOException, InterruptedException {
-		Process ss = new ProcessBuilder("ss", "-Hulpn", "sport = :" + port).redirectErrorStream(true).start();
-		String output = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		assertThat(ss.waitFor(10, TimeUnit.SECONDS)).isTrue();
-		return output.lines().filter((line) -> line.contains("pid=" + ProcessHandle.current().pid() + ",")).toList();
 	}
 
 }
