@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.reuseport.sample.SampleAppSupport.SampleProcess;
@@ -67,7 +68,7 @@ class PrometheusEndToEndIntegrationTests {
 		int port = ports[0];
 		int managementPort = ports[1];
 		int prometheusPort = ports[2];
-		Path config = writePrometheusConfig(managementPort);
+		Path config = writePrometheusConfig(managementPort, "http");
 		try (SampleProcess sample = SampleProcess.start("prometheus-end-to-end", List.of(), "--server.port=" + port,
 				"--server.address=" + SampleAppSupport.HOST, "--management.server.port=" + managementPort,
 				"--management.server.address=" + SampleAppSupport.HOST, "--reuseport.listeners=" + LISTENERS);
@@ -88,10 +89,36 @@ class PrometheusEndToEndIntegrationTests {
 			System.out.println("Prometheus: sum(" + accepted + ") = " + sum);
 			System.out.println("Prometheus: count(" + accepted + ") = " + count);
 			System.out.println("Prometheus: " + accepted + " = " + perListener);
-			// A rate needs two scrapes of a series, which the first may not have yet
+			// A rate needs two scrapes of a series, which the first may not have yet; the
+			// HTTP/3 panels have data only with HTTP/3 on (the test below)
 			await().atMost(SCRAPE_TIMEOUT)
 				.pollInterval(Duration.ofMillis(500))
-				.untilAsserted(() -> assertDashboardQueriesReturnData(server));
+				.untilAsserted(() -> assertDashboardQueriesReturnData(server, (query) -> !isHttp3(query)));
+			server.awaitRulesEvaluated(SCRAPE_TIMEOUT);
+		}
+	}
+
+	@Test
+	void withTheHttp3ProfileTheDashboardsHttp3PanelsHaveData() throws IOException {
+		Path prometheus = Prerequisites.requireTool("prometheus", INSTALL_PROMETHEUS);
+		int[] ports = SampleAppSupport.freePorts(3);
+		int managementPort = ports[1];
+		// The http3 profile serves HTTPS with a certificate generated for the run, on the
+		// management port too
+		Path config = writePrometheusConfig(managementPort, "https");
+		try (SampleProcess sample = SampleProcess.start("prometheus-http3", List.of(), "--spring.profiles.active=http3",
+				"--server.port=" + ports[0], "--server.address=" + SampleAppSupport.HOST,
+				"--management.server.port=" + managementPort, "--management.server.address=" + SampleAppSupport.HOST,
+				"--reuseport.listeners=" + LISTENERS);
+				PrometheusServer server = PrometheusServer.start(prometheus, config, this.temp.resolve("data"),
+						ports[2])) {
+			sample.awaitStarted(STARTUP_TIMEOUT);
+			server.awaitReady(STARTUP_TIMEOUT);
+			server.awaitValue("count(reuseport_http3_connections_accepted_total{port=\"" + ports[0] + "\"})", LISTENERS,
+					SCRAPE_TIMEOUT);
+			await().atMost(SCRAPE_TIMEOUT)
+				.pollInterval(Duration.ofMillis(500))
+				.untilAsserted(() -> assertDashboardQueriesReturnData(server, (query) -> true));
 			server.awaitRulesEvaluated(SCRAPE_TIMEOUT);
 		}
 	}
@@ -99,7 +126,7 @@ class PrometheusEndToEndIntegrationTests {
 	@Test
 	void shippedAlertingRulesAreValidAndPassTheirUnitTests() {
 		Path promtool = Prerequisites.requireTool("promtool", INSTALL_PROMETHEUS);
-		assertThat(promtool(promtool, "check", "rules", "alerts.yml")).contains("SUCCESS: 8 rules found");
+		assertThat(promtool(promtool, "check", "rules", "alerts.yml")).contains("SUCCESS: 9 rules found");
 		assertThat(promtool(promtool, "test", "rules", "alerts-test.yml")).contains("SUCCESS");
 	}
 
@@ -111,15 +138,16 @@ class PrometheusEndToEndIntegrationTests {
 	}
 
 	/**
-	 * Run every query of the Grafana dashboard, with its variables set to match
+	 * Run the queries of the Grafana dashboard, with its variables set to match
 	 * everything, and check that each returns at least one series: the dashboard only
 	 * names series that the application exports.
 	 */
-	private void assertDashboardQueriesReturnData(PrometheusServer server) throws IOException {
+	private void assertDashboardQueriesReturnData(PrometheusServer server, Predicate<String> which) throws IOException {
 		String dashboard = Files.readString(monitoringFile("grafana-dashboard.json"));
 		List<String> expressions = JsonPath.read(dashboard, "$.panels[*].targets[*].expr");
 		assertThat(expressions).as("queries of the dashboard").hasSizeGreaterThanOrEqualTo(6);
-		for (String expression : expressions) {
+		assertThat(expressions).as("HTTP/3 queries of the dashboard").filteredOn(this::isHttp3).hasSize(5);
+		for (String expression : expressions.stream().filter(which).toList()) {
 			String query = expression.replace("$__rate_interval", "1m")
 				.replace("$job", ".*")
 				.replace("$instance", ".*")
@@ -130,11 +158,16 @@ class PrometheusEndToEndIntegrationTests {
 		}
 	}
 
+	private boolean isHttp3(String query) {
+		return query.contains("reuseport_http3_") || query.contains("reuseport_udp_");
+	}
+
 	/**
 	 * Write a configuration that scrapes the sample's management server every second and
-	 * evaluates the shipped alerting rules every second.
+	 * evaluates the shipped alerting rules every second; over HTTPS, it trusts the
+	 * sample's self-signed certificate.
 	 */
-	private Path writePrometheusConfig(int managementPort) throws IOException {
+	private Path writePrometheusConfig(int managementPort, String scheme) throws IOException {
 		String config = """
 				global:
 				  scrape_interval: 1s
@@ -145,9 +178,12 @@ class PrometheusEndToEndIntegrationTests {
 				scrape_configs:
 				  - job_name: reuseport-sample
 				    metrics_path: /actuator/prometheus
+				    scheme: %s
+				    tls_config:
+				      insecure_skip_verify: true
 				    static_configs:
 				      - targets: ['%s:%d']
-				""".formatted(monitoringFile("alerts.yml"), SampleAppSupport.HOST, managementPort);
+				""".formatted(monitoringFile("alerts.yml"), scheme, SampleAppSupport.HOST, managementPort);
 		return Files.writeString(this.temp.resolve("prometheus.yml"), config);
 	}
 
@@ -247,7 +283,7 @@ class PrometheusEndToEndIntegrationTests {
 			await().atMost(timeout).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
 				String json = get("/api/v1/rules").body();
 				List<String> health = JsonPath.read(json, "$.data.groups[*].rules[*].health");
-				assertThat(health).as("health of the rules in %s", json).hasSize(8).containsOnly("ok");
+				assertThat(health).as("health of the rules in %s", json).hasSize(9).containsOnly("ok");
 			});
 		}
 
