@@ -49,9 +49,10 @@ public class ReuseportProperties {
 	private final @Nullable Integer listeners;
 
 	/**
-	 * Whether to fail startup when the native transport is unavailable, instead of
-	 * logging a warning and falling back: from io_uring to epoll when io_uring is chosen
-	 * explicitly, and from epoll to Spring Boot's single-socket server.
+	 * Whether to fail startup when the native transport, or HTTP/3 when
+	 * 'reuseport.http3.enabled' is true, is unavailable, instead of logging a warning and
+	 * falling back: from io_uring to epoll when io_uring is chosen explicitly, from epoll
+	 * to Spring Boot's single-socket server, and from HTTP/3 to TCP only.
 	 */
 	private final boolean required;
 
