@@ -8,6 +8,7 @@
 #                           of the starter (bench/starter-at.sh COMMIT DIR builds one)
 #   bench/run.sh --quick    smoke run of every scenario with short steps, about 4 minutes
 #   bench/run.sh --scenarios "proxy stall"   only the proxy scenario and the stalled loop
+#   bench/run.sh --scenarios http3   only HTTP/3: one UDP socket (H1) against one per loop (HN)
 #   bench/run.sh --report-only RAW [--out FILE]   report and charts from a raw directory
 #   bench/run.sh --help     all options
 #
@@ -39,8 +40,12 @@ STALL_RATE=200
 STALL_BLOCK_MS=1000
 STALL_GAP_MS=1000
 BUDGET=2400
-SCENARIOS="steady proxy stall burst"
+SCENARIOS="steady proxy stall burst http3"
 PROXY_SERVERS="A B B-noaffinity"
+HTTP3_SERVERS="H1 HN"
+HTTP3_CONNECTIONS="64 4"
+HTTP3_STREAMS=4
+HTTP3_SECONDS=10
 BACKEND_WORKERS=
 LOOPS=$((NPROC > 4 ? NPROC : 4))
 WRK_CONNECTIONS=64
@@ -68,7 +73,12 @@ Usage: bench/run.sh [options]
                             bench/results/quick.md (not steady-state)
   --scenarios "S ..."       which scenarios run, of steady (keep-alive, churn, few connections),
                             proxy (GET /proxy through WebClient to an nginx backend), stall (the
-                            stalled loop, with B without stall relief) and burst (default all)
+                            stalled loop, with B without stall relief), burst and http3 (HTTP/3
+                            with Reactor Netty's own binding, one UDP socket, as H1, against the
+                            starter's one socket per loop, HN) (default all)
+  --http3-connections "N M" QUIC connections of the http3 steps, one step each (default "64 4")
+  --http3-streams N         requests in flight on each QUIC connection (default 4)
+  --http3-seconds N         measured seconds of each http3 step (default 10)
   --proxy-servers "A B ..." servers of the proxy scenario, of A, B, B0, J, T, Au, Bu,
                             B-noaffinity (B with --reuseport.client-affinity.enabled=false) and
                             the variants (default "A B B-noaffinity")
@@ -149,7 +159,7 @@ while (($# > 0)); do
 	case "$1" in
 	--quick)
 		MODE=quick ROUNDS=1 WINDOW=1 WARMUP_WINDOWS=2 WARMUP_MAX=3 KEEPALIVE=2 CHURN=2 BURST=2000
-		BURST_TIMEOUT=10 BUDGET=300 STARTUP_TIMEOUT=60 BACKLOG_WARMUP=1 STALL_GAP_MS=300
+		BURST_TIMEOUT=10 BUDGET=300 STARTUP_TIMEOUT=60 BACKLOG_WARMUP=1 STALL_GAP_MS=300 HTTP3_SECONDS=2
 		;;
 	--rounds) ROUNDS=$2 && shift ;;
 	--loops) LOOPS=$2 && shift ;;
@@ -173,6 +183,9 @@ while (($# > 0)); do
 	--variant) add_variant "$2" && shift ;;
 	--variant-phases) VARIANT_PHASES=$2 && shift ;;
 	--few-connections) FEW=$2 && shift ;;
+	--http3-connections) HTTP3_CONNECTIONS=$2 && shift ;;
+	--http3-streams) HTTP3_STREAMS=$2 && shift ;;
+	--http3-seconds) HTTP3_SECONDS=$2 && shift ;;
 	--port) BASE_PORT=$2 && shift ;;
 	--budget-seconds) BUDGET=$2 && shift ;;
 	--build) BUILD=always ;;
@@ -189,17 +202,18 @@ done
 if [[ -z "$SERVERS_GIVEN" ]]; then
 	for name in "${VARIANT_NAMES[@]}"; do SERVERS+=" $name"; done
 fi
-# The fixed servers that run the bench app (every one but C and D)
-APP_SERVERS="A B B0 J T Au Bu"
+# The fixed servers that run the bench app (every one but C and D); H1 and HN are the http3
+# scenario's
+APP_SERVERS="A B B0 J T Au Bu H1 HN"
 app_server() { in_list "$1" "$APP_SERVERS" || is_variant "$1"; }
 for server in $SERVERS; do
 	app_server "$server" || [[ $server =~ ^(C|D)$ ]] ||
 		usage_error "Unknown server '$server': use A, B, B0, C, D, J, T, Au, Bu and the names of --variant"
 done
-[[ -n "${SCENARIOS// /}" ]] || usage_error "--scenarios needs at least one of steady, proxy, stall, burst"
+[[ -n "${SCENARIOS// /}" ]] || usage_error "--scenarios needs at least one of steady, proxy, stall, burst, http3"
 for scenario in $SCENARIOS; do
-	[[ $scenario =~ ^(steady|proxy|stall|burst)$ ]] ||
-		usage_error "Unknown scenario '$scenario': use steady, proxy, stall and burst"
+	[[ $scenario =~ ^(steady|proxy|stall|burst|http3)$ ]] ||
+		usage_error "Unknown scenario '$scenario': use steady, proxy, stall, burst and http3"
 done
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 for server in $PROXY_SERVERS; do
@@ -215,7 +229,7 @@ if [[ $MODE == quick ]]; then
 fi
 for value in "$ROUNDS" "$LOOPS" "$WINDOW" "$WARMUP_WINDOWS" "$WARMUP_TOLERANCE" "$WARMUP_MAX" "$KEEPALIVE" \
 	"$CHURN" "$BURST" "$BURST_THREADS" "$BACKEND_WORKERS" "$STALL_RATE" "$STALL_BLOCK_MS" "$WRK_THREADS" "$BASE_PORT" "$BUDGET" \
-	$BACKLOGS $FEW; do
+	$BACKLOGS $FEW $HTTP3_CONNECTIONS "$HTTP3_STREAMS" "$HTTP3_SECONDS"; do
 	[[ $value =~ ^[1-9][0-9]*$ ]] || { echo "Not a positive number: '$value'" >&2 && exit 2; }
 done
 ((WARMUP_WINDOWS >= 2)) || { echo "--warmup-windows must be at least 2" >&2 && exit 2; }
@@ -388,6 +402,8 @@ app_args() { # SERVER: the arguments that set a server of the bench app apart, s
 	B0) echo --reuseport.metrics.enabled=false ;;
 	B-noaffinity) echo --reuseport.client-affinity.enabled=false ;;
 	B-norelief) echo --reuseport.stall-relief.enabled=false ;;
+	H1) echo "--reuseport.enabled=false --bench.http3-single-socket=true ${TLS_ARGS[*]}" ;;
+	HN) echo "--reuseport.http3.enabled=true ${TLS_ARGS[*]}" ;;
 	T) echo "${TOMCAT_ARGS[*]}" ;;
 	Bu) echo "${IO_URING_ARGS[*]}" ;;
 	*) echo "${VARIANT_ARGS[$1]:-}" ;; # a variant: B with its own starter jars and arguments
@@ -431,6 +447,17 @@ elif [[ $NETNS != off ]]; then
 	fi
 fi
 WORK_DIR=$(mktemp -d /tmp/reuseport-bench.XXXXXX)
+
+# The http3 scenario's servers serve HTTPS and HTTP/3 with a key generated for the run
+TLS_ARGS=()
+if has_scenario http3; then
+	KEYSTORE=$WORK_DIR/bench.p12
+	keytool -genkeypair -alias bench -keyalg EC -groupname secp256r1 -validity 2 -dname CN=localhost \
+		-storetype PKCS12 -keystore "$KEYSTORE" -storepass bench-only -keypass bench-only >/dev/null 2>&1 ||
+		die "keytool (the JDK's) could not generate the http3 scenario's key"
+	TLS_ARGS=(--server.ssl.bundle=bench "--spring.ssl.bundle.jks.bench.keystore.location=file:$KEYSTORE"
+		--spring.ssl.bundle.jks.bench.keystore.password=bench-only --spring.ssl.bundle.jks.bench.keystore.type=PKCS12)
+fi
 
 # Stall relief (issue 9) moves a stalled listener's queue only with tcp_migrate_req=1, a
 # per-namespace setting: the private namespace gets it, the host's is only read
@@ -500,6 +527,7 @@ has_scenario stall || STALL_SERVERS=
 STEADY_SERVERS=
 ! has_scenario steady || STEADY_SERVERS=$SERVERS
 has_scenario proxy || PROXY_SERVERS=
+has_scenario http3 || HTTP3_SERVERS=
 # The stalled loop also runs B without stall relief, beside B with it (its default), where
 # relief can act; with tcp_migrate_req 0, B is without relief and the report says so
 STALL_RUN_SERVERS=
@@ -534,6 +562,10 @@ starter_source() { # DIR: where a folder of starter jars came from, as bench/sta
 		echo "proxy.backend.cpus=not pinned"
 	fi
 	echo "stall.servers=$STALL_RUN_SERVERS"
+	echo "http3.servers=$HTTP3_SERVERS"
+	echo "http3.connections=$HTTP3_CONNECTIONS"
+	echo "http3.streams=$HTTP3_STREAMS"
+	echo "http3.seconds=$HTTP3_SECONDS"
 	echo "tcp_migrate_req=$MIGRATE_DESC"
 	echo "variants=$VARIANTS"
 	echo "variant.phases=$VARIANT_PHASES"
@@ -589,6 +621,11 @@ STALL_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.StallClient" --loops 
 	--block-ms "$STALL_BLOCK_MS" --gap-ms "$STALL_GAP_MS" --lead-ms "$STALL_GAP_MS")
 BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.BurstClient" --connections "$BURST"
 	--threads "$BURST_THREADS" --max-open "$MAX_OPEN" --timeout-seconds "$BURST_TIMEOUT" --loops "$LOOPS")
+# QUIC clients hold more per connection than wrk's: a larger heap than the other clients'
+HTTP3_CMD=(java -Xms512m -Xmx512m -cp "$CP" "$CLIENT.Http3Load" --streams "$HTTP3_STREAMS" --seconds "$HTTP3_SECONDS"
+	--threads "$WRK_THREADS" --window-seconds "$WINDOW" --windows "$WARMUP_WINDOWS"
+	--tolerance "$(awk -v p="$WARMUP_TOLERANCE" 'BEGIN { print p / 100 }')" --max-warmup-seconds "$WARMUP_MAX"
+	--clk-tck "$CLK_TCK")
 {
 	echo "# \$CP = bench/target/classes, bench/target/starter/* and bench/target/classpath.txt;" \
 		"\$PORT is fresh for every server start, \$BACKLOG is $MAIN_BACKLOG for the rounds"
@@ -648,6 +685,13 @@ BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.BurstClient" --connec
 	if [[ -n "$STALL_RUN_SERVERS" ]]; then
 		echo "stall:      ${STALL_CMD[*]} --port \$PORT --samples FILE   (servers: $STALL_RUN_SERVERS)"
 	fi
+	if [[ -n "$HTTP3_SERVERS" ]]; then
+		echo "H1: $(app_command H1 CP)   (Reactor Netty's own HTTP/3 binding, one UDP socket, beside Spring Boot's TCP server)"
+		echo "HN: $(app_command HN CP)   (the starter: one UDP socket per listener loop)"
+		echo "    TLS: a key generated for the run by keytool into \$TMP/bench.p12"
+		echo "http3:      ${HTTP3_CMD[*]} --port \$PORT --server-pid \$PID --connections N   (N of $HTTP3_CONNECTIONS;" \
+			"warms up until stable, then measures, reading /proc/\$PID/stat and /proc/\$PID/task/*/stat)"
+	fi
 	if [[ -n "$BURST_SERVERS" ]]; then
 		echo "bursts:     servers $BURST_SERVERS"
 		echo "burst:      ${BURST_CMD[*]} --port \$PORT [--stall-ms $BURST_STALL_MS]   (backlogs $BACKLOGS;" \
@@ -655,7 +699,7 @@ BURST_CMD=(java "${CLIENT_JVM_OPTS[@]}" -cp "$CP" "$CLIENT.BurstClient" --connec
 	fi
 	echo "listen:     ss -Hltn 'sport = :\$PORT'"
 	echo "report:     bench/run.sh --report-only ${RAW#"$ROOT_DIR"/} --out ${OUT#"$ROOT_DIR"/}"
-} | while IFS= read -r line; do echo "${line//"$CP"/\$CP}"; done >"$RAW/commands.txt"
+} | while IFS= read -r line; do line=${line//"$WORK_DIR"/\$TMP} && echo "${line//"$CP"/\$CP}"; done >"$RAW/commands.txt"
 
 # ---------------------------------------------------------------------------------------
 # Servers: several stay up at once, each on its own port
@@ -733,7 +777,7 @@ start_server() { # SERVER BACKLOG LOGDIR: start on a fresh port and wait until i
 			unset "SERVER_PIDS[$server]"
 			return 1
 		fi
-		if [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null) == 200 ]]; then
+		if [[ $(curl -sk -o /dev/null -m 1 -w '%{http_code}' "$(scheme "$server")://127.0.0.1:$port/" 2>/dev/null) == 200 ]]; then
 			ss -Hltn "sport = :$port" >"$dir/listen.txt" 2>/dev/null || true
 			log "$server up on port $port (pid $pid, backlog $backlog) after" \
 				"$(awk -v ms=$(($(date +%s%3N) - started)) 'BEGIN { printf "%.1f", ms / 1000 }')s"
@@ -746,6 +790,7 @@ start_server() { # SERVER BACKLOG LOGDIR: start on a fresh port and wait until i
 	return 1
 }
 
+scheme() { if in_list "$1" "H1 HN"; then echo https; else echo http; fi; } # SERVER: the http3 servers have TLS
 url() { echo "http://127.0.0.1:${SERVER_PORTS[$1]}/"; }
 up() { [[ -n "${SERVER_PIDS[$1]:-}" ]]; }
 figure() { sed -n "$1" "$2" 2>/dev/null | head -1 || true; }
@@ -861,6 +906,17 @@ start_backend() { # the proxy scenario's backend: nginx on the clients' CPUs, on
 	return 1
 }
 
+measure_http3() { # SERVER CONNECTIONS DIR: one http3 step, warmed up until stable, with the server's CPU
+	local server=$1 connections=$2 dir=$3
+	mkdir -p "$dir"
+	run_bounded $((WARMUP_MAX + HTTP3_SECONDS + 30)) "$dir/c$connections.properties" "${ON_CLIENT_CPUS[@]}" \
+		"${HTTP3_CMD[@]}" --port "${SERVER_PORTS[$server]}" --server-pid "${SERVER_PIDS[$server]}" \
+		--connections "$connections"
+	log "http3 round $round: $server $connections connections $(figure 's/^rps=//p' "$dir/c$connections.properties")" \
+		"req/s, $(figure 's/^cpu.us.per.request=//p' "$dir/c$connections.properties") CPU µs/req, busiest loop" \
+		"$(figure 's/^loop.busiest=//p' "$dir/c$connections.properties"), errors $(figure 's/^errors=//p' "$dir/c$connections.properties")"
+}
+
 burst() { # SERVER DIR VARIANT [client options...]
 	local server=$1 dir=$2 variant=$3
 	shift 3
@@ -908,6 +964,11 @@ TAIL=$((${#STALL_RUN_LIST[@]} * (LOOPS * (STALL_BLOCK_MS + STALL_GAP_MS) / 1000 
 	+ (${#BACKLOG_LIST[@]} - 1) * ${#STALL_LIST[@]} * (25 + 2 * BACKLOG_WARMUP + 2 * BURST_SECONDS)))
 ROUND_SECONDS=$((${#STEADY_LIST[@]} * (KEEPALIVE + CHURN + 2 + ${#FEW_LIST[@]} * (KEEPALIVE + 1))
 	+ ${#PROXY_LIST[@]} * (KEEPALIVE + CHURN + 3)))
+# The http3 scenario runs last, on its own servers: its first round is kept free too
+read -r -a HTTP3_LIST <<<"$HTTP3_SERVERS"
+read -r -a HTTP3_CONNECTIONS_LIST <<<"$HTTP3_CONNECTIONS"
+HTTP3_ROUND_SECONDS=$((${#HTTP3_LIST[@]} * ${#HTTP3_CONNECTIONS_LIST[@]} * (WINDOW * WARMUP_WINDOWS + HTTP3_SECONDS + 4)))
+((${#HTTP3_LIST[@]} == 0)) || TAIL=$((TAIL + 30 + HTTP3_ROUND_SECONDS))
 
 APP_ARGS=()
 if ((${#PROXY_LIST[@]} > 0)); then
@@ -926,6 +987,8 @@ done
 
 COMPLETED=0
 STOPPED_EARLY=
+# The http3 scenario has rounds of its own, as many
+HTTP3_ROUNDS=$ROUNDS
 ((${#ROUND_LIST[@]} > 0)) || ROUNDS=0
 for ((round = 1; round <= ROUNDS; round++)); do
 	if ((round > 1 && $(date +%s) + ROUND_SECONDS + TAIL > DEADLINE)); then
@@ -997,8 +1060,32 @@ for backlog in "${BACKLOG_LIST[@]:1}"; do
 	done
 done
 
+# HTTP/3: one UDP socket (H1) against one per loop (HN), in alternating rounds
+HTTP3_COMPLETED=0
+if ((${#HTTP3_LIST[@]} > 0)); then
+	for server in "${HTTP3_LIST[@]}"; do
+		start_server "$server" "$MAIN_BACKLOG" "$RAW/servers/$server" || true
+	done
+	for ((round = 1; round <= HTTP3_ROUNDS; round++)); do
+		if ((round > 1 && $(date +%s) + HTTP3_ROUND_SECONDS > DEADLINE + 120)); then
+			log "budget spent: no http3 round $round"
+			break
+		fi
+		order=("${HTTP3_LIST[@]}")
+		if ((round % 2 == 0)); then order=(); for ((i = ${#HTTP3_LIST[@]} - 1; i >= 0; i--)); do order+=("${HTTP3_LIST[i]}"); done; fi
+		for connections in "${HTTP3_CONNECTIONS_LIST[@]}"; do
+			for server in "${order[@]}"; do
+				if up "$server"; then measure_http3 "$server" "$connections" "$RAW/http3/round-$round/$server"; fi
+			done
+		done
+		HTTP3_COMPLETED=$round
+	done
+	stop_all_servers
+fi
+
 {
 	echo "rounds.completed=$COMPLETED"
+	echo "http3.rounds.completed=$HTTP3_COMPLETED"
 	echo "elapsed.seconds=$(($(date +%s) - START_EPOCH))"
 	echo "stopped.early=$STOPPED_EARLY"
 } >>"$RAW/meta.properties"

@@ -303,18 +303,15 @@ public class ReuseportWebServer implements WebServer {
 			}
 			catch (RuntimeException ex) {
 				// Wait until the listeners bound so far are closed, so that the port is
-				// free, and no listener accepts, by the time the failure is reported
+				// free, and no listener accepts, by the time the failure is reported; a
+				// failed HTTP/3 start has closed its own sockets
 				this.group.release();
 				this.handover.failed(ex);
 				throw ex;
 			}
 			this.started = true;
 			this.stallReliefStatus = StallReliefStatus.of(this.stallRelief, this.transport, kernel);
-			if (this.stallRelief.enabled()) {
-				StallWatchdog watchdog = new StallWatchdog(this.group, this.stallRelief, this.stallReliefStatus);
-				watchdog.start();
-				this.watchdog = watchdog;
-			}
+			this.watchdog = StallWatchdog.startIfEnabled(this.group, this.stallRelief, this.stallReliefStatus);
 			String scheme = (this.httpServer.configuration().sslProvider() != null) ? "https" : "http";
 			StartupLog startupLog = new StartupLog(boundAddress(), this.group.listeners().size(), kernel);
 			startupLog.joined(this.group.joined());

@@ -66,6 +66,23 @@ final class StallWatchdog {
 	}
 
 	/**
+	 * Start the watchdog of a server's listeners when stall relief is enabled.
+	 * @param group the listeners, bound and with started loops
+	 * @param settings the stall relief settings
+	 * @param status whether stalled listeners are withdrawn
+	 * @return the started watchdog, or {@code null} when stall relief is disabled
+	 */
+	static @Nullable StallWatchdog startIfEnabled(ReuseportGroup group, StallReliefSettings settings,
+			StallReliefStatus status) {
+		if (!settings.enabled()) {
+			return null;
+		}
+		StallWatchdog watchdog = new StallWatchdog(group, settings, status);
+		watchdog.start();
+		return watchdog;
+	}
+
+	/**
 	 * Start the heartbeats on the listeners' loops, then the watchdog thread.
 	 */
 	void start() {

@@ -26,16 +26,24 @@ public final class Report {
 
 	private final RunData run;
 
+	private final @Nullable Http3Section http3;
+
 	private @Nullable String charts;
 
 	private @Nullable String chartsProblem;
 
 	Report(RunData run) {
+		this(run, null);
+	}
+
+	private Report(RunData run, @Nullable Http3Section http3) {
 		this.run = run;
+		this.http3 = http3;
 	}
 
 	static Report load(Path raw) throws IOException {
-		return new Report(RunLoader.load(raw));
+		RunData run = RunLoader.load(raw);
+		return new Report(run, Http3Section.load(raw, run));
 	}
 
 	RunData run() {
@@ -111,6 +119,9 @@ public final class Report {
 		new ProxySection(this.run).render(md);
 		new StallSection(this.run).render(md);
 		new BurstSection(this.run).render(md);
+		if (this.http3 != null) {
+			this.http3.render(md);
+		}
 		renderMachine(md);
 		md.append("\n## Commands\n\n```text\n").append(this.run.commands.strip()).append("\n```\n");
 		list(md, "Notes", "", this.run.notes);
