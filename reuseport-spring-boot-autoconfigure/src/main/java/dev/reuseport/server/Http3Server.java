@@ -43,6 +43,9 @@ final class Http3Server {
 
 	private volatile Http3Status status;
 
+	// Built once per bind, since every HTTP/1.1 and HTTP/2 response reads it
+	private volatile @Nullable String altSvc;
+
 	/**
 	 * Create the HTTP/3 side of a server.
 	 * @param settings the settings, or {@code null} when HTTP/3 is off
@@ -62,10 +65,6 @@ final class Http3Server {
 		this.status = (settings != null) ? new Http3Status(true, -1, null, List.of()) : Http3Status.DISABLED;
 	}
 
-	@Nullable Http3Settings settings() {
-		return this.settings;
-	}
-
 	Http3Status status() {
 		return this.status;
 	}
@@ -76,11 +75,7 @@ final class Http3Server {
 	 * @return the header's value, or {@code null} when none is to be sent
 	 */
 	@Nullable String altSvc() {
-		Http3Settings settings = this.settings;
-		Http3Status status = this.status;
-		Duration maxAge = (settings != null) ? settings.altSvcMaxAge() : null;
-		return (status.serving() && maxAge != null) ? "h3=\":%d\"; ma=%d".formatted(status.port(), maxAge.toSeconds())
-				: null;
+		return this.altSvc;
 	}
 
 	/**
@@ -88,8 +83,7 @@ final class Http3Server {
 	 * @param listeners the bound TCP listeners, in index order
 	 * @param tcpAddress the address and port that the TCP listeners are bound to
 	 * @param replacing whether the server took its TCP sockets over from a process that
-	 * it replaces, whose UDP sockets it then shares the port with until that process has
-	 * drained them
+	 * it replaces, whose UDP sockets it then waits for until that process has closed them
 	 * @throws ReuseportHttp3Exception when HTTP/3 is required and cannot be served
 	 */
 	void start(List<ReuseportListener> listeners, InetSocketAddress tcpAddress, boolean replacing) {
@@ -126,6 +120,10 @@ final class Http3Server {
 			Http3Listeners bound = Http3Listeners.bind(this.server, loops, address);
 			this.listeners = bound;
 			this.status = new Http3Status(true, address.getPort(), null, bound.listeners());
+			Http3Settings settings = this.settings;
+			Duration maxAge = (settings != null) ? settings.altSvcMaxAge() : null;
+			this.altSvc = (maxAge != null) ? "h3=\":%d\"; ma=%d".formatted(address.getPort(), maxAge.toSeconds())
+					: null;
 			logger.info("HTTP/3 on UDP port %d: %d SO_REUSEPORT sockets, one per listener loop, sharing one "
 				.formatted(address.getPort(), bound.listeners().size()) + "QUIC connection ID space");
 			return null;
@@ -181,6 +179,8 @@ final class Http3Server {
 	 * @return a future that completes once every connection and socket is closed
 	 */
 	CompletableFuture<Void> drain(Duration idleGrace) {
+		// New connections are refused from now on: stop sending clients to them
+		this.altSvc = null;
 		Http3Listeners listeners = this.listeners;
 		return (listeners != null) ? listeners.drain(idleGrace) : CompletableFuture.completedFuture(null);
 	}
@@ -196,6 +196,7 @@ final class Http3Server {
 		}
 		Http3Listeners listeners = this.listeners;
 		this.listeners = null;
+		this.altSvc = null;
 		if (listeners != null) {
 			listeners.close();
 		}
