@@ -14,8 +14,14 @@ import org.springframework.boot.web.server.WebServerException;
  */
 public class ReuseportHttp3Exception extends WebServerException {
 
+	/**
+	 * What keeps the server from serving HTTP/3.
+	 */
 	private final String reason;
 
+	/**
+	 * How to fix it.
+	 */
 	private final String action;
 
 	/**
