@@ -1,5 +1,6 @@
 package dev.reuseport.server;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
 import io.netty.handler.codec.quic.QuicChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -26,8 +28,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Integration tests for {@link Http3Drain}: the graceful shutdown of a server's HTTP/3
- * listeners, alone and while a second server that joins the port waits to take HTTP/3
- * over, seen by Reactor Netty's HTTP/3 client.
+ * listeners, alone, while a second server that joins the port waits to take HTTP/3 over,
+ * and once a second server has taken the TCP listening sockets over the handover socket,
+ * seen by Reactor Netty's HTTP/3 client.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class Http3DrainIntegrationTests {
@@ -70,11 +73,8 @@ class Http3DrainIntegrationTests {
 			int port = oldServer.getPort();
 			try (Client client = new Client(port)) {
 				assertThat(client.get("/whoami").block(TIMEOUT)).startsWith("listener=");
-				String[] joining = Stream
-					.concat(Stream.of(ReuseportWebServerHttp3IntegrationTests.HTTP3),
-							Stream.of("server.port=" + port, "reuseport.join-existing=true"))
-					.toArray(String[]::new);
-				try (ConfigurableApplicationContext replacement = TestApplication.run(joining)) {
+				try (ConfigurableApplicationContext replacement = TestApplication
+					.run(http3With("server.port=" + port, "reuseport.join-existing=true"))) {
 					ReuseportWebServer newServer = TestApplication.webServer(replacement);
 					// It waits rather than share the port: the old connections keep their
 					// socket, and nothing advertises an HTTP/3 port that cannot take them
@@ -99,6 +99,59 @@ class Http3DrainIntegrationTests {
 				}
 			}
 		}
+	}
+
+	@Test
+	void aServerThatTakesTheListeningSocketsOverServesHttp3OnceTheOldOneHasDrained(@TempDir Path directory)
+			throws Exception {
+		// Both stay up after the handover: the test closes the old application, as
+		// reuseport.handover.exit has a process of its own do
+		String handover = "reuseport.handover.socket=" + directory.resolve("handover.sock");
+		try (ConfigurableApplicationContext old = TestApplication
+			.run(http3With(handover, "reuseport.handover.exit=false"))) {
+			ReuseportWebServer oldServer = TestApplication.webServer(old);
+			int port = oldServer.getPort();
+			try (Client client = new Client(port)) {
+				ServedBy first = ServedBy.parse(client.get("/whoami").block(TIMEOUT));
+				try (ConfigurableApplicationContext replacement = TestApplication
+					.run(http3With(handover, "server.port=" + port, "reuseport.handover.exit=false"))) {
+					ReuseportWebServer newServer = TestApplication.webServer(replacement);
+					assertThat(newServer.getHandoversReceived()).isOne();
+					await().atMost(TIMEOUT)
+						.untilAsserted(() -> assertThat(oldServer.getListeners()).noneMatch(ReuseportListener::isOpen));
+					// TCP is the new server's at once; HTTP/3 stays with the old one, on
+					// its
+					// UDP sockets, and the new one advertises none until it serves it
+					assertThat(newServer.getHttp3().serving()).isFalse();
+					assertThat(newServer.getHttp3().unavailable()).startsWith("HTTP/3 waits for UDP port " + port);
+					assertThat(ReuseportWebServerHttp3IntegrationTests.altSvcOverHttp11(port)).isNull();
+					ServedBy again = ServedBy.parse(client.get("/whoami").block(TIMEOUT));
+					assertThat(again.listener()).isEqualTo(first.listener());
+					assertThat(oldServer.getHttp3().listeners().get(first.listener()).openConnections()).isOne();
+					TestApplication.SLOW_REQUESTS.clear();
+					CompletableFuture<String> slow = client.get("/slow?millis=1500").toFuture();
+					assertThat(TestApplication.SLOW_REQUESTS.poll(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+					CompletableFuture<Void> closed = CompletableFuture.runAsync(old::close);
+					await().atMost(TIMEOUT).until(client::goAwayReceived);
+					assertThat(slow.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).startsWith("listener=");
+					client.close();
+					closed.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+					await().atMost(TIMEOUT).until(() -> newServer.getHttp3().serving());
+					assertThat(ReuseportWebServerHttp3IntegrationTests.altSvcOverHttp11(port))
+						.isEqualTo("h3=\":" + port + "\"; ma=86400");
+					try (Client next = new Client(port)) {
+						ServedBy servedBy = ServedBy.parse(next.get("/whoami").block(TIMEOUT));
+						assertThat(newServer.getHttp3().listeners().get(servedBy.listener()).acceptedConnections())
+							.isOne();
+					}
+				}
+			}
+		}
+	}
+
+	private static String[] http3With(String... properties) {
+		return Stream.concat(Stream.of(ReuseportWebServerHttp3IntegrationTests.HTTP3), Stream.of(properties))
+			.toArray(String[]::new);
 	}
 
 	/**

@@ -197,7 +197,7 @@ class ReuseportWebServerHttp3IntegrationTests {
 				assertThat(output)
 					.contains("HTTP/3 is off: UDP port " + taken.getLocalPort() + " is in use (held by " + "process "
 							+ ProcessHandle.current().pid() + "). Stop what holds it, set reuseport.http3.port");
-				assertThat(plainResponseHeader(server.getPort())).isNull();
+				assertThat(altSvcOverHttp11(server.getPort())).isNull();
 			}
 			String[] required = Stream.concat(Stream.of(properties), Stream.of("reuseport.required=true"))
 				.toArray(String[]::new);
@@ -245,7 +245,10 @@ class ReuseportWebServerHttp3IntegrationTests {
 		}
 	}
 
-	private static String plainResponseHeader(int port) {
+	/**
+	 * Return the {@code Alt-Svc} header of an HTTP/1.1 response over TLS.
+	 */
+	static String altSvcOverHttp11(int port) {
 		ConnectionProvider pool = ConnectionProvider.create("h3-plain", 1);
 		try {
 			return TestHttpClients.client(HttpProtocol.HTTP11, pool)
